@@ -1,0 +1,1 @@
+"""privatelink-insights: keeps CloudWatch Contributor Insights monitoring in step with PrivateLink."""

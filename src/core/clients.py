@@ -1,0 +1,64 @@
+"""boto3 clients with one retry configuration, made on first use and never at import."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_sts import STSClient
+
+# Adaptive mode backs off and rate-limits the client itself when AWS throttles; ten attempts ride
+# out the 1-5 TPS Contributor Insights rule APIs and the EC2 token buckets.
+RETRY_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10},
+    connect_timeout=5,
+    read_timeout=30,
+    user_agent_extra="privatelink-insights",
+)
+
+
+class Clients:
+    """The AWS clients of one run; boto3 reads profile, Region and AWS_ENDPOINT_URL itself."""
+
+    def __init__(self, session: boto3.Session | None = None, region: str | None = None) -> None:
+        self.session = session or boto3.Session(region_name=region)
+        if not self.session.region_name:
+            from core.errors import ConfigError
+
+            raise ConfigError("no AWS Region: set AWS_REGION or AWS_DEFAULT_REGION, or pass --region")
+        self.region: str = self.session.region_name
+
+    @cached_property
+    def ec2(self) -> EC2Client:
+        return self.session.client("ec2", config=RETRY_CONFIG)
+
+    @cached_property
+    def elbv2(self) -> ElasticLoadBalancingv2Client:
+        return self.session.client("elbv2", config=RETRY_CONFIG)
+
+    @cached_property
+    def cloudwatch(self) -> CloudWatchClient:
+        return self.session.client("cloudwatch", config=RETRY_CONFIG)
+
+    @cached_property
+    def sts(self) -> STSClient:
+        return self.session.client("sts", config=RETRY_CONFIG)
+
+    @cached_property
+    def account_id(self) -> str:
+        return self.sts.get_caller_identity()["Account"]
+
+    @cached_property
+    def partition(self) -> str:
+        return self.session.get_partition_for_region(self.region)
+
+    def all(self) -> list[object]:
+        """The clients made so far, for hooks that watch every call."""
+        return [self.__dict__[name] for name in ("ec2", "elbv2", "cloudwatch", "sts") if name in self.__dict__]

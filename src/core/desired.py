@@ -1,0 +1,165 @@
+"""Inventory + Settings -> DesiredState: the rules each resource should have, or why it has none (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from core.flowlogs import field_positions, flow_logs_covering, missing_fields, unusable_reason
+from core.model import Coverage, DesiredState, FlowLog, Inventory, Resource, ResourceKind, RuleSpec
+from core.rules import MAX_IN_VALUES, RULE_TEMPLATES, RuleTemplate, render_rule_definition, rule_name
+from core.settings import Settings
+
+PENDING_STATES = frozenset({"pending", "pendingacceptance", "provisioning"})
+ACTIVE_STATES = frozenset({"available", "active", "active_impaired"})
+NOT_PRIVATELINK = {
+    ResourceKind.GATEWAY_ENDPOINT: "gateway endpoints have no network interfaces, so no flow log sees them",
+    ResourceKind.OTHER_ENDPOINT: "only Interface and GatewayLoadBalancer endpoints are PrivateLink endpoints",
+}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Source:
+    """One log group read with one field layout: one rule can serve every ENI that shares it."""
+
+    log_group: str
+    layout: tuple[tuple[str, int], ...]  # (field, 1-based position) for the fields a rule reads
+
+
+def desired_state(inventory: Inventory, settings: Settings) -> DesiredState:
+    rules: dict[str, RuleSpec] = {}
+    coverage: list[Coverage] = []
+    for resource in sorted(inventory.resources, key=lambda r: r.resource_id):
+        resource_coverage, specs = desire_resource(resource, inventory.flow_logs, settings)
+        coverage.append(resource_coverage)
+        rules.update((spec.name, spec) for spec in specs)
+    return DesiredState(rules=rules, coverage=tuple(coverage))
+
+
+def desire_resource(
+    resource: Resource, flow_logs: Sequence[FlowLog], settings: Settings
+) -> tuple[Coverage, list[RuleSpec]]:
+    if resource.kind in NOT_PRIVATELINK:
+        return Coverage(resource, unmonitorable=NOT_PRIVATELINK[resource.kind]), []
+    state = resource.state.lower()
+    if state in PENDING_STATES:
+        reason = f"{resource.state}: the next event or scheduled run picks it up"
+        return Coverage(resource, unmonitorable=reason, pending=True), []
+    if state not in ACTIVE_STATES:
+        return Coverage(resource, unmonitorable=f"state is {resource.state}"), []
+    if not resource.enis:
+        return Coverage(resource, unmonitorable="no network interfaces found"), []
+
+    candidates = {eni.eni_id: flow_logs_covering(eni, flow_logs) for eni in resource.enis}
+    specs: list[RuleSpec] = []
+    notes: list[str] = []
+    for template in RULE_TEMPLATES.values():
+        options = {eni: usable_sources(template, logs) for eni, logs in candidates.items()}
+        chosen = choose_sources(options)
+        if not chosen:
+            notes.append(f"no {template.title} rule: {why_no_source(template, candidates)}")
+            continue
+        uncovered = sorted(eni for eni, sources in options.items() if not sources)
+        if uncovered:
+            notes.append(f"{template.title}: {', '.join(uncovered)} not covered by a usable flow log")
+        specs += render_specs(resource, template, chosen, settings)
+
+    if not specs:
+        return Coverage(resource, unmonitorable=why_unmonitorable(candidates, notes)), []
+    return (
+        Coverage(
+            resource,
+            rule_names=tuple(sorted(spec.name for spec in specs)),
+            log_groups=tuple(sorted({spec.log_group for spec in specs})),
+            notes=tuple(notes),
+        ),
+        specs,
+    )
+
+
+def usable_sources(template: RuleTemplate, flow_logs: Sequence[FlowLog]) -> list[Source]:
+    """The sources among these flow logs that can feed this kind of rule for one ENI."""
+    sources = set()
+    for flow_log in flow_logs:
+        if unusable_reason(flow_log) or flow_log.traffic_type not in template.traffic_types:
+            continue
+        positions = field_positions(flow_log.log_format)
+        if missing_fields(positions, template.fields):
+            continue
+        used = list(template.fields) + (["log-status"] if template.ok_records_only else [])
+        layout = tuple((name, positions[name]) for name in used if name in positions)
+        sources.add(Source(flow_log.log_group, layout))
+    return sorted(sources)
+
+
+def choose_sources(options: Mapping[str, Sequence[Source]]) -> dict[Source, list[str]]:
+    """Greedy set cover: each ENI is read from exactly one source (so no traffic is counted twice),
+    and the fewest sources are used (each one costs a rule against the Region's quota)."""
+    uncovered = {eni for eni, sources in options.items() if sources}
+    chosen: dict[Source, list[str]] = {}
+    while uncovered:
+        reach: dict[Source, set[str]] = defaultdict(set)
+        for eni in uncovered:
+            for source in options[eni]:
+                reach[source].add(eni)
+        best = min(reach, key=lambda source: (-len(reach[source]), source))
+        chosen[best] = sorted(reach[best])
+        uncovered -= reach[best]
+    return chosen
+
+
+def render_specs(
+    resource: Resource, template: RuleTemplate, chosen: Mapping[Source, list[str]], settings: Settings
+) -> list[RuleSpec]:
+    units = [
+        (source, enis[start : start + MAX_IN_VALUES], start // MAX_IN_VALUES, len(enis) > MAX_IN_VALUES)
+        for source, enis in sorted(chosen.items())
+        for start in range(0, len(enis), MAX_IN_VALUES)
+    ]
+    specs = []
+    for source, eni_ids, chunk, chunked in units:
+        suffix = ""
+        if len(units) > 1:
+            # Stable across runs: a source keeps its suffix when other sources come or go.
+            suffix = hashlib.sha256(f"{source.log_group}|{source.layout}".encode()).hexdigest()[:6]
+            suffix += str(chunk + 1) if chunked else ""
+        specs.append(
+            RuleSpec(
+                name=rule_name(settings.prefix, resource.short_id, template.kind, suffix),
+                resource_id=resource.resource_id,
+                kind=template.kind,
+                log_group=source.log_group,
+                eni_ids=tuple(eni_ids),
+                definition=render_rule_definition(template, dict(source.layout), source.log_group, eni_ids),
+                state=settings.rule_state,
+            )
+        )
+    return specs
+
+
+def why_no_source(template: RuleTemplate, candidates: Mapping[str, Sequence[FlowLog]]) -> str:
+    usable = [fl for logs in candidates.values() for fl in logs if not unusable_reason(fl)]
+    if not usable:
+        return "no usable flow log"
+    traffic = sorted({fl.traffic_type for fl in usable})
+    if not any(t in template.traffic_types for t in traffic):
+        return f"its flow logs record {' and '.join(traffic)} traffic only"
+    lacking = sorted(
+        {name for fl in usable for name in missing_fields(field_positions(fl.log_format), template.fields)}
+    )
+    return f"its flow-log formats lack {', '.join(lacking)}"
+
+
+def why_unmonitorable(candidates: Mapping[str, Sequence[FlowLog]], notes: Sequence[str]) -> str:
+    flow_logs = {fl.flow_log_id: fl for logs in candidates.values() for fl in logs}.values()
+    if not flow_logs:
+        return "no flow log covers its network interfaces (none on the ENI, its subnet or its VPC)"
+    reasons = sorted({unusable_reason(fl) for fl in flow_logs})
+    if all(reasons):
+        if not any(fl.destination_type == "cloud-watch-logs" for fl in flow_logs):
+            kinds = " and ".join(sorted({fl.destination_type for fl in flow_logs}))
+            return f"its flow logs deliver to {kinds} only, not to CloudWatch Logs"
+        return "; ".join(reasons)
+    return "; ".join(note.removeprefix("no ") for note in notes)

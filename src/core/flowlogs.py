@@ -1,0 +1,52 @@
+"""Flow-log facts: field positions from LogFormat, coverage of an ENI, and why a flow log is unusable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from core.model import FlowLog, NetworkInterface
+
+# DescribeFlowLogs returns LogFormat for every flow log; a default-format one returns exactly this.
+DEFAULT_FORMAT = (
+    "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+    "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"
+)
+CLOUDWATCH_LOGS = "cloud-watch-logs"
+_FIELD_TOKEN = re.compile(r"\$\{([a-z0-9-]+)\}")
+
+
+def field_positions(log_format: str) -> dict[str, int]:
+    """Maps each field id to its 1-based CLF position: records are the fields in format order,
+    separated by single spaces. A token that is not ${field} still takes a position."""
+    tokens = (log_format or DEFAULT_FORMAT).split()
+    positions: dict[str, int] = {}
+    for index, token in enumerate(tokens, start=1):
+        match = _FIELD_TOKEN.fullmatch(token)
+        if match and match.group(1) not in positions:
+            positions[match.group(1)] = index
+    return positions
+
+
+def covers(flow_log: FlowLog, eni: NetworkInterface) -> bool:
+    """A flow log on a VPC or subnet covers every ENI in it, including ENIs created later."""
+    return flow_log.resource_id in (eni.eni_id, eni.subnet_id, eni.vpc_id)
+
+
+def unusable_reason(flow_log: FlowLog) -> str:
+    """Why this flow log cannot feed any Contributor Insights rule; empty when it can."""
+    if flow_log.destination_type != CLOUDWATCH_LOGS or not flow_log.log_group:
+        return f"delivers to {flow_log.destination_type or 'an unknown destination'}, not CloudWatch Logs"
+    if flow_log.status != "ACTIVE":
+        return f"flow log {flow_log.flow_log_id} is {flow_log.status or 'not active'}"
+    if flow_log.delivery_status == "FAILED":
+        return f"flow log {flow_log.flow_log_id} fails to deliver to {flow_log.log_group}"
+    return ""
+
+
+def flow_logs_covering(eni: NetworkInterface, flow_logs: Iterable[FlowLog]) -> list[FlowLog]:
+    return [flow_log for flow_log in flow_logs if covers(flow_log, eni)]
+
+
+def missing_fields(positions: Mapping[str, int], needed: Iterable[str]) -> list[str]:
+    return [name for name in needed if name not in positions]

@@ -1,0 +1,39 @@
+"""The one loop behind every entry point: discover, desire, observe, plan, apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.apply import apply_plan
+from core.desired import desired_state
+from core.discovery import discover
+from core.model import ActualState, DesiredState, Inventory, Plan, Result
+from core.observe import observe
+from core.plan import make_plan
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.clients import Clients
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    inventory: Inventory
+    desired: DesiredState
+    actual: ActualState
+    plan: Plan
+    result: Result | None  # None on a dry run: nothing was written
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.result and self.result.failed)
+
+
+def run_reconcile(clients: Clients, settings: Settings, *, dry_run: bool = False) -> Outcome:
+    inventory = discover(clients)
+    desired = desired_state(inventory, settings)
+    actual = observe(clients, settings)
+    plan = make_plan(desired, actual)
+    result = None if dry_run else apply_plan(plan, clients, settings)
+    return Outcome(inventory, desired, actual, plan, result)

@@ -1,0 +1,85 @@
+"""Outcome -> what people and scripts read: a JSON-ready summary and a plain-text report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.model import Change, Coverage
+from core.reconcile import Outcome
+
+
+def change_to_dict(change: Change) -> dict[str, Any]:
+    return {"action": change.action.name.lower(), "artifact": change.artifact, "name": change.name, "reason": change.reason}
+
+
+def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
+    resource = coverage.resource
+    entry: dict[str, Any] = {
+        "id": resource.resource_id,
+        "kind": resource.kind.value,
+        "side": resource.kind.side,
+        "state": resource.state,
+        "vpc": resource.vpc_id,
+        "enis": [eni.eni_id for eni in resource.enis],
+        "monitored": coverage.monitored,
+    }
+    if resource.service_name:
+        entry["service"] = resource.service_name
+    if resource.endpoint_services:
+        entry["endpoint_services"] = list(resource.endpoint_services)
+    if coverage.monitored:
+        entry["rules"] = list(coverage.rule_names)
+        entry["log_groups"] = list(coverage.log_groups)
+    else:
+        entry["reason"] = coverage.unmonitorable
+        entry["pending"] = coverage.pending
+    if coverage.notes:
+        entry["notes"] = list(coverage.notes)
+    return entry
+
+
+def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
+    """The Lambda's return value and `--output json`: stable keys, plain types."""
+    coverage = outcome.desired.coverage
+    data: dict[str, Any] = {
+        "region": outcome.inventory.region,
+        "dry_run": dry_run,
+        "resources": len(coverage),
+        "monitored": sum(1 for c in coverage if c.monitored),
+        "not_monitored": sum(1 for c in coverage if not c.monitored),
+        "rules": len(outcome.desired.rules),
+        "plan": [change_to_dict(change) for change in outcome.plan.changes],
+        "unchanged": outcome.plan.unchanged,
+        "notes": list(outcome.plan.notes),
+        "coverage": [coverage_to_dict(c) for c in coverage],
+    }
+    if outcome.result is not None:
+        data["done"] = [change_to_dict(change) for change in outcome.result.done]
+        data["failed"] = [{**change_to_dict(f.change), "error": f.error} for f in outcome.result.failed]
+    return data
+
+
+def render_text(outcome: Outcome, dry_run: bool) -> str:
+    lines: list[str] = []
+    coverage = outcome.desired.coverage
+    monitored = [c for c in coverage if c.monitored]
+    unmonitored = [c for c in coverage if not c.monitored]
+    lines.append(f"Region {outcome.inventory.region}: {len(coverage)} resources, {len(monitored)} monitored")
+    for c in monitored:
+        r = c.resource
+        lines.append(f"  monitored  {r.short_id}  {r.kind.value}, {len(r.enis)} ENIs, logs: {', '.join(c.log_groups)}")
+        lines += [f"             rule {name}" for name in c.rule_names]
+        lines += [f"             note: {note}" for note in c.notes]
+    for c in unmonitored:
+        r = c.resource
+        label = "pending   " if c.pending else "not monit."
+        lines.append(f"  {label} {r.short_id}  {r.kind.value}: {c.unmonitorable}")
+    changes = outcome.plan.changes
+    heading = "Plan (dry run, nothing written)" if dry_run else "Changes"
+    lines.append(f"{heading}: {len(changes)} to make, {outcome.plan.unchanged} unchanged")
+    lines += [f"  {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in changes]
+    lines += [f"  note: {note}" for note in outcome.plan.notes]
+    if outcome.result is not None:
+        lines.append(f"Applied: {len(outcome.result.done)} done, {len(outcome.result.failed)} failed")
+        lines += [f"  failed {f.change.action.value} {f.change.name}: {f.error}" for f in outcome.result.failed]
+    return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""Contributor Insights rule kinds and the rendering of their definitions (pure)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.model import RuleKind
+
+MAX_KEYS = 4  # CI rule: Contribution.Keys
+MAX_FILTERS = 4  # CI rule: Contribution.Filters
+MAX_IN_VALUES = 10  # CI rule: values per In
+MAX_DEFINITION_CHARS = 8192  # PutInsightRule: RuleDefinition length
+MAX_NAME_CHARS = 128  # PutInsightRule: RuleName length
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,128}")  # the console's charset, which also fits alarm names
+TCP = 6  # IANA protocol number
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTemplate:
+    kind: RuleKind
+    title: str
+    traffic_types: frozenset[str]  # flow logs of other traffic types would give a wrong or empty rule
+    fields: tuple[str, ...]  # flow-log fields the rule cannot do without
+    keys: tuple[str, ...]
+    aggregate_on: str
+    value_of: str = ""
+    filters: tuple[Mapping[str, Any], ...] = ()
+    ok_records_only: bool = False  # NODATA/SKIPDATA records carry "-" where a number is summed
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+RULE_TEMPLATES: dict[RuleKind, RuleTemplate] = {
+    RuleKind.BYTES: RuleTemplate(
+        kind=RuleKind.BYTES,
+        title="top talkers by bytes (source, destination)",
+        traffic_types=frozenset({"ALL", "ACCEPT"}),
+        fields=("interface-id", "srcaddr", "dstaddr", "bytes"),
+        keys=("srcaddr", "dstaddr"),
+        aggregate_on="Sum",
+        value_of="bytes",
+        ok_records_only=True,
+    ),
+    RuleKind.TCP_FLOWS: RuleTemplate(
+        kind=RuleKind.TCP_FLOWS,
+        title="TCP flow records by source",
+        traffic_types=frozenset({"ALL", "ACCEPT"}),
+        fields=("interface-id", "srcaddr", "protocol"),
+        keys=("interface-id", "srcaddr"),
+        aggregate_on="Count",
+        filters=({"Match": "protocol", "EqualTo": TCP},),
+    ),
+    RuleKind.REJECTS: RuleTemplate(
+        kind=RuleKind.REJECTS,
+        title="rejected flow records by source",
+        traffic_types=frozenset({"ALL", "REJECT"}),
+        fields=("interface-id", "srcaddr", "action"),
+        keys=("interface-id", "srcaddr"),
+        aggregate_on="Count",
+        filters=({"Match": "action", "In": ["REJECT"]},),
+    ),
+}
+
+
+def alias(field_id: str) -> str:
+    """The name a flow-log field goes by inside a rule."""
+    return field_id.replace("-", "_")
+
+
+def canonical_json(document: Any) -> str:
+    """Equal documents give byte-equal strings, so 'unchanged' is a string comparison."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_definition(raw: str) -> str:
+    """The canonical form of a definition read back from AWS; raw text if it does not parse."""
+    try:
+        return canonical_json(json.loads(raw))
+    except (TypeError, ValueError):
+        return raw
+
+
+def render_rule_definition(
+    template: RuleTemplate, positions: Mapping[str, int], log_group: str, eni_ids: Sequence[str]
+) -> str:
+    """A CLF rule over one log group whose fields sit at `positions`, limited to `eni_ids`."""
+    if not 1 <= len(eni_ids) <= MAX_IN_VALUES:
+        raise ValueError(f"a rule covers 1 to {MAX_IN_VALUES} ENIs, got {len(eni_ids)}")
+    used = list(template.fields)
+    filters: list[Mapping[str, Any]] = [{"Match": alias("interface-id"), "In": sorted(eni_ids)}]
+    if template.ok_records_only and "log-status" in positions:
+        used.append("log-status")
+        filters.append({"Match": alias("log-status"), "In": ["OK"]})
+    filters += [{**f, "Match": alias(str(f["Match"]))} for f in template.filters]
+    contribution: dict[str, Any] = {"Keys": [alias(k) for k in template.keys], "Filters": filters}
+    if template.value_of:
+        contribution["ValueOf"] = alias(template.value_of)
+    definition = {
+        "Schema": {"Name": "CloudWatchLogRule", "Version": 1},
+        "LogGroupNames": [log_group],
+        "LogFormat": "CLF",
+        "Fields": {str(positions[f]): alias(f) for f in used},
+        "Contribution": contribution,
+        "AggregateOn": template.aggregate_on,
+    }
+    if len(contribution["Keys"]) > MAX_KEYS or len(filters) > MAX_FILTERS:
+        raise ValueError(f"{template.kind} rule exceeds {MAX_KEYS} keys or {MAX_FILTERS} filters")
+    text = canonical_json(definition)
+    if len(text) > MAX_DEFINITION_CHARS:
+        raise ValueError(f"{template.kind} rule definition is {len(text)} characters, over {MAX_DEFINITION_CHARS}")
+    return text
+
+
+def rule_name(prefix: str, short_id: str, kind: RuleKind, suffix: str = "") -> str:
+    """Deterministic: prefix, resource, kind and, where one kind needs several rules, a stable suffix."""
+    parts = [prefix, re.sub(r"[^A-Za-z0-9_-]", "-", short_id), kind.value] + ([suffix] if suffix else [])
+    name = "-".join(parts)
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"rule name {name!r} is not 1-{MAX_NAME_CHARS} characters from A-Za-z0-9._-")
+    return name

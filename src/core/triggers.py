@@ -1,0 +1,165 @@
+"""Events -> Trigger. An event only says that a reconcile is due; parse_trigger never raises.
+
+EC2 events arrive in CloudTrail's wrapped XML shape: requestParameters under "<Action>Request"
+with list items as {"tag": n, "content": value}, responseElements under "<Action>Response" with
+sets as {"item": ...}. A one-item list collapses to a bare object, an empty one to "", and ids
+may be numbers. ELBv2 events are flat camelCase JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+SCHEDULE_SOURCE, SCHEDULE_DETAIL_TYPE = "aws.events", "Scheduled Event"
+BACKFILL_SOURCE, BACKFILL_DETAIL_TYPE = "plinsights", "Backfill"
+MAX_ID_CHARS = 2048  # longer than any AWS id or ARN: anything longer is not one
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerSpec:
+    source: str  # EventBridge source
+    event_source: str  # CloudTrail eventSource
+    id_paths: tuple[tuple[str, ...], ...]  # paths into `detail` where the affected ids sit
+
+
+EC2 = ("aws.ec2", "ec2.amazonaws.com")
+ELB = ("aws.elasticloadbalancing", "elasticloadbalancing.amazonaws.com")
+REQ, RESP = "requestParameters", "responseElements"
+
+TRIGGERS: dict[str, TriggerSpec] = {
+    "CreateVpcEndpoint": TriggerSpec(
+        *EC2,
+        (
+            (RESP, "CreateVpcEndpointResponse", "vpcEndpoint", "vpcEndpointId"),
+            (RESP, "CreateVpcEndpointResponse", "vpcEndpoint", "networkInterfaceIdSet", "item"),
+        ),
+    ),
+    "ModifyVpcEndpoint": TriggerSpec(*EC2, ((REQ, "ModifyVpcEndpointRequest", "VpcEndpointId"),)),
+    "DeleteVpcEndpoints": TriggerSpec(*EC2, ((REQ, "DeleteVpcEndpointsRequest", "VpcEndpointId"),)),
+    "CreateVpcEndpointServiceConfiguration": TriggerSpec(
+        *EC2,
+        (
+            (RESP, "CreateVpcEndpointServiceConfigurationResponse", "serviceConfiguration", "serviceId"),
+            (REQ, "CreateVpcEndpointServiceConfigurationRequest", "NetworkLoadBalancerArn"),
+            (REQ, "CreateVpcEndpointServiceConfigurationRequest", "GatewayLoadBalancerArn"),
+        ),
+    ),
+    "DeleteVpcEndpointServiceConfigurations": TriggerSpec(
+        *EC2, ((REQ, "DeleteVpcEndpointServiceConfigurationsRequest", "ServiceId"),)
+    ),
+    "CreateFlowLogs": TriggerSpec(
+        *EC2,
+        (
+            (RESP, "CreateFlowLogsResponse", "flowLogIdSet", "item"),
+            (REQ, "CreateFlowLogsRequest", "ResourceId"),
+        ),
+    ),
+    "DeleteFlowLogs": TriggerSpec(*EC2, ((REQ, "DeleteFlowLogsRequest", "FlowLogId"),)),
+    "CreateLoadBalancer": TriggerSpec(*ELB, ((RESP, "loadBalancers", "loadBalancerArn"),)),
+    "SetSubnets": TriggerSpec(*ELB, ((REQ, "loadBalancerArn"),)),
+    "DeleteLoadBalancer": TriggerSpec(*ELB, ((REQ, "loadBalancerArn"),)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    kind: str  # "event" | "schedule" | "backfill" | "ignored"
+    name: str = ""  # the CloudTrail eventName, for events
+    ids: tuple[str, ...] = ()  # what the event names; a hint for logs, the reconcile reads the account
+    dry_run: bool = False
+    reason: str = ""  # why it was ignored
+
+    @property
+    def ignored(self) -> bool:
+        return self.kind == "ignored"
+
+
+def ignored(reason: str) -> Trigger:
+    return Trigger("ignored", reason=reason)
+
+
+def parse_trigger(event: object, region: str | None = None) -> Trigger:
+    """Never raises: an event we do not act on becomes an ignored Trigger that says why."""
+    try:
+        return _parse(event, region)
+    except Exception as err:  # noqa: BLE001 - outside input must never crash the function
+        return ignored(f"unreadable event: {type(err).__name__}")
+
+
+def _parse(event: object, region: str | None) -> Trigger:
+    if not isinstance(event, Mapping):
+        return ignored(f"event is a {type(event).__name__}, not an object")
+    source, detail_type, detail = event.get("source"), event.get("detail-type"), event.get("detail")
+    if region and isinstance(event.get("region"), str) and event["region"] != region:
+        return ignored(f"event is for Region {event['region']}, this function serves {region}")
+    if source == SCHEDULE_SOURCE and detail_type == SCHEDULE_DETAIL_TYPE:
+        return Trigger("schedule")
+    if source == BACKFILL_SOURCE and detail_type == BACKFILL_DETAIL_TYPE:
+        return parse_backfill(detail)
+    if detail_type != CLOUDTRAIL_DETAIL_TYPE:
+        return ignored(f"unexpected detail-type {str(detail_type)[:80]!r} from source {str(source)[:80]!r}")
+    if not isinstance(detail, Mapping):
+        return ignored("CloudTrail event without a detail object")
+    name = detail.get("eventName")
+    spec = TRIGGERS.get(name) if isinstance(name, str) else None
+    if spec is None:
+        return ignored(f"event {str(name)[:80]!r} is not one we act on")
+    if source != spec.source or detail.get("eventSource") != spec.event_source:
+        return ignored(f"{name} from {str(source)[:80]!r}/{str(detail.get('eventSource'))[:80]!r} is not {spec.source}")
+    if detail.get("errorCode"):
+        return ignored(f"{name} failed ({str(detail['errorCode'])[:80]}): nothing changed in the account")
+    ids = tuple(dict.fromkeys(i for path in spec.id_paths for i in ids_at(detail, path)))
+    if not ids:
+        return ignored(f"{name} event names no resource where expected: malformed")
+    return Trigger("event", name=name, ids=ids)
+
+
+def parse_backfill(detail: object) -> Trigger:
+    detail = {} if detail is None else detail
+    if not isinstance(detail, Mapping):
+        return ignored("backfill detail must be an object")
+    dry_run = detail.get("dryRun", False)
+    if not isinstance(dry_run, bool):
+        return ignored(f"backfill dryRun must be true or false, got {str(dry_run)[:40]!r}")
+    return Trigger("backfill", name="Backfill", dry_run=dry_run)
+
+
+def ids_at(node: object, path: tuple[str, ...]) -> Iterator[str]:
+    """The ids at `path`, stepping through lists at any level and unwrapping {"content": ...}."""
+    if isinstance(node, list):
+        for item in node:
+            yield from ids_at(item, path)
+        return
+    if not path:
+        if isinstance(node, Mapping) and "content" in node:
+            yield from ids_at(node["content"], path)
+        elif isinstance(node, str | int) and not isinstance(node, bool):
+            value = str(node).strip()
+            if value and len(value) <= MAX_ID_CHARS:
+                yield value
+        return
+    if isinstance(node, Mapping):
+        yield from ids_at(node.get(path[0]), path[1:])
+
+
+def event_names_by_source() -> dict[str, list[str]]:
+    """The EventBridge pattern's view of TRIGGERS, for template.yaml and its test."""
+    names: dict[str, list[str]] = {}
+    for name, spec in TRIGGERS.items():
+        names.setdefault(spec.source, []).append(name)
+    return {source: sorted(found) for source, found in names.items()}
+
+
+def payload(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields worth logging from an event: never its whole body."""
+    detail = event.get("detail") if isinstance(event.get("detail"), Mapping) else {}
+    assert isinstance(detail, Mapping)
+    return {
+        "id": str(event.get("id", ""))[:80],
+        "source": str(event.get("source", ""))[:80],
+        "eventName": str(detail.get("eventName", ""))[:80],
+        "eventID": str(detail.get("eventID", ""))[:80],
+    }

@@ -1,0 +1,1 @@
+"""A local PrivateLink world on moto, for the demo and the tests."""

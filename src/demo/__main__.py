@@ -1,0 +1,118 @@
+"""The demo: a PrivateLink world on a local moto server, reconciled by the Lambda handler on the
+sample events, then the consumer endpoint deleted and its monitoring removed. No AWS account needed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from core.clients import Clients
+from core.reconcile import run_reconcile
+from core.report import render_text
+from core.settings import Settings
+from demo.local import lambda_context, local_aws
+from demo.world import DemoWorld, World, build_demo_world
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+# The ids in events/ stand for a real account's; the demo swaps in the ids moto gave its world.
+SAMPLE_ENDPOINT = "vpce-0f1e2d3c4b5a69788"
+SAMPLE_LOAD_BALANCER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60"
+SAMPLE_EVENTS = [
+    "create-load-balancer.json",
+    "create-vpc-endpoint-service-configuration.json",
+    "create-flow-logs.json",
+    "create-vpc-endpoint.json",
+    "modify-vpc-endpoint.json",
+    "set-subnets.json",
+    "scheduled.json",
+    "backfill-dry-run.json",
+    "backfill.json",
+    "ignored/create-vpc-endpoint-failed.json",
+]
+
+
+def sample_event(name: str, world: DemoWorld) -> Any:
+    text = (EVENTS / name).read_text()
+    text = text.replace(SAMPLE_ENDPOINT, world.consumer_endpoint).replace(SAMPLE_LOAD_BALANCER, world.load_balancer)
+    return json.loads(text)
+
+
+def heading(text: str) -> None:
+    print(f"\n== {text} ==")
+
+
+def describe_result(name: str, result: Mapping[str, Any]) -> str:
+    if result.get("ignored"):
+        return f"ignored: {result['reason']}"
+    done = result.get("done", result["plan"])
+    verb = "would make" if result["dry_run"] else "made"
+    counts = {action: sum(1 for c in done if c["action"] == action) for action in ("create", "update", "delete")}
+    changes = ", ".join(f"{n} {a}d" for a, n in counts.items() if n) or "no change"
+    return f"{result['trigger']}: {result['monitored']} monitored, {result['rules']} rules; {verb}: {changes}"
+
+
+def show_rules(world: World) -> None:
+    rules = world.cloudwatch.describe_insight_rules().get("InsightRules", [])
+    print(f"{len(rules)} Contributor Insights rules exist:")
+    for rule in sorted(rules, key=lambda r: r["Name"]):
+        definition = json.loads(rule["Definition"])
+        filters = definition["Contribution"]["Filters"]
+        enis = next((f["In"] for f in filters if f["Match"] == "interface_id"), [])
+        print(
+            f"  {rule['Name']:<58} {rule['State']:<8} {definition['LogGroupNames'][0]:<26} "
+            f"fields {definition['Fields']} ENIs {', '.join(enis)}"
+        )
+
+
+@contextmanager
+def demo_environment() -> Iterator[None]:
+    with local_aws() as endpoint:
+        print(f"Local moto server at {endpoint} (no AWS account is used).")
+        yield
+
+
+def main() -> int:
+    from handlers.reconcile import handler
+
+    with demo_environment():
+        session = boto3.Session()
+        world = World(session)
+        heading("Building a PrivateLink world")
+        demo = build_demo_world(world)
+        print(f"provider: Network Load Balancer {demo.load_balancer.rsplit('/', 2)[-2]} behind {demo.endpoint_service}")
+        print("          subnet-level flow logs, custom format -> /vpc/flow-logs/provider")
+        print(f"consumer: interface endpoint {demo.consumer_endpoint} in 2 subnets of {demo.consumer_vpc}")
+        print("          VPC-level flow log, default format -> /vpc/flow-logs/consumer")
+        print(f"also:     gateway endpoint {demo.gateway_endpoint}; interface endpoint {demo.unlogged_endpoint}")
+        print(f"          without flow logs; interface endpoint {demo.s3_logged_endpoint} logged to S3 only")
+
+        heading("The Lambda handler on the sample events")
+        for name in SAMPLE_EVENTS:
+            result = handler(sample_event(name, demo), lambda_context())
+            print(f"{name:<50} -> {describe_result(name, result)}")
+
+        heading("What is monitored, what is not, and why")
+        print(render_text(run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True), dry_run=True))
+        heading("Rules in the account")
+        show_rules(world)
+
+        heading(f"Deleting the consumer endpoint {demo.consumer_endpoint}")
+        world.delete_endpoint(demo.consumer_endpoint)
+        result = handler(sample_event("delete-vpc-endpoints.json", demo), lambda_context())
+        print(f"delete-vpc-endpoints.json -> {describe_result('delete-vpc-endpoints.json', result)}")
+        for change in result["done"]:
+            print(f"  {change['action']} {change['name']}  ({change['reason']})")
+        show_rules(world)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # the demo prints its own account of events
+    sys.exit(main())

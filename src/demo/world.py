@@ -1,0 +1,165 @@
+"""Builds PrivateLink worlds in an AWS-compatible endpoint (a local moto server) for the demo and tests.
+
+Where moto falls short of AWS, the builder does what AWS would: it creates the ENIs that a Network
+or Gateway Load Balancer gets, with the description AWS gives them ("ELB net/<name>/<id>").
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+FLOW_LOGS_ROLE = "arn:aws:iam::123456789012:role/vpc-flow-logs"
+CUSTOM_FORMAT = (
+    "${version} ${vpc-id} ${subnet-id} ${interface-id} ${az-id} ${srcaddr} ${dstaddr} ${srcport} "
+    "${dstport} ${protocol} ${packets} ${bytes} ${action} ${log-status} ${flow-direction} ${pkt-srcaddr}"
+)
+ELB_ENI_TYPES = {"network": "net", "gateway": "gwy"}
+
+
+@dataclass
+class World:
+    """Thin builders over boto3; every id they return is what AWS (here moto) gave."""
+
+    session: boto3.Session
+    _cidrs: itertools.count[int] = field(default_factory=lambda: itertools.count(10))
+
+    def __post_init__(self) -> None:
+        self.region = self.session.region_name or "us-east-1"
+        self.ec2 = self.session.client("ec2")
+        self.elbv2 = self.session.client("elbv2")
+        self.logs = self.session.client("logs")
+        self.s3 = self.session.client("s3")
+        self.cloudwatch = self.session.client("cloudwatch")
+
+    def vpc(self, subnets: int = 2, name: str = "") -> tuple[str, list[str]]:
+        second_octet = next(self._cidrs)
+        tags = [{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}] if name else []
+        vpc_id = self.ec2.create_vpc(CidrBlock=f"10.{second_octet}.0.0/16", TagSpecifications=tags)["Vpc"]["VpcId"]
+        zones = [f"{self.region}{letter}" for letter in "abcdef"]
+        subnet_ids = [
+            self.ec2.create_subnet(
+                VpcId=vpc_id, CidrBlock=f"10.{second_octet}.{index}.0/24", AvailabilityZone=zones[index % len(zones)]
+            )["Subnet"]["SubnetId"]
+            for index in range(subnets)
+        ]
+        return vpc_id, subnet_ids
+
+    def interface_endpoint(
+        self, vpc_id: str, subnet_ids: list[str], service_name: str, tags: dict[str, str] | None = None
+    ) -> str:
+        tag_spec = [{"ResourceType": "vpc-endpoint", "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()]}]
+        return str(
+            self.ec2.create_vpc_endpoint(
+                VpcId=vpc_id,
+                ServiceName=service_name,
+                VpcEndpointType="Interface",
+                SubnetIds=subnet_ids,
+                TagSpecifications=tag_spec if tags else [],
+            )["VpcEndpoint"]["VpcEndpointId"]
+        )
+
+    def gateway_endpoint(self, vpc_id: str, service: str = "s3") -> str:
+        return str(
+            self.ec2.create_vpc_endpoint(
+                VpcId=vpc_id, ServiceName=f"com.amazonaws.{self.region}.{service}", VpcEndpointType="Gateway"
+            )["VpcEndpoint"]["VpcEndpointId"]
+        )
+
+    def load_balancer(self, name: str, subnet_ids: list[str], lb_type: str = "network") -> str:
+        """A Network or Gateway Load Balancer with one ENI per subnet, described as AWS describes them."""
+        lb = self.elbv2.create_load_balancer(Name=name, Subnets=subnet_ids, Type=lb_type, Scheme="internal")
+        arn: str = lb["LoadBalancers"][0]["LoadBalancerArn"]
+        lb_name, lb_id = arn.rsplit("/", 2)[-2:]
+        for subnet_id in subnet_ids:
+            self.ec2.create_network_interface(
+                SubnetId=subnet_id, Description=f"ELB {ELB_ENI_TYPES[lb_type]}/{lb_name}/{lb_id}"
+            )
+        return arn
+
+    def endpoint_service(self, load_balancer_arns: list[str], lb_type: str = "network") -> str:
+        key = "GatewayLoadBalancerArns" if lb_type == "gateway" else "NetworkLoadBalancerArns"
+        config = self.ec2.create_vpc_endpoint_service_configuration(**{key: load_balancer_arns})
+        return str(config["ServiceConfiguration"]["ServiceName"])
+
+    def flow_log(
+        self,
+        resource_ids: list[str],
+        resource_type: str,
+        log_group: str = "",
+        traffic: str = "ALL",
+        log_format: str = "",
+        bucket: str = "",
+    ) -> list[str]:
+        """A flow log to CloudWatch Logs (log_group) or to S3 (bucket); the default format unless given."""
+        kwargs: dict[str, Any] = {"ResourceIds": resource_ids, "ResourceType": resource_type, "TrafficType": traffic}
+        if bucket:
+            self.s3.create_bucket(Bucket=bucket)
+            kwargs |= {"LogDestinationType": "s3", "LogDestination": f"arn:aws:s3:::{bucket}"}
+        else:
+            if not self.logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]:
+                self.logs.create_log_group(logGroupName=log_group)
+            kwargs |= {
+                "LogDestinationType": "cloud-watch-logs",
+                "LogGroupName": log_group,
+                "DeliverLogsPermissionArn": FLOW_LOGS_ROLE,
+            }
+        if log_format:
+            kwargs["LogFormat"] = log_format
+        response = self.ec2.create_flow_logs(**kwargs)
+        if response.get("Unsuccessful"):
+            raise RuntimeError(f"flow log not created: {response['Unsuccessful']}")
+        return list(response["FlowLogIds"])
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        self.ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
+
+    def rule_names(self) -> list[str]:
+        return sorted(rule["Name"] for rule in self.cloudwatch.describe_insight_rules().get("InsightRules", []))
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    consumer_endpoint: str
+    consumer_vpc: str
+    load_balancer: str
+    endpoint_service: str
+    gateway_endpoint: str
+    unlogged_endpoint: str
+    s3_logged_endpoint: str
+    flow_logs: tuple[str, ...]
+
+
+def build_demo_world(world: World) -> DemoWorld:
+    """A consumer and a provider of one PrivateLink service, plus what cannot be monitored."""
+    provider_vpc, provider_subnets = world.vpc(subnets=2, name="provider")
+    nlb = world.load_balancer("orders-nlb", provider_subnets)
+    service_name = world.endpoint_service([nlb])
+    provider_logs = world.flow_log(
+        provider_subnets, "Subnet", log_group="/vpc/flow-logs/provider", log_format=CUSTOM_FORMAT
+    )
+
+    consumer_vpc, consumer_subnets = world.vpc(subnets=2, name="consumer")
+    consumer_endpoint = world.interface_endpoint(consumer_vpc, consumer_subnets, service_name, {"Name": "orders-api"})
+    consumer_logs = world.flow_log([consumer_vpc], "VPC", log_group="/vpc/flow-logs/consumer")
+    gateway = world.gateway_endpoint(consumer_vpc)
+
+    shared_vpc, shared_subnets = world.vpc(subnets=2, name="shared-services")
+    unlogged = world.interface_endpoint(shared_vpc, shared_subnets, f"com.amazonaws.{world.region}.ssm")
+
+    analytics_vpc, analytics_subnets = world.vpc(subnets=2, name="analytics")
+    s3_logged = world.interface_endpoint(analytics_vpc, analytics_subnets, f"com.amazonaws.{world.region}.logs")
+    s3_logs = world.flow_log([analytics_vpc], "VPC", bucket="analytics-flow-logs")
+    return DemoWorld(
+        consumer_endpoint=consumer_endpoint,
+        consumer_vpc=consumer_vpc,
+        load_balancer=nlb,
+        endpoint_service=service_name,
+        gateway_endpoint=gateway,
+        unlogged_endpoint=unlogged,
+        s3_logged_endpoint=s3_logged,
+        flow_logs=tuple(provider_logs + consumer_logs + s3_logs),
+    )

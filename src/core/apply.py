@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,10 +23,10 @@ def apply_plan(plan: Plan, clients: Clients, settings: Settings) -> Result:
     deletes = [c for c in plan.changes if c.action is Action.DELETE]
     for change in writes:
         write = set_rule_state if change.state_only else put_rule
-        run(result, [change], lambda: write(clients, settings, change))
+        run(result, [change], partial(write, clients, settings, change))
     for start in range(0, len(deletes), RULE_NAMES_PER_DELETE):
         batch = deletes[start : start + RULE_NAMES_PER_DELETE]
-        run(result, batch, lambda: delete_rules(clients, [c.name for c in batch]))
+        run(result, batch, partial(delete_rules, clients, [c.name for c in batch]))
     return result
 
 
@@ -35,7 +36,9 @@ def run(result: Result, changes: Sequence[Change], call: Callable[[], dict[str, 
     try:
         failures = call()
     except (BotoCoreError, ClientError) as err:
-        code = err.response["Error"].get("Code", "Error") if isinstance(err, ClientError) else type(err).__name__
+        code = (
+            err.response["Error"].get("Code", "Error") if isinstance(err, ClientError) else type(err).__name__
+        )
         failures = {change.name: f"{code}: {err}" for change in changes}
     for change in changes:
         if change.name in failures:

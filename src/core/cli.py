@@ -24,7 +24,10 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--profile", help="AWS profile (default: the standard AWS environment)")
     main.add_argument("--prefix", help="name prefix and owner of the artifacts (default: plinsights)")
     commands = main.add_subparsers(dest="command", required=True)
-    for name, text in (("plan", "show what would change; writes nothing"), ("apply", "reconcile, then show what was done")):
+    for name, text in (
+        ("plan", "show what would change; writes nothing"),
+        ("apply", "reconcile, then show what was done"),
+    ):
         command = commands.add_parser(name, help=text, description=text)
         command.add_argument("--output", choices=("text", "json"), default="text")
     return main

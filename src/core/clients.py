@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from core.errors import ConfigError
+
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_ec2 import EC2Client
@@ -30,8 +32,6 @@ class Clients:
     def __init__(self, session: boto3.Session | None = None, region: str | None = None) -> None:
         self.session = session or boto3.Session(region_name=region)
         if not self.session.region_name:
-            from core.errors import ConfigError
-
             raise ConfigError("no AWS Region: set AWS_REGION or AWS_DEFAULT_REGION, or pass --region")
         self.region: str = self.session.region_name
 
@@ -61,4 +61,6 @@ class Clients:
 
     def all(self) -> list[object]:
         """The clients made so far, for hooks that watch every call."""
-        return [self.__dict__[name] for name in ("ec2", "elbv2", "cloudwatch", "sts") if name in self.__dict__]
+        return [
+            self.__dict__[name] for name in ("ec2", "elbv2", "cloudwatch", "sts") if name in self.__dict__
+        ]

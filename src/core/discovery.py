@@ -1,4 +1,4 @@
-"""Reads of the account -> Inventory: endpoints, load balancers, their ENIs and the flow logs covering them."""
+"""Reads of the account -> Inventory: endpoints, load balancers, their ENIs and the flow logs over them."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ ENDPOINT_KINDS = {
     "gatewayloadbalancer": ResourceKind.GWLB_ENDPOINT,
     "gateway": ResourceKind.GATEWAY_ENDPOINT,
 }
-LOAD_BALANCER_KINDS = {"network": ResourceKind.NETWORK_LOAD_BALANCER, "gateway": ResourceKind.GATEWAY_LOAD_BALANCER}
+LOAD_BALANCER_KINDS = {
+    "network": ResourceKind.NETWORK_LOAD_BALANCER,
+    "gateway": ResourceKind.GATEWAY_LOAD_BALANCER,
+}
 # ELB names its ENIs "ELB <type>/<name>/<id>"; the type comes from the Type field, never from the ARN.
 ENI_DESCRIPTION_TYPES = {"network": "net", "gateway": "gwy"}
 
@@ -75,7 +78,7 @@ def chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 def describe_enis(clients: Clients, filter_name: str, values: Sequence[str]) -> list[dict[str, Any]]:
     """A filter, unlike NetworkInterfaceIds, does not fail when an ENI vanished between two reads."""
-    found = []
+    found: list[dict[str, Any]] = []
     for batch in chunks(values, FILTER_VALUES_PER_CALL):
         filters = [{"Name": filter_name, "Values": list(batch)}]
         found += paginate(clients.ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=filters)
@@ -86,7 +89,12 @@ def discover_flow_logs(clients: Clients, resources: Iterable[Resource]) -> list[
     """Every flow log attached to a VPC, subnet or ENI of ours, whatever its destination, so that
     a resource without a usable one can be told why."""
     attached_to = sorted(
-        {eni_field for r in resources for eni in r.enis for eni_field in (eni.eni_id, eni.subnet_id, eni.vpc_id)}
+        {
+            eni_field
+            for r in resources
+            for eni in r.enis
+            for eni_field in (eni.eni_id, eni.subnet_id, eni.vpc_id)
+        }
     )
     flow_logs: dict[str, FlowLog] = {}
     for batch in chunks(attached_to, FILTER_VALUES_PER_CALL):
@@ -117,7 +125,7 @@ def lb_eni_description(load_balancer: Mapping[str, Any]) -> str:
     return f"ELB {ENI_DESCRIPTION_TYPES[load_balancer['Type']]}/{name}/{lb_id}"
 
 
-def tags_from_api(tags: Iterable[Mapping[str, str]]) -> tuple[tuple[str, str], ...]:
+def tags_from_api(tags: Iterable[Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((tag["Key"], tag.get("Value", "")) for tag in tags))
 
 
@@ -138,7 +146,9 @@ def endpoint_from_api(endpoint: Mapping[str, Any], interfaces: Mapping[str, Netw
     tags = tags_from_api(endpoint.get("Tags", []))
     return Resource(
         resource_id=endpoint["VpcEndpointId"],
-        kind=ENDPOINT_KINDS.get(str(endpoint.get("VpcEndpointType", "")).lower(), ResourceKind.OTHER_ENDPOINT),
+        kind=ENDPOINT_KINDS.get(
+            str(endpoint.get("VpcEndpointType", "")).lower(), ResourceKind.OTHER_ENDPOINT
+        ),
         state=str(endpoint.get("State", "")),
         vpc_id=endpoint.get("VpcId", ""),
         # An ENI listed by the endpoint but gone from DescribeNetworkInterfaces is being deleted.
@@ -175,7 +185,9 @@ def flow_log_from_api(item: Mapping[str, Any]) -> FlowLog:
         flow_log_id=item["FlowLogId"],
         resource_id=item.get("ResourceId", ""),
         destination_type=item.get("LogDestinationType", "cloud-watch-logs"),
-        log_group=item.get("LogGroupName", "") if item.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs" else "",
+        log_group=item.get("LogGroupName", "")
+        if item.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
+        else "",
         traffic_type=item.get("TrafficType", ""),
         log_format=item.get("LogFormat", ""),
         status=item.get("FlowLogStatus", ""),

@@ -1,9 +1,9 @@
 """Errors that stop a run. Outside input never raises; it becomes a value instead.
 
-    PlinsightsError
-    ├── ConfigError      a setting is invalid: nothing is read or written
-    └── DiscoveryError   a read failed: the run stops before planning, so a failed read never
-                         looks like resources that are gone and deletes nothing
+PlinsightsError
+├── ConfigError      a setting is invalid: nothing is read or written
+└── DiscoveryError   a read failed: the run stops before planning, so a failed read never
+                     looks like resources that are gone and deletes nothing
 """
 
 

@@ -18,7 +18,11 @@ class ResourceKind(StrEnum):
     @property
     def side(self) -> str:
         """Consumers own endpoints; providers own the load balancers behind endpoint services."""
-        return "provider" if self in (ResourceKind.NETWORK_LOAD_BALANCER, ResourceKind.GATEWAY_LOAD_BALANCER) else "consumer"
+        return (
+            "provider"
+            if self in (ResourceKind.NETWORK_LOAD_BALANCER, ResourceKind.GATEWAY_LOAD_BALANCER)
+            else "consumer"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +100,6 @@ class RuleSpec:
     eni_ids: tuple[str, ...]
     definition: str  # canonical JSON: equal specs give byte-equal strings
     state: str = "ENABLED"
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,13 +37,15 @@ def observe(clients: Clients, settings: Settings) -> ActualState:
             else:
                 lookalikes.append(rule["Name"])
     except (BotoCoreError, ClientError) as err:
-        raise DiscoveryError(f"reading our Contributor Insights rules failed, nothing will be changed: {err}") from err
+        raise DiscoveryError(
+            f"reading our Contributor Insights rules failed, nothing will be changed: {err}"
+        ) from err
     return ActualState(rules=owned, lookalikes=tuple(sorted(lookalikes)))
 
 
 def describe_insight_rules(clients: Clients) -> list[dict[str, Any]]:
     """DescribeInsightRules has no boto3 paginator: follow NextToken by hand."""
-    rules: list[dict[str, Any]] = []
+    rules: list[Any] = []
     kwargs: dict[str, Any] = {"MaxResults": 500}
     while True:
         page = clients.cloudwatch.describe_insight_rules(**kwargs)

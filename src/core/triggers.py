@@ -85,11 +85,11 @@ def parse_trigger(event: object, region: str | None = None) -> Trigger:
     """Never raises: an event we do not act on becomes an ignored Trigger that says why."""
     try:
         return _parse(event, region)
-    except Exception as err:  # noqa: BLE001 - outside input must never crash the function
+    except Exception as err:  # outside input must never crash the function
         return ignored(f"unreadable event: {type(err).__name__}")
 
 
-def _parse(event: object, region: str | None) -> Trigger:
+def _parse(event: object, region: str | None) -> Trigger:  # noqa: PLR0911 - one return per reason to ignore
     if not isinstance(event, Mapping):
         return ignored(f"event is a {type(event).__name__}, not an object")
     source, detail_type, detail = event.get("source"), event.get("detail-type"), event.get("detail")
@@ -105,10 +105,12 @@ def _parse(event: object, region: str | None) -> Trigger:
         return ignored("CloudTrail event without a detail object")
     name = detail.get("eventName")
     spec = TRIGGERS.get(name) if isinstance(name, str) else None
-    if spec is None:
+    if spec is None or not isinstance(name, str):
         return ignored(f"event {str(name)[:80]!r} is not one we act on")
     if source != spec.source or detail.get("eventSource") != spec.event_source:
-        return ignored(f"{name} from {str(source)[:80]!r}/{str(detail.get('eventSource'))[:80]!r} is not {spec.source}")
+        return ignored(
+            f"{name} from {str(source)[:80]!r}/{str(detail.get('eventSource'))[:80]!r} is not {spec.source}"
+        )
     if detail.get("errorCode"):
         return ignored(f"{name} failed ({str(detail['errorCode'])[:80]}): nothing changed in the account")
     ids = tuple(dict.fromkeys(i for path in spec.id_paths for i in ids_at(detail, path)))

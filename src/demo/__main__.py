@@ -23,7 +23,9 @@ from demo.world import DemoWorld, World, build_demo_world
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 # The ids in events/ stand for a real account's; the demo swaps in the ids moto gave its world.
 SAMPLE_ENDPOINT = "vpce-0f1e2d3c4b5a69788"
-SAMPLE_LOAD_BALANCER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60"
+SAMPLE_LOAD_BALANCER = (
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60"
+)
 SAMPLE_EVENTS = [
     "create-load-balancer.json",
     "create-vpc-endpoint-service-configuration.json",
@@ -40,7 +42,9 @@ SAMPLE_EVENTS = [
 
 def sample_event(name: str, world: DemoWorld) -> Any:
     text = (EVENTS / name).read_text()
-    text = text.replace(SAMPLE_ENDPOINT, world.consumer_endpoint).replace(SAMPLE_LOAD_BALANCER, world.load_balancer)
+    text = text.replace(SAMPLE_ENDPOINT, world.consumer_endpoint).replace(
+        SAMPLE_LOAD_BALANCER, world.load_balancer
+    )
     return json.loads(text)
 
 
@@ -53,7 +57,9 @@ def describe_result(name: str, result: Mapping[str, Any]) -> str:
         return f"ignored: {result['reason']}"
     done = result.get("done", result["plan"])
     verb = "would make" if result["dry_run"] else "made"
-    counts = {action: sum(1 for c in done if c["action"] == action) for action in ("create", "update", "delete")}
+    counts = {
+        action: sum(1 for c in done if c["action"] == action) for action in ("create", "update", "delete")
+    }
     changes = ", ".join(f"{n} {a}d" for a, n in counts.items() if n) or "no change"
     return f"{result['trigger']}: {result['monitored']} monitored, {result['rules']} rules; {verb}: {changes}"
 
@@ -64,7 +70,7 @@ def show_rules(world: World) -> None:
     for rule in sorted(rules, key=lambda r: r["Name"]):
         definition = json.loads(rule["Definition"])
         filters = definition["Contribution"]["Filters"]
-        enis = next((f["In"] for f in filters if f["Match"] == "interface_id"), [])
+        enis: list[str] = next((f["In"] for f in filters if f["Match"] == "interface_id"), [])
         print(
             f"  {rule['Name']:<58} {rule['State']:<8} {definition['LogGroupNames'][0]:<26} "
             f"fields {definition['Fields']} ENIs {', '.join(enis)}"
@@ -79,18 +85,21 @@ def demo_environment() -> Iterator[None]:
 
 
 def main() -> int:
-    from handlers.reconcile import handler
+    from handlers.reconcile import handler  # noqa: PLC0415 - after the log level is set for the demo
 
     with demo_environment():
         session = boto3.Session()
         world = World(session)
         heading("Building a PrivateLink world")
         demo = build_demo_world(world)
-        print(f"provider: Network Load Balancer {demo.load_balancer.rsplit('/', 2)[-2]} behind {demo.endpoint_service}")
+        nlb_name = demo.load_balancer.rsplit("/", 2)[-2]
+        print(f"provider: Network Load Balancer {nlb_name} behind {demo.endpoint_service}")
         print("          subnet-level flow logs, custom format -> /vpc/flow-logs/provider")
         print(f"consumer: interface endpoint {demo.consumer_endpoint} in 2 subnets of {demo.consumer_vpc}")
         print("          VPC-level flow log, default format -> /vpc/flow-logs/consumer")
-        print(f"also:     gateway endpoint {demo.gateway_endpoint}; interface endpoint {demo.unlogged_endpoint}")
+        print(
+            f"also:     gateway endpoint {demo.gateway_endpoint}; interface endpoint {demo.unlogged_endpoint}"
+        )
         print(f"          without flow logs; interface endpoint {demo.s3_logged_endpoint} logged to S3 only")
 
         heading("The Lambda handler on the sample events")
@@ -99,7 +108,11 @@ def main() -> int:
             print(f"{name:<50} -> {describe_result(name, result)}")
 
         heading("What is monitored, what is not, and why")
-        print(render_text(run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True), dry_run=True))
+        print(
+            render_text(
+                run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True), dry_run=True
+            )
+        )
         heading("Rules in the account")
         show_rules(world)
 

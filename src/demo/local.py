@@ -8,9 +8,19 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from moto.server import ThreadedMotoServer
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 REGION = "us-east-1"
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
 
 
 def free_port() -> int:
@@ -40,8 +50,6 @@ def patched_environ(values: dict[str, str | None]) -> Iterator[None]:
 @contextmanager
 def local_aws(region: str = REGION) -> Iterator[str]:
     """Starts a moto server on loopback and points boto3 at it through AWS_ENDPOINT_URL."""
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns the output
 
     port = free_port()
@@ -70,7 +78,9 @@ class FakeLambdaContext:
 
     function_name: str = "privatelink-insights-reconcile"
     function_version: str = "$LATEST"
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:privatelink-insights-reconcile"
+    invoked_function_arn: str = (
+        f"arn:aws:lambda:{REGION}:123456789012:function:privatelink-insights-reconcile"
+    )
     memory_limit_in_mb: int = 256
     aws_request_id: str = "00000000-0000-4000-8000-000000000000"
     log_group_name: str = "/aws/lambda/privatelink-insights-reconcile"
@@ -80,5 +90,5 @@ class FakeLambdaContext:
         return 300_000
 
 
-def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+def lambda_context() -> LambdaContext:
+    return cast("LambdaContext", FakeLambdaContext())

@@ -29,20 +29,25 @@ class World:
 
     def __post_init__(self) -> None:
         self.region = self.session.region_name or "us-east-1"
-        self.ec2 = self.session.client("ec2")
-        self.elbv2 = self.session.client("elbv2")
-        self.logs = self.session.client("logs")
-        self.s3 = self.session.client("s3")
-        self.cloudwatch = self.session.client("cloudwatch")
+        # Untyped on purpose: the builders pass AWS-shaped literals that the stubs' TypedDicts reject.
+        self.ec2: Any = self.session.client("ec2")
+        self.elbv2: Any = self.session.client("elbv2")
+        self.logs: Any = self.session.client("logs")
+        self.s3: Any = self.session.client("s3")
+        self.cloudwatch: Any = self.session.client("cloudwatch")
 
     def vpc(self, subnets: int = 2, name: str = "") -> tuple[str, list[str]]:
         second_octet = next(self._cidrs)
         tags = [{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}] if name else []
-        vpc_id = self.ec2.create_vpc(CidrBlock=f"10.{second_octet}.0.0/16", TagSpecifications=tags)["Vpc"]["VpcId"]
+        vpc_id = self.ec2.create_vpc(CidrBlock=f"10.{second_octet}.0.0/16", TagSpecifications=tags)["Vpc"][
+            "VpcId"
+        ]
         zones = [f"{self.region}{letter}" for letter in "abcdef"]
         subnet_ids = [
             self.ec2.create_subnet(
-                VpcId=vpc_id, CidrBlock=f"10.{second_octet}.{index}.0/24", AvailabilityZone=zones[index % len(zones)]
+                VpcId=vpc_id,
+                CidrBlock=f"10.{second_octet}.{index}.0/24",
+                AvailabilityZone=zones[index % len(zones)],
             )["Subnet"]["SubnetId"]
             for index in range(subnets)
         ]
@@ -51,7 +56,12 @@ class World:
     def interface_endpoint(
         self, vpc_id: str, subnet_ids: list[str], service_name: str, tags: dict[str, str] | None = None
     ) -> str:
-        tag_spec = [{"ResourceType": "vpc-endpoint", "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()]}]
+        tag_spec = [
+            {
+                "ResourceType": "vpc-endpoint",
+                "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+            }
+        ]
         return str(
             self.ec2.create_vpc_endpoint(
                 VpcId=vpc_id,
@@ -87,15 +97,20 @@ class World:
 
     def flow_log(
         self,
+        *,
         resource_ids: list[str],
-        resource_type: str,
+        resource_type: str = "VPC",
         log_group: str = "",
         traffic: str = "ALL",
         log_format: str = "",
         bucket: str = "",
     ) -> list[str]:
         """A flow log to CloudWatch Logs (log_group) or to S3 (bucket); the default format unless given."""
-        kwargs: dict[str, Any] = {"ResourceIds": resource_ids, "ResourceType": resource_type, "TrafficType": traffic}
+        kwargs: dict[str, Any] = {
+            "ResourceIds": resource_ids,
+            "ResourceType": resource_type,
+            "TrafficType": traffic,
+        }
         if bucket:
             self.s3.create_bucket(Bucket=bucket)
             kwargs |= {"LogDestinationType": "s3", "LogDestination": f"arn:aws:s3:::{bucket}"}
@@ -118,7 +133,9 @@ class World:
         self.ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
 
     def rule_names(self) -> list[str]:
-        return sorted(rule["Name"] for rule in self.cloudwatch.describe_insight_rules().get("InsightRules", []))
+        return sorted(
+            rule["Name"] for rule in self.cloudwatch.describe_insight_rules().get("InsightRules", [])
+        )
 
 
 @dataclass(frozen=True)
@@ -135,24 +152,31 @@ class DemoWorld:
 
 def build_demo_world(world: World) -> DemoWorld:
     """A consumer and a provider of one PrivateLink service, plus what cannot be monitored."""
-    provider_vpc, provider_subnets = world.vpc(subnets=2, name="provider")
+    _, provider_subnets = world.vpc(subnets=2, name="provider")
     nlb = world.load_balancer("orders-nlb", provider_subnets)
     service_name = world.endpoint_service([nlb])
     provider_logs = world.flow_log(
-        provider_subnets, "Subnet", log_group="/vpc/flow-logs/provider", log_format=CUSTOM_FORMAT
+        resource_ids=provider_subnets,
+        resource_type="Subnet",
+        log_group="/vpc/flow-logs/provider",
+        log_format=CUSTOM_FORMAT,
     )
 
     consumer_vpc, consumer_subnets = world.vpc(subnets=2, name="consumer")
-    consumer_endpoint = world.interface_endpoint(consumer_vpc, consumer_subnets, service_name, {"Name": "orders-api"})
-    consumer_logs = world.flow_log([consumer_vpc], "VPC", log_group="/vpc/flow-logs/consumer")
+    consumer_endpoint = world.interface_endpoint(
+        consumer_vpc, consumer_subnets, service_name, {"Name": "orders-api"}
+    )
+    consumer_logs = world.flow_log(resource_ids=[consumer_vpc], log_group="/vpc/flow-logs/consumer")
     gateway = world.gateway_endpoint(consumer_vpc)
 
     shared_vpc, shared_subnets = world.vpc(subnets=2, name="shared-services")
     unlogged = world.interface_endpoint(shared_vpc, shared_subnets, f"com.amazonaws.{world.region}.ssm")
 
     analytics_vpc, analytics_subnets = world.vpc(subnets=2, name="analytics")
-    s3_logged = world.interface_endpoint(analytics_vpc, analytics_subnets, f"com.amazonaws.{world.region}.logs")
-    s3_logs = world.flow_log([analytics_vpc], "VPC", bucket="analytics-flow-logs")
+    s3_logged = world.interface_endpoint(
+        analytics_vpc, analytics_subnets, f"com.amazonaws.{world.region}.logs"
+    )
+    s3_logs = world.flow_log(resource_ids=[analytics_vpc], bucket="analytics-flow-logs")
     return DemoWorld(
         consumer_endpoint=consumer_endpoint,
         consumer_vpc=consumer_vpc,

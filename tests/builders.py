@@ -1,0 +1,82 @@
+"""Plain-data builders for the pure modules' tests: literal inventories, no AWS."""
+
+from __future__ import annotations
+
+from core.flowlogs import DEFAULT_FORMAT
+from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
+
+VPC, SUBNETS = "vpc-1", ("subnet-a", "subnet-b", "subnet-c")
+CUSTOM_FORMAT = (
+    "${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${protocol} ${bytes} ${action}"
+)
+
+
+def enis(*ids: str, vpc: str = VPC) -> tuple[NetworkInterface, ...]:
+    """ENIs spread over the subnets in turn, one per AZ as AWS places them."""
+    return tuple(
+        NetworkInterface(eni, SUBNETS[i % len(SUBNETS)], vpc, f"us-east-1{'abc'[i % 3]}")
+        for i, eni in enumerate(ids)
+    )
+
+
+def endpoint(
+    endpoint_id: str = "vpce-1",
+    eni_ids: tuple[str, ...] = ("eni-1", "eni-2"),
+    kind: ResourceKind = ResourceKind.INTERFACE_ENDPOINT,
+    state: str = "available",
+    tags: dict[str, str] | None = None,
+) -> Resource:
+    return Resource(
+        resource_id=endpoint_id,
+        kind=kind,
+        state=state,
+        vpc_id=VPC,
+        enis=enis(*eni_ids),
+        service_name="com.amazonaws.vpce.us-east-1.vpce-svc-1",
+        tags=tuple(sorted((tags or {}).items())),
+    )
+
+
+def load_balancer(
+    name: str = "orders",
+    eni_ids: tuple[str, ...] = ("eni-n1", "eni-n2"),
+    kind: str = "net",
+    state: str = "active",
+) -> Resource:
+    return Resource(
+        resource_id=f"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/{kind}/{name}/0123456789abcdef",
+        kind=ResourceKind.NETWORK_LOAD_BALANCER if kind == "net" else ResourceKind.GATEWAY_LOAD_BALANCER,
+        state=state,
+        vpc_id=VPC,
+        enis=enis(*eni_ids),
+        name=name,
+        endpoint_services=("com.amazonaws.vpce.us-east-1.vpce-svc-1",),
+    )
+
+
+def flow_log(
+    on: str = VPC,
+    group: str = "/flow/vpc",
+    traffic: str = "ALL",
+    log_format: str = DEFAULT_FORMAT,
+    destination: str = "cloud-watch-logs",
+    status: str = "ACTIVE",
+    flow_log_id: str = "",
+) -> FlowLog:
+    return FlowLog(
+        flow_log_id=flow_log_id or f"fl-{on}-{group}-{traffic}-{destination}-{status}",
+        resource_id=on,
+        destination_type=destination,
+        log_group=group if destination == "cloud-watch-logs" else "",
+        traffic_type=traffic,
+        log_format=log_format,
+        status=status,
+    )
+
+
+def inventory(*items: Resource | FlowLog) -> Inventory:
+    return Inventory(
+        region="us-east-1",
+        resources=tuple(i for i in items if isinstance(i, Resource)),
+        flow_logs=tuple(i for i in items if isinstance(i, FlowLog)),
+    )

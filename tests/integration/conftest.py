@@ -1,0 +1,68 @@
+"""A moto server shared by the session and reset before each test, so no test sees another's state."""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+
+from core.clients import Clients
+from core.settings import Settings
+from demo.local import local_aws
+from demo.world import World
+
+READ_PREFIXES = ("Describe", "List", "Get")
+
+
+@dataclass
+class Harness:
+    world: World  # builds the account; its calls are not recorded
+    clients: Clients  # what the product uses; every call is recorded
+    calls: list[str] = field(default_factory=list)  # "service:Operation"
+    settings: Settings = field(default_factory=Settings)
+
+    @contextmanager
+    def recording(self) -> Iterator[list[str]]:
+        start = len(self.calls)
+        recorded: list[str] = []
+        yield recorded
+        recorded.extend(self.calls[start:])
+
+    def writes(self, calls: list[str] | None = None) -> list[str]:
+        return [
+            c
+            for c in (self.calls if calls is None else calls)
+            if not c.split(":")[1].startswith(READ_PREFIXES)
+        ]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    with local_aws() as endpoint:
+        yield endpoint
+
+
+def recording_session(calls: list[str]) -> boto3.Session:
+    """A session whose clients report each operation before it is sent (a botocore before-call hook)."""
+    session = boto3.Session()
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(f"{model.service_model.service_name}:{model.name}")
+
+    session.events.register("before-call", record)
+    return session
+
+
+@pytest.fixture
+def aws(moto_endpoint: str) -> Harness:
+    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request).close()
+    calls: list[str] = []
+    return Harness(
+        world=World(boto3.Session()), clients=Clients(session=recording_session(calls)), calls=calls
+    )

@@ -1,0 +1,118 @@
+import json
+
+from core.reconcile import run_reconcile
+from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
+from demo.world import build_demo_world
+from tests.integration.conftest import Harness
+
+ACCOUNT_RULE_ARN = "arn:aws:cloudwatch:us-east-1:123456789012:insight-rule/{}"
+
+
+def tags_of(aws: Harness, name: str) -> dict[str, str]:
+    tags = aws.world.cloudwatch.list_tags_for_resource(ResourceARN=ACCOUNT_RULE_ARN.format(name))["Tags"]
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+def rules(aws: Harness) -> dict[str, dict]:
+    return {r["Name"]: r for r in aws.world.cloudwatch.describe_insight_rules()["InsightRules"]}
+
+
+def test_apply_creates_the_rules_of_every_monitorable_resource_tagged_as_ours(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    outcome = run_reconcile(aws.clients, aws.settings)
+    assert outcome.result is not None and not outcome.result.failed
+    names = set(rules(aws))
+    assert names == set(outcome.desired.rules) and len(names) == 6
+    consumer_rules = {n for n in names if demo.consumer_endpoint in n}
+    assert len(consumer_rules) == 3
+    for name in consumer_rules:
+        assert tags_of(aws, name)[OWNER_TAG] == "plinsights"
+        assert tags_of(aws, name)[RESOURCE_TAG] == demo.consumer_endpoint
+    assert aws.writes().count("cloudwatch:PutInsightRule") == 6
+
+
+def test_the_second_apply_only_reads(aws: Harness) -> None:
+    build_demo_world(aws.world)
+    run_reconcile(aws.clients, aws.settings)
+    with aws.recording() as calls:
+        outcome = run_reconcile(aws.clients, aws.settings)
+    assert aws.writes(calls) == []
+    assert outcome.plan.changes == () and outcome.plan.unchanged == 6
+
+
+def test_a_dry_run_writes_nothing_and_returns_the_plan(aws: Harness) -> None:
+    build_demo_world(aws.world)
+    outcome = run_reconcile(aws.clients, aws.settings, dry_run=True)
+    assert len(outcome.plan.changes) == 6 and outcome.result is None
+    assert aws.writes() == [] and rules(aws) == {}
+
+
+def test_deleting_an_endpoint_deletes_its_rules_and_nothing_else(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    run_reconcile(aws.clients, aws.settings)
+    aws.world.delete_endpoint(demo.consumer_endpoint)
+    with aws.recording() as calls:
+        run_reconcile(aws.clients, aws.settings)
+    assert not any(demo.consumer_endpoint in name for name in rules(aws))
+    assert len(rules(aws)) == 3
+    assert aws.writes(calls) == ["cloudwatch:DeleteInsightRules"]
+
+
+def test_a_new_flow_log_format_updates_the_rules_in_place(aws: Harness) -> None:
+    vpc, subnets = aws.world.vpc(subnets=2)
+    endpoint = aws.world.interface_endpoint(vpc, subnets, "com.amazonaws.us-east-1.ssm")
+    (old,) = aws.world.flow_log(resource_ids=[vpc], log_group="/flow")
+    run_reconcile(aws.clients, aws.settings)
+    aws.world.ec2.delete_flow_logs(FlowLogIds=[old])
+    aws.world.flow_log(
+        resource_ids=[vpc],
+        log_group="/flow",
+        log_format="${interface-id} ${srcaddr} ${dstaddr} ${bytes} ${protocol} ${action}",
+    )
+    with aws.recording() as calls:
+        outcome = run_reconcile(aws.clients, aws.settings)
+    assert aws.writes(calls) == ["cloudwatch:PutInsightRule"] * 3
+    assert {c.action.value for c in outcome.plan.changes} == {"~"}
+    fields = json.loads(rules(aws)[f"plinsights-{endpoint}-bytes"]["Definition"])["Fields"]
+    assert fields == {"1": "interface_id", "2": "srcaddr", "3": "dstaddr", "4": "bytes"}
+
+
+def test_a_lookalike_rule_we_did_not_create_is_never_touched(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    taken = f"plinsights-{demo.consumer_endpoint}-bytes"  # exactly the name we would use
+    stray = "plinsights-vpce-0000000000000000-rejects"  # looks like ours, monitors nothing we know
+    for name in (taken, stray):
+        aws.world.cloudwatch.put_insight_rule(
+            RuleName=name, RuleState="ENABLED", RuleDefinition='{"theirs": 1}'
+        )
+    other_owner = "plinsights-vpce-1111111111111111-bytes"
+    aws.world.cloudwatch.put_insight_rule(RuleName=other_owner, RuleState="ENABLED", RuleDefinition='{"theirs": 2}',
+                                          Tags=[{"Key": OWNER_TAG, "Value": "another-team"}])  # fmt: skip
+    outcome = run_reconcile(aws.clients, aws.settings)
+    outcome = run_reconcile(aws.clients, aws.settings)
+    after = rules(aws)
+    assert after[taken]["Definition"] == '{"theirs": 1}'
+    assert after[stray]["Definition"] == '{"theirs": 1}'
+    assert after[other_owner]["Definition"] == '{"theirs": 2}'
+    assert any(taken in note for note in outcome.plan.notes)
+    assert not any(c.name in (taken, stray, other_owner) for c in outcome.plan.changes)
+
+
+def test_deployments_with_different_prefixes_keep_apart(aws: Harness) -> None:
+    build_demo_world(aws.world)
+    run_reconcile(aws.clients, aws.settings)
+    team = Settings(prefix="team-b")
+    run_reconcile(aws.clients, team)
+    assert len(rules(aws)) == 12
+    aws.world.cloudwatch.delete_insight_rules(RuleNames=[n for n in rules(aws) if n.startswith("team-b")])
+    outcome = run_reconcile(aws.clients, aws.settings)
+    assert outcome.plan.changes == ()
+
+
+def test_a_state_change_toggles_rules_without_rewriting_them(aws: Harness) -> None:
+    build_demo_world(aws.world)
+    run_reconcile(aws.clients, aws.settings)
+    with aws.recording() as calls:
+        run_reconcile(aws.clients, Settings(rule_state="DISABLED"))
+    assert aws.writes(calls) == ["cloudwatch:DisableInsightRules"] * 6
+    assert {r["State"] for r in rules(aws).values()} == {"DISABLED"}

@@ -1,0 +1,41 @@
+from core.flowlogs import DEFAULT_FORMAT, covers, field_positions, unusable_reason
+from core.model import NetworkInterface
+from tests.builders import CUSTOM_FORMAT, flow_log
+
+
+def test_default_format_positions_match_the_documented_version_2_layout() -> None:
+    positions = field_positions(DEFAULT_FORMAT)
+    assert positions["interface-id"] == 3
+    assert (positions["srcaddr"], positions["dstaddr"]) == (4, 5)
+    assert (positions["protocol"], positions["bytes"], positions["action"]) == (8, 10, 13)
+    assert positions["log-status"] == 14
+
+
+def test_custom_format_positions_follow_the_format_order() -> None:
+    positions = field_positions(CUSTOM_FORMAT)
+    assert positions == {
+        "version": 1, "vpc-id": 2, "subnet-id": 3, "interface-id": 4, "srcaddr": 5,
+        "dstaddr": 6, "protocol": 7, "bytes": 8, "action": 9,
+    }  # fmt: skip
+
+
+def test_an_empty_format_is_the_default_format() -> None:
+    assert field_positions("") == field_positions(DEFAULT_FORMAT)
+
+
+def test_a_token_that_is_not_a_field_still_takes_a_position() -> None:
+    assert field_positions("${version} junk ${srcaddr}") == {"version": 1, "srcaddr": 3}
+
+
+def test_flow_logs_cover_an_eni_through_the_eni_its_subnet_or_its_vpc() -> None:
+    eni = NetworkInterface("eni-1", "subnet-a", "vpc-1")
+    assert all(covers(flow_log(on=target), eni) for target in ("eni-1", "subnet-a", "vpc-1"))
+    assert not covers(flow_log(on="subnet-b"), eni)
+    assert not covers(flow_log(on="vpc-2"), eni)
+
+
+def test_unusable_reasons() -> None:
+    assert unusable_reason(flow_log()) == ""
+    assert "s3" in unusable_reason(flow_log(destination="s3"))
+    assert "not CloudWatch Logs" in unusable_reason(flow_log(destination="kinesis-data-firehose"))
+    assert "INACTIVE" in unusable_reason(flow_log(status="INACTIVE"))

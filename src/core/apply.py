@@ -1,32 +1,47 @@
-"""Plan -> writes, change by change; one failed change never stops the rest."""
+"""Plan -> writes, in the plan's order; one failed change never stops the rest.
+
+An alarm whose rule failed to be written in this run is not written either (it would read a rule
+that does not exist); it is reported as failed and the next reconcile writes both.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core.model import Action, Change, Failure, Plan, Result
+from core.model import Action, AlarmSpec, Change, DashboardSpec, Failure, Plan, Result, RuleSpec
 from core.settings import KIND_TAG, RESOURCE_TAG, Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
 
-RULE_NAMES_PER_DELETE = 100  # DeleteInsightRules takes a list; keep each call modest
+NAMES_PER_DELETE = 100  # DeleteAlarms takes at most 100 names; the other deletes take lists too
 
 
 def apply_plan(plan: Plan, clients: Clients, settings: Settings) -> Result:
     result = Result()
-    writes = [c for c in plan.changes if c.action is not Action.DELETE]
-    deletes = [c for c in plan.changes if c.action is Action.DELETE]
-    for change in writes:
-        write = set_rule_state if change.state_only else put_rule
-        run(result, [change], partial(write, clients, settings, change))
-    for start in range(0, len(deletes), RULE_NAMES_PER_DELETE):
-        batch = deletes[start : start + RULE_NAMES_PER_DELETE]
-        run(result, batch, partial(delete_rules, clients, [c.name for c in batch]))
+    failed_rules: set[str] = set()
+    for (artifact, action), group in groupby(plan.changes, key=lambda c: (c.artifact, c.action)):
+        changes = list(group)
+        if action is Action.DELETE:
+            delete = DELETERS[artifact]
+            for start in range(0, len(changes), NAMES_PER_DELETE):
+                batch = changes[start : start + NAMES_PER_DELETE]
+                run(result, batch, partial(delete, clients, [c.name for c in batch]))
+            continue
+        for change in changes:
+            waiting = sorted(failed_rules & set(getattr(change.spec, "rule_names", ())))
+            if waiting:
+                result.failed.append(Failure(change, f"waits for rule {', '.join(waiting)}, which failed"))
+                continue
+            run(result, [change], partial(WRITERS[artifact], clients, settings, change))
+        if artifact == "rule":
+            failed_rules |= {f.change.name for f in result.failed if f.change.artifact == "rule"}
     return result
 
 
@@ -37,7 +52,7 @@ def run(result: Result, changes: Sequence[Change], call: Callable[[], dict[str, 
         failures = call()
     except (BotoCoreError, ClientError) as err:
         code = (
-            err.response["Error"].get("Code", "Error") if isinstance(err, ClientError) else type(err).__name__
+            err.response.get("Error", {}).get("Code", "Error") if isinstance(err, ClientError) else type(err).__name__
         )
         failures = {change.name: f"{code}: {err}" for change in changes}
     for change in changes:
@@ -47,40 +62,78 @@ def run(result: Result, changes: Sequence[Change], call: Callable[[], dict[str, 
             result.done.append(change)
 
 
-def put_rule(clients: Clients, settings: Settings, change: Change) -> dict[str, str]:
-    assert change.rule is not None
-    rule = change.rule
-    # Tags passed to PutInsightRule on an existing rule are ignored; ours never change after creation.
-    tags = {**settings.owner_tags, RESOURCE_TAG: rule.resource_id, KIND_TAG: rule.kind.value}
+def tags(settings: Settings, resource_id: str, kind: str) -> list[Any]:
+    # Tags are only taken at creation (PutInsightRule and PutMetricAlarm ignore them on update);
+    # ours never change, since the name already carries the resource and the kind.
+    values = {**settings.owner_tags, RESOURCE_TAG: resource_id, KIND_TAG: kind}
+    return [{"Key": key, "Value": value} for key, value in sorted(values.items())]
+
+
+def write_rule(clients: Clients, settings: Settings, change: Change) -> dict[str, str]:
+    rule = change.spec
+    assert isinstance(rule, RuleSpec)
+    if change.state_only:
+        # Enabling or disabling keeps the rule's history, which a rewrite would lose.
+        toggle = (
+            clients.cloudwatch.enable_insight_rules
+            if rule.state == "ENABLED"
+            else clients.cloudwatch.disable_insight_rules
+        )
+        return failures_from_api(toggle(RuleNames=[rule.name]).get("Failures", []))
     clients.cloudwatch.put_insight_rule(
         RuleName=rule.name,
         RuleState=rule.state,
         RuleDefinition=rule.definition,
-        Tags=[{"Key": key, "Value": value} for key, value in sorted(tags.items())],
+        Tags=tags(settings, rule.resource_id, rule.kind.value),
     )
     return {}
 
 
-def set_rule_state(clients: Clients, settings: Settings, change: Change) -> dict[str, str]:
-    """Enabling or disabling keeps the rule's history, which a PutInsightRule rewrite would lose."""
-    assert change.rule is not None
-    if change.rule.state == "ENABLED":
-        response = clients.cloudwatch.enable_insight_rules(RuleNames=[change.name])
-    else:
-        response = clients.cloudwatch.disable_insight_rules(RuleNames=[change.name])
-    return failures_from_api(response.get("Failures", []))
+def write_alarm(clients: Clients, settings: Settings, change: Change) -> dict[str, str]:
+    alarm = change.spec
+    assert isinstance(alarm, AlarmSpec)
+    parameters: dict[str, Any] = json.loads(alarm.body)
+    clients.cloudwatch.put_metric_alarm(**parameters, Tags=tags(settings, alarm.resource_id, alarm.kind.value))
+    return {}
+
+
+def write_dashboard(clients: Clients, settings: Settings, change: Change) -> dict[str, str]:
+    dashboard = change.spec
+    assert isinstance(dashboard, DashboardSpec)
+    clients.cloudwatch.put_dashboard(DashboardName=dashboard.name, DashboardBody=dashboard.body)
+    return {}
 
 
 def delete_rules(clients: Clients, names: list[str]) -> dict[str, str]:
-    response = clients.cloudwatch.delete_insight_rules(RuleNames=names)
-    return failures_from_api(response.get("Failures", []))
+    return failures_from_api(clients.cloudwatch.delete_insight_rules(RuleNames=names).get("Failures", []))
 
 
-def failures_from_api(failures: Sequence[object]) -> dict[str, str]:
-    found = {}
-    for failure in failures:
-        if isinstance(failure, dict):
-            found[str(failure.get("FailureResource", ""))] = (
-                f"{failure.get('FailureCode', 'Failure')}: {failure.get('FailureDescription', '')}"
-            )
-    return found
+def delete_alarms(clients: Clients, names: list[str]) -> dict[str, str]:
+    clients.cloudwatch.delete_alarms(AlarmNames=names)
+    return {}
+
+
+def delete_dashboards(clients: Clients, names: list[str]) -> dict[str, str]:
+    clients.cloudwatch.delete_dashboards(DashboardNames=names)
+    return {}
+
+
+WRITERS: dict[str, Callable[[Clients, Settings, Change], dict[str, str]]] = {
+    "rule": write_rule,
+    "alarm": write_alarm,
+    "dashboard": write_dashboard,
+}
+DELETERS: dict[str, Callable[[Clients, list[str]], dict[str, str]]] = {
+    "rule": delete_rules,
+    "alarm": delete_alarms,
+    "dashboard": delete_dashboards,
+}
+
+
+def failures_from_api(failures: Sequence[Any]) -> dict[str, str]:
+    """DeleteInsightRules and Enable/DisableInsightRules report per-name failures in a 200 response."""
+    return {
+        str(f.get("FailureResource", "")): f"{f.get('FailureCode', 'Failure')}: {f.get('FailureDescription', '')}"
+        for f in failures
+        if isinstance(f, dict)
+    }

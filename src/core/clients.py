@@ -61,6 +61,4 @@ class Clients:
 
     def all(self) -> list[object]:
         """The clients made so far, for hooks that watch every call."""
-        return [
-            self.__dict__[name] for name in ("ec2", "elbv2", "cloudwatch", "sts") if name in self.__dict__
-        ]
+        return [self.__dict__[name] for name in ("ec2", "elbv2", "cloudwatch", "sts") if name in self.__dict__]

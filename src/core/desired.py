@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from core.alarms import render_alarms
+from core.dashboards import render_dashboards
 from core.flowlogs import field_positions, flow_logs_covering, missing_fields, unusable_reason
-from core.model import Coverage, DesiredState, FlowLog, Inventory, Resource, ResourceKind, RuleSpec
+from core.model import AlarmSpec, Coverage, DesiredState, FlowLog, Inventory, Resource, ResourceKind, RuleSpec
 from core.rules import MAX_IN_VALUES, RULE_TEMPLATES, RuleTemplate, render_rule_definition, rule_name
+from core.selection import exclusion_reason
 from core.settings import Settings
 
 PENDING_STATES = frozenset({"pending", "pendingacceptance", "provisioning"})
@@ -30,12 +33,30 @@ class Source:
 
 def desired_state(inventory: Inventory, settings: Settings) -> DesiredState:
     rules: dict[str, RuleSpec] = {}
+    alarms: dict[str, AlarmSpec] = {}
     coverage: list[Coverage] = []
     for resource in sorted(inventory.resources, key=lambda r: r.resource_id):
+        if reason := exclusion_reason(resource, dict(inventory.vpc_tags.get(resource.vpc_id, ())), settings):
+            coverage.append(Coverage(resource, unmonitorable=reason, excluded=True))
+            continue
         resource_coverage, specs = desire_resource(resource, inventory.flow_logs, settings)
+        if is_live(resource):
+            alarm_specs, notes = render_alarms(resource, specs, settings)
+            alarms.update((spec.name, spec) for spec in alarm_specs)
+            resource_coverage = replace(
+                resource_coverage,
+                alarm_names=tuple(sorted(spec.name for spec in alarm_specs)),
+                notes=resource_coverage.notes + tuple(notes),
+            )
         coverage.append(resource_coverage)
         rules.update((spec.name, spec) for spec in specs)
-    return DesiredState(rules=rules, coverage=tuple(coverage))
+    dashboards = render_dashboards(coverage, rules, alarms, inventory, settings) if coverage else {}
+    return DesiredState(rules=rules, alarms=alarms, dashboards=dashboards, coverage=tuple(coverage))
+
+
+def is_live(resource: Resource) -> bool:
+    """Neither pending nor on its way out: its PrivateLink metrics are worth an alarm."""
+    return resource.kind not in NOT_PRIVATELINK and resource.state.lower() in ACTIVE_STATES
 
 
 def desire_resource(

@@ -54,16 +54,23 @@ def discover(clients: Clients) -> Inventory:
         lb_enis: dict[str, list[NetworkInterface]] = {}
         for eni in enis:
             if eni.get("Description") in descriptions:
-                lb_enis.setdefault(descriptions[eni["Description"]], []).append(
-                    interfaces[eni["NetworkInterfaceId"]]
-                )
+                lb_enis.setdefault(descriptions[eni["Description"]], []).append(interfaces[eni["NetworkInterfaceId"]])
         resources = [endpoint_from_api(ep, interfaces) for ep in endpoints] + [
             load_balancer_from_api(lb, lb_enis, lb_tags, services) for lb in load_balancers
         ]
         flow_logs = discover_flow_logs(clients, resources)
+        vpc_tags = discover_vpc_tags(clients, sorted({r.vpc_id for r in resources if r.vpc_id}))
+        account_id, partition = clients.account_id, clients.partition
     except (BotoCoreError, ClientError) as err:
         raise DiscoveryError(f"discovery failed, nothing will be changed: {err}") from err
-    return Inventory(region=clients.region, resources=tuple(resources), flow_logs=tuple(flow_logs))
+    return Inventory(
+        region=clients.region,
+        resources=tuple(resources),
+        flow_logs=tuple(flow_logs),
+        vpc_tags=vpc_tags,
+        account_id=account_id,
+        partition=partition,
+    )
 
 
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -89,12 +96,7 @@ def discover_flow_logs(clients: Clients, resources: Iterable[Resource]) -> list[
     """Every flow log attached to a VPC, subnet or ENI of ours, whatever its destination, so that
     a resource without a usable one can be told why."""
     attached_to = sorted(
-        {
-            eni_field
-            for r in resources
-            for eni in r.enis
-            for eni_field in (eni.eni_id, eni.subnet_id, eni.vpc_id)
-        }
+        {eni_field for r in resources for eni in r.enis for eni_field in (eni.eni_id, eni.subnet_id, eni.vpc_id)}
     )
     flow_logs: dict[str, FlowLog] = {}
     for batch in chunks(attached_to, FILTER_VALUES_PER_CALL):
@@ -102,6 +104,16 @@ def discover_flow_logs(clients: Clients, resources: Iterable[Resource]) -> list[
         for item in paginate(clients.ec2, "describe_flow_logs", "FlowLogs", Filters=filters):
             flow_logs[item["FlowLogId"]] = flow_log_from_api(item)
     return [flow_logs[key] for key in sorted(flow_logs)]
+
+
+def discover_vpc_tags(clients: Clients, vpc_ids: Sequence[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Tags on a VPC select or exclude everything in it."""
+    tags = {}
+    for batch in chunks(vpc_ids, FILTER_VALUES_PER_CALL):
+        filters = [{"Name": "vpc-id", "Values": list(batch)}]
+        for vpc in paginate(clients.ec2, "describe_vpcs", "Vpcs", Filters=filters):
+            tags[vpc["VpcId"]] = tags_from_api(vpc.get("Tags", []))
+    return tags
 
 
 def load_balancer_tags(clients: Clients, arns: Sequence[str]) -> dict[str, tuple[tuple[str, str], ...]]:
@@ -116,7 +128,7 @@ def services_by_load_balancer(configurations: Iterable[Mapping[str, Any]]) -> di
     services: dict[str, list[str]] = {}
     for config in configurations:
         for arn in [*config.get("NetworkLoadBalancerArns", []), *config.get("GatewayLoadBalancerArns", [])]:
-            services.setdefault(arn, []).append(config.get("ServiceName") or config.get("ServiceId", ""))
+            services.setdefault(arn, []).append(config["ServiceId"])
     return services
 
 
@@ -146,15 +158,14 @@ def endpoint_from_api(endpoint: Mapping[str, Any], interfaces: Mapping[str, Netw
     tags = tags_from_api(endpoint.get("Tags", []))
     return Resource(
         resource_id=endpoint["VpcEndpointId"],
-        kind=ENDPOINT_KINDS.get(
-            str(endpoint.get("VpcEndpointType", "")).lower(), ResourceKind.OTHER_ENDPOINT
-        ),
+        kind=ENDPOINT_KINDS.get(str(endpoint.get("VpcEndpointType", "")).lower(), ResourceKind.OTHER_ENDPOINT),
         state=str(endpoint.get("State", "")),
         vpc_id=endpoint.get("VpcId", ""),
         # An ENI listed by the endpoint but gone from DescribeNetworkInterfaces is being deleted.
         enis=tuple(interfaces[e] for e in sorted(endpoint.get("NetworkInterfaceIds", [])) if e in interfaces),
         name=dict(tags).get("Name", ""),
         service_name=endpoint.get("ServiceName", ""),
+        endpoint_type=str(endpoint.get("VpcEndpointType", "")),
         tags=tags,
         created=timestamp(endpoint.get("CreationTimestamp")),
     )

@@ -47,6 +47,7 @@ class Resource:
     endpoint_services: tuple[str, ...] = ()  # load balancer: the endpoint services it backs
     tags: tuple[tuple[str, str], ...] = ()
     created: str = ""  # ISO 8601
+    endpoint_type: str = ""  # endpoint: VpcEndpointType as AWS spells it, a PrivateLink metric dimension
 
     @property
     def short_id(self) -> str:
@@ -81,6 +82,9 @@ class Inventory:
     region: str
     resources: tuple[Resource, ...] = ()
     flow_logs: tuple[FlowLog, ...] = ()
+    vpc_tags: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    account_id: str = "123456789012"
+    partition: str = "aws"
 
 
 class RuleKind(StrEnum):
@@ -101,6 +105,35 @@ class RuleSpec:
     definition: str  # canonical JSON: equal specs give byte-equal strings
     state: str = "ENABLED"
 
+    @property
+    def body(self) -> str:
+        return self.definition
+
+
+class AlarmKind(StrEnum):
+    BYTES = "high-bytes"
+    REJECTS = "rejected-flows"
+    DROPS = "dropped-packets"
+    RESETS = "reset-packets"
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmSpec:
+    """One alarm as it should exist; `body` is the canonical JSON of its PutMetricAlarm parameters."""
+
+    name: str
+    resource_id: str
+    kind: AlarmKind
+    body: str
+    rule_names: tuple[str, ...] = ()  # the rules its metric reads: they must exist first
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardSpec:
+    name: str
+    body: str  # canonical JSON
+    widgets: int = 0
+
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
@@ -108,8 +141,10 @@ class Coverage:
 
     resource: Resource
     rule_names: tuple[str, ...] = ()
+    alarm_names: tuple[str, ...] = ()
     log_groups: tuple[str, ...] = ()
-    unmonitorable: str = ""  # the reason when nothing can be monitored
+    unmonitorable: str = ""  # why there are no flow-log rules (native metrics may still be watched)
+    excluded: bool = False  # left out by tag-based selection: nothing at all is made for it
     pending: bool = False  # still being created: the next trigger or the schedule picks it up
     notes: tuple[str, ...] = ()  # partial coverage: a rule kind or ENI left out, and why
 
@@ -121,6 +156,8 @@ class Coverage:
 @dataclass(frozen=True, slots=True)
 class DesiredState:
     rules: Mapping[str, RuleSpec] = field(default_factory=dict)
+    alarms: Mapping[str, AlarmSpec] = field(default_factory=dict)
+    dashboards: Mapping[str, DashboardSpec] = field(default_factory=dict)
     coverage: tuple[Coverage, ...] = ()
 
 
@@ -131,13 +168,29 @@ class ObservedRule:
     state: str
     resource_id: str = ""  # from our resource-id tag
 
+    @property
+    def body(self) -> str:
+        return self.definition
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedArtifact:
+    """An alarm or dashboard of ours as it exists; `body` is comparable with the spec's."""
+
+    name: str
+    body: str
+    resource_id: str = ""
+
 
 @dataclass(frozen=True, slots=True)
 class ActualState:
-    """The artifacts that exist and that this project owns (name prefix and ownership tag)."""
+    """The artifacts that exist and that this project owns: our name prefix AND our owner mark
+    (the ownership tag; for dashboards, which PutDashboard cannot tag, a mark in the body)."""
 
     rules: Mapping[str, ObservedRule] = field(default_factory=dict)
-    lookalikes: tuple[str, ...] = ()  # names with our prefix but without our tag: never touched
+    alarms: Mapping[str, ObservedArtifact] = field(default_factory=dict)
+    dashboards: Mapping[str, ObservedArtifact] = field(default_factory=dict)
+    lookalikes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> names never touched
 
 
 class Action(StrEnum):
@@ -149,11 +202,11 @@ class Action(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Change:
     action: Action
-    artifact: str  # "rule"
+    artifact: str  # "rule" | "alarm" | "dashboard"
     name: str
     reason: str  # shown by `plinsights plan`; apply never branches on it
-    rule: RuleSpec | None = None
-    state_only: bool = False  # only ENABLED/DISABLED differs: no rewrite, history is kept
+    spec: RuleSpec | AlarmSpec | DashboardSpec | None = None
+    state_only: bool = False  # a rule whose ENABLED/DISABLED alone differs: no rewrite, history kept
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,38 +1,76 @@
-"""DesiredState + ActualState -> Plan: creates, updates and deletes, each with its reason (pure)."""
+"""DesiredState + ActualState -> Plan: creates, updates and deletes, each with its reason (pure).
+
+Changes come in the order they are applied, so that a run cut short anywhere leaves no dangling
+reference: rules before the alarms and widgets that read them; alarms and widgets removed before
+the rules they read.
+"""
 
 from __future__ import annotations
 
-from core.model import Action, ActualState, Change, DesiredState, Plan
+from collections.abc import Mapping, Sequence
+
+from core.model import Action, ActualState, AlarmSpec, Change, DashboardSpec, DesiredState, Plan, RuleSpec
+
+Spec = RuleSpec | AlarmSpec | DashboardSpec
+PHASES = (
+    ("rule", Action.CREATE), ("rule", Action.UPDATE),
+    ("alarm", Action.CREATE), ("alarm", Action.UPDATE),
+    ("dashboard", Action.CREATE), ("dashboard", Action.UPDATE),
+    ("alarm", Action.DELETE), ("dashboard", Action.DELETE), ("rule", Action.DELETE),
+)  # fmt: skip
 
 
 def make_plan(desired: DesiredState, actual: ActualState) -> Plan:
+    gone = {c.resource.resource_id: c.unmonitorable for c in desired.coverage}
     changes: list[Change] = []
     notes: list[str] = []
     unchanged = 0
-    lookalikes = set(actual.lookalikes)
-    for name in sorted(desired.rules.keys() - actual.rules.keys()):
-        if name in lookalikes:
-            notes.append(f"rule {name} exists without our ownership tag: left alone, so not created")
-            continue
-        changes.append(Change(Action.CREATE, "rule", name, "newly monitorable", rule=desired.rules[name]))
-    for name in sorted(desired.rules.keys() & actual.rules.keys()):
-        want, have = desired.rules[name], actual.rules[name]
-        if want.definition != have.definition:
-            # PutInsightRule rewrites the rule and loses its history: only when the definition differs.
-            changes.append(Change(Action.UPDATE, "rule", name, "definition differs", rule=want))
-        elif want.state != have.state:
-            reason = f"state is {have.state}, want {want.state}"
-            changes.append(Change(Action.UPDATE, "rule", name, reason, rule=want, state_only=True))
-        else:
-            unchanged += 1
-    reasons = {c.resource.resource_id: c.unmonitorable for c in desired.coverage}
-    for name in sorted(actual.rules.keys() - desired.rules.keys()):
-        resource_id = actual.rules[name].resource_id
-        if resource_id not in reasons:
-            reason = f"{resource_id or 'its resource'} no longer exists"
-        elif reasons[resource_id]:
-            reason = f"{resource_id} is not monitorable: {reasons[resource_id]}"
-        else:
-            reason = f"{resource_id} no longer needs this rule"
-        changes.append(Change(Action.DELETE, "rule", name, reason))
+    artifacts: Sequence[tuple[str, Mapping[str, Spec], Mapping[str, object]]] = (
+        ("rule", desired.rules, actual.rules),
+        ("alarm", desired.alarms, actual.alarms),
+        ("dashboard", desired.dashboards, actual.dashboards),
+    )
+    for artifact, want, have in artifacts:
+        lookalikes = set(actual.lookalikes.get(artifact, ()))
+        for name in sorted(want.keys() - have.keys()):
+            if name in lookalikes:
+                notes.append(f"{artifact} {name} exists without our ownership mark: left alone, so not created")
+                continue
+            changes.append(Change(Action.CREATE, artifact, name, "newly needed", spec=want[name]))
+        for name in sorted(want.keys() & have.keys()):
+            change = update(artifact, want[name], have[name])
+            if change:
+                changes.append(change)
+            else:
+                unchanged += 1
+        for name in sorted(have.keys() - want.keys()):
+            changes.append(Change(Action.DELETE, artifact, name, delete_reason(have[name], gone)))
+    order = {phase: index for index, phase in enumerate(PHASES)}
+    changes.sort(key=lambda c: order[(c.artifact, c.action)])
     return Plan(changes=tuple(changes), unchanged=unchanged, notes=tuple(notes))
+
+
+def update(artifact: str, want: Spec, have: object) -> Change | None:
+    body = getattr(have, "body", None)
+    if want.body != body:
+        # A rewrite of a rule loses its history: only when the definition really differs.
+        return Change(
+            Action.UPDATE, artifact, want.name, f"{'definition' if artifact == 'rule' else 'body'} differs", spec=want
+        )
+    state = getattr(have, "state", None)
+    if isinstance(want, RuleSpec) and want.state != state:
+        return Change(
+            Action.UPDATE, artifact, want.name, f"state is {state}, want {want.state}", spec=want, state_only=True
+        )
+    return None
+
+
+def delete_reason(have: object, gone: Mapping[str, str]) -> str:
+    resource_id = getattr(have, "resource_id", "")
+    if not resource_id:
+        return "no longer needed"
+    if resource_id not in gone:
+        return f"{resource_id} no longer exists"
+    if gone[resource_id]:
+        return f"{resource_id}: {gone[resource_id]}"
+    return f"{resource_id} no longer needs it"

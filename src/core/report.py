@@ -72,9 +72,7 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
     lines.append(f"Region {outcome.inventory.region}: {len(coverage)} resources, {len(monitored)} monitored")
     for c in monitored:
         r = c.resource
-        lines.append(
-            f"  monitored  {r.short_id}  {r.kind.value}, {len(r.enis)} ENIs, logs: {', '.join(c.log_groups)}"
-        )
+        lines.append(f"  monitored  {r.short_id}  {r.kind.value}, {len(r.enis)} ENIs, logs: {', '.join(c.log_groups)}")
         lines += [f"             rule {name}" for name in c.rule_names]
         lines += [f"             note: {note}" for note in c.notes]
     for c in unmonitored:
@@ -88,7 +86,5 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
     lines += [f"  note: {note}" for note in outcome.plan.notes]
     if outcome.result is not None:
         lines.append(f"Applied: {len(outcome.result.done)} done, {len(outcome.result.failed)} failed")
-        lines += [
-            f"  failed {f.change.action.value} {f.change.name}: {f.error}" for f in outcome.result.failed
-        ]
+        lines += [f"  failed {f.change.action.value} {f.change.name}: {f.error}" for f in outcome.result.failed]
     return "\n".join(lines)

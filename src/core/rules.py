@@ -110,9 +110,7 @@ def render_rule_definition(
         raise ValueError(f"{template.kind} rule exceeds {MAX_KEYS} keys or {MAX_FILTERS} filters")
     text = canonical_json(definition)
     if len(text) > MAX_DEFINITION_CHARS:
-        raise ValueError(
-            f"{template.kind} rule definition is {len(text)} characters, over {MAX_DEFINITION_CHARS}"
-        )
+        raise ValueError(f"{template.kind} rule definition is {len(text)} characters, over {MAX_DEFINITION_CHARS}")
     return text
 
 

@@ -2,43 +2,83 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 from core.errors import ConfigError
 
 PROJECT = "privatelink-insights"
 OWNER_TAG = "plinsights:owner"  # value: the deployment's prefix, so two deployments never share artifacts
 RESOURCE_TAG = "plinsights:resource-id"
-KIND_TAG = "plinsights:rule-kind"
-DEFAULT_PREFIX = "plinsights"
-DEFAULT_RULE_STATE = "ENABLED"
+KIND_TAG = "plinsights:kind"
 PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,24}")  # fits rule, alarm and dashboard names alike
+DASHBOARD_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # dashboard names: no "."
+MAX_ALARM_WINDOW = 86_400  # PutMetricAlarm: period x evaluation periods
+
+
+def period_error(seconds: int) -> str:
+    """Alarms on Contributor Insights and PrivateLink metrics use whole minutes, at most a day."""
+    if seconds < 60 or seconds % 60 or seconds > MAX_ALARM_WINDOW:
+        return f"{seconds} is not a whole number of minutes between 60 and {MAX_ALARM_WINDOW} seconds"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    prefix: str = DEFAULT_PREFIX
-    rule_state: str = DEFAULT_RULE_STATE
+    prefix: str = "plinsights"
+    rule_state: str = "ENABLED"
+    alarm_topic_arn: str = ""  # alarm and OK actions; no actions when empty
+    bytes_threshold: float = 10_000.0  # the replaced template's figures: bytes per 600 s
+    bytes_period: int = 600
+    rejects_threshold: float = 3.0  # rejected flow records per 60 s
+    rejects_period: int = 60
+    drops_threshold: float = 1.0  # PacketsDropped per 300 s: an endpoint should drop nothing
+    drops_period: int = 300
+    resets_threshold: float = 100.0  # RstPacketsSent by an endpoint service per 300 s
+    resets_period: int = 300
+    selection: str = "all"  # "all": everything not excluded; "tagged": only resources with include_tag
+    exclude_tag: str = "plinsights:exclude"
+    include_tag: str = "plinsights:monitor"
+    dashboard_prefix: str = "PrivateLink"
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
             raise ConfigError(f"prefix {self.prefix!r} must be 1-24 characters from A-Za-z0-9_-")
         if self.rule_state not in ("ENABLED", "DISABLED"):
             raise ConfigError(f"rule state {self.rule_state!r} must be ENABLED or DISABLED")
+        if self.selection not in ("all", "tagged"):
+            raise ConfigError(f"selection {self.selection!r} must be 'all' or 'tagged'")
+        if not DASHBOARD_PREFIX_PATTERN.fullmatch(self.dashboard_prefix):
+            raise ConfigError(f"dashboard prefix {self.dashboard_prefix!r} must be 1-64 characters from A-Za-z0-9_-")
+        for kind in ("bytes", "rejects", "drops", "resets"):
+            if not math.isfinite(getattr(self, f"{kind}_threshold")) or getattr(self, f"{kind}_threshold") < 0:
+                raise ConfigError(f"{kind} threshold must be a finite number, 0 or more")
+            if problem := period_error(getattr(self, f"{kind}_period")):
+                raise ConfigError(f"{kind} period: {problem}")
 
     @property
     def owner_tags(self) -> dict[str, str]:
         return {OWNER_TAG: self.prefix}
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: str) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Each field reads PLINSIGHTS_<FIELD>; a value that does not parse is a ConfigError."""
         env = os.environ if env is None else env
-        values = {
-            "prefix": env.get("PLINSIGHTS_PREFIX", DEFAULT_PREFIX),
-            "rule_state": env.get("PLINSIGHTS_RULE_STATE", DEFAULT_RULE_STATE).upper(),
-        }
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            raw = env.get(f"PLINSIGHTS_{field.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            parse: Callable[[str], Any] = {"float": float, "int": int}.get(str(field.type), str)
+            try:
+                values[field.name] = parse(raw.strip())
+            except ValueError as err:
+                raise ConfigError(f"PLINSIGHTS_{field.name.upper()}={raw!r} is not a valid {field.type}") from err
+        if "rule_state" in values:
+            values["rule_state"] = values["rule_state"].upper()
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)

@@ -108,9 +108,7 @@ def _parse(event: object, region: str | None) -> Trigger:  # noqa: PLR0911 - one
     if spec is None or not isinstance(name, str):
         return ignored(f"event {str(name)[:80]!r} is not one we act on")
     if source != spec.source or detail.get("eventSource") != spec.event_source:
-        return ignored(
-            f"{name} from {str(source)[:80]!r}/{str(detail.get('eventSource'))[:80]!r} is not {spec.source}"
-        )
+        return ignored(f"{name} from {str(source)[:80]!r}/{str(detail.get('eventSource'))[:80]!r} is not {spec.source}")
     if detail.get("errorCode"):
         return ignored(f"{name} failed ({str(detail['errorCode'])[:80]}): nothing changed in the account")
     ids = tuple(dict.fromkeys(i for path in spec.id_paths for i in ids_at(detail, path)))

@@ -42,9 +42,7 @@ SAMPLE_EVENTS = [
 
 def sample_event(name: str, world: DemoWorld) -> Any:
     text = (EVENTS / name).read_text()
-    text = text.replace(SAMPLE_ENDPOINT, world.consumer_endpoint).replace(
-        SAMPLE_LOAD_BALANCER, world.load_balancer
-    )
+    text = text.replace(SAMPLE_ENDPOINT, world.consumer_endpoint).replace(SAMPLE_LOAD_BALANCER, world.load_balancer)
     return json.loads(text)
 
 
@@ -57,9 +55,7 @@ def describe_result(name: str, result: Mapping[str, Any]) -> str:
         return f"ignored: {result['reason']}"
     done = result.get("done", result["plan"])
     verb = "would make" if result["dry_run"] else "made"
-    counts = {
-        action: sum(1 for c in done if c["action"] == action) for action in ("create", "update", "delete")
-    }
+    counts = {action: sum(1 for c in done if c["action"] == action) for action in ("create", "update", "delete")}
     changes = ", ".join(f"{n} {a}d" for a, n in counts.items() if n) or "no change"
     return f"{result['trigger']}: {result['monitored']} monitored, {result['rules']} rules; {verb}: {changes}"
 
@@ -97,9 +93,7 @@ def main() -> int:
         print("          subnet-level flow logs, custom format -> /vpc/flow-logs/provider")
         print(f"consumer: interface endpoint {demo.consumer_endpoint} in 2 subnets of {demo.consumer_vpc}")
         print("          VPC-level flow log, default format -> /vpc/flow-logs/consumer")
-        print(
-            f"also:     gateway endpoint {demo.gateway_endpoint}; interface endpoint {demo.unlogged_endpoint}"
-        )
+        print(f"also:     gateway endpoint {demo.gateway_endpoint}; interface endpoint {demo.unlogged_endpoint}")
         print(f"          without flow logs; interface endpoint {demo.s3_logged_endpoint} logged to S3 only")
 
         heading("The Lambda handler on the sample events")
@@ -108,11 +102,7 @@ def main() -> int:
             print(f"{name:<50} -> {describe_result(name, result)}")
 
         heading("What is monitored, what is not, and why")
-        print(
-            render_text(
-                run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True), dry_run=True
-            )
-        )
+        print(render_text(run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True), dry_run=True))
         heading("Rules in the account")
         show_rules(world)
 

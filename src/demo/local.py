@@ -78,9 +78,7 @@ class FakeLambdaContext:
 
     function_name: str = "privatelink-insights-reconcile"
     function_version: str = "$LATEST"
-    invoked_function_arn: str = (
-        f"arn:aws:lambda:{REGION}:123456789012:function:privatelink-insights-reconcile"
-    )
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:privatelink-insights-reconcile"
     memory_limit_in_mb: int = 256
     aws_request_id: str = "00000000-0000-4000-8000-000000000000"
     log_group_name: str = "/aws/lambda/privatelink-insights-reconcile"

@@ -39,9 +39,7 @@ class World:
     def vpc(self, subnets: int = 2, name: str = "") -> tuple[str, list[str]]:
         second_octet = next(self._cidrs)
         tags = [{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}] if name else []
-        vpc_id = self.ec2.create_vpc(CidrBlock=f"10.{second_octet}.0.0/16", TagSpecifications=tags)["Vpc"][
-            "VpcId"
-        ]
+        vpc_id = self.ec2.create_vpc(CidrBlock=f"10.{second_octet}.0.0/16", TagSpecifications=tags)["Vpc"]["VpcId"]
         zones = [f"{self.region}{letter}" for letter in "abcdef"]
         subnet_ids = [
             self.ec2.create_subnet(
@@ -133,9 +131,7 @@ class World:
         self.ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
 
     def rule_names(self) -> list[str]:
-        return sorted(
-            rule["Name"] for rule in self.cloudwatch.describe_insight_rules().get("InsightRules", [])
-        )
+        return sorted(rule["Name"] for rule in self.cloudwatch.describe_insight_rules().get("InsightRules", []))
 
 
 @dataclass(frozen=True)
@@ -163,9 +159,7 @@ def build_demo_world(world: World) -> DemoWorld:
     )
 
     consumer_vpc, consumer_subnets = world.vpc(subnets=2, name="consumer")
-    consumer_endpoint = world.interface_endpoint(
-        consumer_vpc, consumer_subnets, service_name, {"Name": "orders-api"}
-    )
+    consumer_endpoint = world.interface_endpoint(consumer_vpc, consumer_subnets, service_name, {"Name": "orders-api"})
     consumer_logs = world.flow_log(resource_ids=[consumer_vpc], log_group="/vpc/flow-logs/consumer")
     gateway = world.gateway_endpoint(consumer_vpc)
 
@@ -173,9 +167,7 @@ def build_demo_world(world: World) -> DemoWorld:
     unlogged = world.interface_endpoint(shared_vpc, shared_subnets, f"com.amazonaws.{world.region}.ssm")
 
     analytics_vpc, analytics_subnets = world.vpc(subnets=2, name="analytics")
-    s3_logged = world.interface_endpoint(
-        analytics_vpc, analytics_subnets, f"com.amazonaws.{world.region}.logs"
-    )
+    s3_logged = world.interface_endpoint(analytics_vpc, analytics_subnets, f"com.amazonaws.{world.region}.logs")
     s3_logs = world.flow_log(resource_ids=[analytics_vpc], bucket="analytics-flow-logs")
     return DemoWorld(
         consumer_endpoint=consumer_endpoint,

@@ -33,9 +33,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if trigger.ignored:
         logger.warning("event ignored", extra={"reason": trigger.reason, **event_fields(event)})
         return {"ignored": True, "reason": trigger.reason}
-    logger.info(
-        "reconcile due", extra={"trigger": trigger.kind, "event_name": trigger.name, "ids": list(trigger.ids)}
-    )
+    logger.info("reconcile due", extra={"trigger": trigger.kind, "event_name": trigger.name, "ids": list(trigger.ids)})
     settings = Settings.from_env()
     outcome = run_reconcile(
         cached_clients(region, os.environ.get("AWS_ENDPOINT_URL")), settings, dry_run=trigger.dry_run

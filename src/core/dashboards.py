@@ -1,0 +1,204 @@
+"""Dashboards rendered from the desired state (pure): a summary on top, then a section per resource.
+
+Dashboards are global, so each name carries the Region. Each reconcile renders them whole; a body
+is written only when it differs from the one in the account, and never patched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.alarms import alarm_arn
+from core.model import AlarmSpec, Coverage, DashboardSpec, Inventory, RuleSpec
+from core.native import ENDPOINT_METRICS, ENDPOINT_NAMESPACE, SERVICE_METRICS, native_dimension_sets
+from core.rules import RULE_TEMPLATES, canonical_json
+from core.settings import Settings
+
+GRID_WIDTH = 24  # dashboard grid columns
+MAX_WIDGETS = 500  # PutDashboard: widgets per dashboard
+MAX_SUMMARY_ROWS = 100  # longer lists are counted, not listed: a text widget is not a report
+CONTRIBUTORS = 10
+
+
+def owner_mark(settings: Settings) -> str:
+    """PutDashboard takes no tags: this line in the summary marks a dashboard as ours."""
+    return f"plinsights-owner:{settings.prefix}"
+
+
+def is_ours(body: str, settings: Settings) -> bool:
+    try:
+        widgets = json.loads(body).get("widgets", [])
+        return owner_mark(settings) in widgets[0]["properties"]["markdown"]
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+        return False
+
+
+def dashboard_name(settings: Settings, region: str, part: int) -> str:
+    base = f"{settings.dashboard_prefix}-{region}"
+    return base if part == 1 else f"{base}-{part}"
+
+
+@dataclass
+class Grid:
+    """Places widgets row by row on the 24-column grid, so that no two ever overlap."""
+
+    widgets: list[dict[str, Any]] = field(default_factory=list)
+    x: int = 0
+    y: int = 0
+    row_height: int = 0
+
+    def newline(self) -> None:
+        self.y += self.row_height
+        self.x, self.row_height = 0, 0
+
+    def place(self, widget: dict[str, Any], width: int, height: int) -> None:
+        if self.x + width > GRID_WIDTH:
+            self.newline()
+        self.widgets.append({**widget, "x": self.x, "y": self.y, "width": width, "height": height})
+        self.x += width
+        self.row_height = max(self.row_height, height)
+
+
+@dataclass(frozen=True)
+class Section:
+    """The widgets of one resource, placed together: (widget, width, height)."""
+
+    widgets: tuple[tuple[dict[str, Any], int, int], ...]
+
+
+def render_dashboards(
+    coverage: Sequence[Coverage],
+    rules: Mapping[str, RuleSpec],
+    alarms: Mapping[str, AlarmSpec],
+    inventory: Inventory,
+    settings: Settings,
+) -> dict[str, DashboardSpec]:
+    sections = [section(c, rules, alarms, inventory) for c in coverage if c.rule_names or c.alarm_names]
+    parts: list[list[Section]] = [[]]
+    room = MAX_WIDGETS - 1  # the summary widget heads every part
+    for item in sections:
+        if len(item.widgets) > room and parts[-1]:
+            parts.append([])
+            room = MAX_WIDGETS - 1
+        parts[-1].append(item)
+        room -= len(item.widgets)
+    names = [dashboard_name(settings, inventory.region, n) for n in range(1, len(parts) + 1)]
+    dashboards = {}
+    for number, (name, part) in enumerate(zip(names, parts, strict=True), 1):
+        grid = Grid()
+        text = summary_markdown(coverage, settings, names, number)
+        grid.place(text_widget(text), GRID_WIDTH, min(2 + text.count("\n"), 40))
+        for item in part:
+            grid.newline()
+            for widget, width, height in item.widgets:
+                grid.place(widget, width, height)
+        body = {"start": "-PT6H", "periodOverride": "inherit", "widgets": grid.widgets}
+        dashboards[name] = DashboardSpec(name, canonical_json(body), len(grid.widgets))
+    return dashboards
+
+
+def section(
+    coverage: Coverage, rules: Mapping[str, RuleSpec], alarms: Mapping[str, AlarmSpec], inventory: Inventory
+) -> Section:
+    resource, region = coverage.resource, inventory.region
+    widgets: list[tuple[dict[str, Any], int, int]] = [(text_widget(resource_markdown(coverage)), GRID_WIDTH, 4)]
+    for name in coverage.rule_names:
+        rule = rules[name]
+        title = f"{resource.short_id}: {RULE_TEMPLATES[rule.kind].title} ({rule.log_group})"
+        widgets.append((insight_rule_widget(name, title, region), 8, 6))
+    if native := native_metrics(coverage):
+        widgets.append((metric_widget(f"{resource.short_id}: PrivateLink metrics", native, region), 12, 6))
+    if coverage.alarm_names:
+        arns = [alarm_arn(inventory.partition, region, inventory.account_id, n) for n in coverage.alarm_names]
+        widgets.append(
+            ({"type": "alarm", "properties": {"title": f"{resource.short_id}: alarms", "alarms": arns}}, 12, 6)
+        )
+    return Section(tuple(widgets))
+
+
+def native_metrics(coverage: Coverage) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for namespace, dimensions in native_dimension_sets(coverage.resource):
+        metrics = ENDPOINT_METRICS if namespace == ENDPOINT_NAMESPACE else SERVICE_METRICS
+        flat = [part for d in dimensions for part in (d["Name"], d["Value"])]
+        rows += [[namespace, metric, *flat, {"stat": stat}] for metric, stat in metrics]
+    return rows
+
+
+def text_widget(markdown: str) -> dict[str, Any]:
+    return {"type": "text", "properties": {"markdown": markdown}}
+
+
+def insight_rule_widget(rule_name: str, title: str, region: str) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "properties": {
+            "title": title,
+            "region": region,
+            "period": 60,
+            "view": "timeSeries",
+            "stacked": False,
+            "insightRule": {"ruleName": rule_name, "maxContributorCount": CONTRIBUTORS, "orderBy": "Sum"},
+            "legend": {"position": "bottom"},
+        },
+    }
+
+
+def metric_widget(title: str, metrics: list[list[Any]], region: str) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "properties": {
+            "title": title,
+            "region": region,
+            "period": 300,
+            "view": "timeSeries",
+            "stacked": False,
+            "metrics": metrics,
+        },
+    }
+
+
+def resource_markdown(coverage: Coverage) -> str:
+    r = coverage.resource
+    zones = ", ".join(sorted({eni.availability_zone for eni in r.enis if eni.availability_zone})) or "-"
+    lines = [f"### {r.kind.value} {r.short_id}" + (f" ({r.name})" if r.name else "")]
+    facts = [f"VPC {r.vpc_id}", f"AZs {zones}", f"{len(r.enis)} ENIs"]
+    if r.service_name:
+        facts.append(f"service {r.service_name}")
+    if r.endpoint_services:
+        facts.append(f"endpoint services {', '.join(r.endpoint_services)}")
+    lines.append(" · ".join(facts))
+    if coverage.rule_names:
+        lines.append(f"Flow logs: {', '.join(coverage.log_groups)} · rules: {', '.join(coverage.rule_names)}")
+    else:
+        lines.append(f"No flow-log rules: {coverage.unmonitorable}. PrivateLink metrics only.")
+    lines += [f"Note: {note}" for note in coverage.notes]
+    return "\n\n".join(lines)
+
+
+def summary_markdown(coverage: Sequence[Coverage], settings: Settings, names: Sequence[str], number: int) -> str:
+    monitored = [c for c in coverage if c.rule_names]
+    native_only = [c for c in coverage if not c.rule_names and c.alarm_names]
+    not_monitored = [c for c in coverage if not c.rule_names and not c.alarm_names]
+    lines = [
+        f"## PrivateLink monitoring · part {number} of {len(names)}" if len(names) > 1 else "## PrivateLink monitoring",
+        f"{len(monitored)} resources monitored with flow-log rules · {len(native_only)} with PrivateLink metrics only"
+        f" · {len(not_monitored)} not monitored",
+    ]
+    if number > 1:
+        lines.append(f"Summary and first resources on {names[0]}.")
+    else:
+        rows = [
+            (c.resource.short_id, c.resource.kind.value, c.unmonitorable or "flow-log rules missing")
+            for c in not_monitored + native_only
+        ]
+        if rows:
+            lines.append("| resource | kind | not monitored by flow-log rules because |\n|---|---|---|")
+            lines[-1] += "".join(f"\n| {rid} | {kind} | {why} |" for rid, kind, why in rows[:MAX_SUMMARY_ROWS])
+            if len(rows) > MAX_SUMMARY_ROWS:
+                lines.append(f"... and {len(rows) - MAX_SUMMARY_ROWS} more (`plinsights plan` lists them all).")
+    lines.append(f"Rendered by privatelink-insights at each reconcile; edits are overwritten. `{owner_mark(settings)}`")
+    return "\n\n".join(lines)

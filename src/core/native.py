@@ -1,0 +1,50 @@
+"""The CloudWatch metrics PrivateLink publishes itself, with no flow logs (pure facts and builders).
+
+A metric is only found under the exact dimension set AWS publishes it with: a partial set gets no
+data. Endpoints publish under {Endpoint Type, Service Name, VPC Endpoint Id, VPC Id} (and per
+subnet with Subnet Id added); endpoint services under {Service Id} (and with Load Balancer Arn,
+Az or VPC Endpoint Id added).
+"""
+
+from __future__ import annotations
+
+from core.model import Resource, ResourceKind
+
+ENDPOINT_NAMESPACE = "AWS/PrivateLinkEndpoints"
+SERVICE_NAMESPACE = "AWS/PrivateLinkServices"
+# (metric, statistic) in the order the dashboard shows them
+ENDPOINT_METRICS = (
+    ("BytesProcessed", "Sum"),
+    ("PacketsDropped", "Sum"),
+    ("NewConnections", "Sum"),
+    ("ActiveConnections", "Average"),
+    ("RstPacketsReceived", "Sum"),
+)
+SERVICE_METRICS = (
+    ("BytesProcessed", "Sum"),
+    ("NewConnections", "Sum"),
+    ("ActiveConnections", "Average"),
+    ("RstPacketsSent", "Sum"),
+)
+ENDPOINT_KINDS = (ResourceKind.INTERFACE_ENDPOINT, ResourceKind.GWLB_ENDPOINT)
+
+
+def endpoint_dimensions(resource: Resource) -> list[dict[str, str]]:
+    return [
+        {"Name": "Endpoint Type", "Value": resource.endpoint_type},
+        {"Name": "Service Name", "Value": resource.service_name},
+        {"Name": "VPC Endpoint Id", "Value": resource.resource_id},
+        {"Name": "VPC Id", "Value": resource.vpc_id},
+    ]
+
+
+def service_dimensions(service_id: str) -> list[dict[str, str]]:
+    return [{"Name": "Service Id", "Value": service_id}]
+
+
+def native_dimension_sets(resource: Resource) -> list[tuple[str, list[dict[str, str]]]]:
+    """(namespace, dimensions) for each native metric source of this resource; none for gateway
+    endpoints and for load balancers that back no endpoint service."""
+    if resource.kind in ENDPOINT_KINDS and resource.endpoint_type and resource.service_name:
+        return [(ENDPOINT_NAMESPACE, endpoint_dimensions(resource))]
+    return [(SERVICE_NAMESPACE, service_dimensions(service)) for service in resource.endpoint_services]

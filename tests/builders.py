@@ -6,16 +6,13 @@ from core.flowlogs import DEFAULT_FORMAT
 from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
 
 VPC, SUBNETS = "vpc-1", ("subnet-a", "subnet-b", "subnet-c")
-CUSTOM_FORMAT = (
-    "${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${protocol} ${bytes} ${action}"
-)
+CUSTOM_FORMAT = "${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${protocol} ${bytes} ${action}"
 
 
 def enis(*ids: str, vpc: str = VPC) -> tuple[NetworkInterface, ...]:
     """ENIs spread over the subnets in turn, one per AZ as AWS places them."""
     return tuple(
-        NetworkInterface(eni, SUBNETS[i % len(SUBNETS)], vpc, f"us-east-1{'abc'[i % 3]}")
-        for i, eni in enumerate(ids)
+        NetworkInterface(eni, SUBNETS[i % len(SUBNETS)], vpc, f"us-east-1{'abc'[i % 3]}") for i, eni in enumerate(ids)
     )
 
 
@@ -33,6 +30,9 @@ def endpoint(
         vpc_id=VPC,
         enis=enis(*eni_ids),
         service_name="com.amazonaws.vpce.us-east-1.vpce-svc-1",
+        endpoint_type={ResourceKind.GWLB_ENDPOINT: "GatewayLoadBalancer", ResourceKind.GATEWAY_ENDPOINT: "Gateway"}.get(
+            kind, "Interface"
+        ),
         tags=tuple(sorted((tags or {}).items())),
     )
 
@@ -42,6 +42,7 @@ def load_balancer(
     eni_ids: tuple[str, ...] = ("eni-n1", "eni-n2"),
     kind: str = "net",
     state: str = "active",
+    tags: dict[str, str] | None = None,
 ) -> Resource:
     return Resource(
         resource_id=f"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/{kind}/{name}/0123456789abcdef",
@@ -50,7 +51,8 @@ def load_balancer(
         vpc_id=VPC,
         enis=enis(*eni_ids),
         name=name,
-        endpoint_services=("com.amazonaws.vpce.us-east-1.vpce-svc-1",),
+        endpoint_services=("vpce-svc-1",),
+        tags=tuple(sorted((tags or {}).items())),
     )
 
 
@@ -74,9 +76,10 @@ def flow_log(
     )
 
 
-def inventory(*items: Resource | FlowLog) -> Inventory:
+def inventory(*items: Resource | FlowLog, vpc_tags: dict[str, dict[str, str]] | None = None) -> Inventory:
     return Inventory(
         region="us-east-1",
         resources=tuple(i for i in items if isinstance(i, Resource)),
         flow_logs=tuple(i for i in items if isinstance(i, FlowLog)),
+        vpc_tags={vpc: tuple(sorted(tags.items())) for vpc, tags in (vpc_tags or {}).items()},
     )

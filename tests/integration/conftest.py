@@ -34,11 +34,7 @@ class Harness:
         recorded.extend(self.calls[start:])
 
     def writes(self, calls: list[str] | None = None) -> list[str]:
-        return [
-            c
-            for c in (self.calls if calls is None else calls)
-            if not c.split(":")[1].startswith(READ_PREFIXES)
-        ]
+        return [c for c in (self.calls if calls is None else calls) if not c.split(":")[1].startswith(READ_PREFIXES)]
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +59,4 @@ def aws(moto_endpoint: str) -> Harness:
     request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
     urllib.request.urlopen(request).close()
     calls: list[str] = []
-    return Harness(
-        world=World(boto3.Session()), clients=Clients(session=recording_session(calls)), calls=calls
-    )
+    return Harness(world=World(boto3.Session()), clients=Clients(session=recording_session(calls)), calls=calls)

@@ -23,13 +23,17 @@ def test_the_demo_world_is_discovered_with_every_eni_flow_log_and_service(aws: H
     nlb = by_id[demo.load_balancer]
     assert nlb.kind is ResourceKind.NETWORK_LOAD_BALANCER
     assert len(nlb.enis) == 2
-    assert nlb.endpoint_services == (demo.endpoint_service,)
+    assert nlb.endpoint_services == (demo.endpoint_service.rsplit(".", 1)[1],)  # the service id
 
     assert by_id[demo.gateway_endpoint].kind is ResourceKind.GATEWAY_ENDPOINT
     assert by_id[demo.gateway_endpoint].enis == ()
     formats = {fl.log_group: fl.log_format for fl in inventory.flow_logs if fl.log_group}
     assert formats["/vpc/flow-logs/provider"] == CUSTOM_FORMAT
     assert {fl.destination_type for fl in inventory.flow_logs} == {"cloud-watch-logs", "s3"}
+    assert consumer.endpoint_type == "Interface"
+    assert set(inventory.vpc_tags) == {r.vpc_id for r in inventory.resources}
+    assert ("Name", "consumer") in inventory.vpc_tags[consumer.vpc_id]
+    assert inventory.account_id == "123456789012"
 
 
 def test_load_balancer_enis_are_found_by_their_description_and_types_other_than_nlb_gwlb_ignored(
@@ -37,9 +41,7 @@ def test_load_balancer_enis_are_found_by_their_description_and_types_other_than_
 ) -> None:
     _, subnets = aws.world.vpc(subnets=3)
     gwlb = aws.world.load_balancer("inspect", subnets, lb_type="gateway")
-    alb = aws.world.elbv2.create_load_balancer(Name="web", Subnets=subnets[:2])["LoadBalancers"][0][
-        "LoadBalancerArn"
-    ]
+    alb = aws.world.elbv2.create_load_balancer(Name="web", Subnets=subnets[:2])["LoadBalancers"][0]["LoadBalancerArn"]
     aws.world.ec2.create_network_interface(SubnetId=subnets[0], Description="ELB net/other/ffffffffffffffff")
     inventory = discover(aws.clients)
     (resource,) = inventory.resources

@@ -82,9 +82,7 @@ def test_a_lookalike_rule_we_did_not_create_is_never_touched(aws: Harness) -> No
     taken = f"plinsights-{demo.consumer_endpoint}-bytes"  # exactly the name we would use
     stray = "plinsights-vpce-0000000000000000-rejects"  # looks like ours, monitors nothing we know
     for name in (taken, stray):
-        aws.world.cloudwatch.put_insight_rule(
-            RuleName=name, RuleState="ENABLED", RuleDefinition='{"theirs": 1}'
-        )
+        aws.world.cloudwatch.put_insight_rule(RuleName=name, RuleState="ENABLED", RuleDefinition='{"theirs": 1}')
     other_owner = "plinsights-vpce-1111111111111111-bytes"
     aws.world.cloudwatch.put_insight_rule(RuleName=other_owner, RuleState="ENABLED", RuleDefinition='{"theirs": 2}',
                                           Tags=[{"Key": OWNER_TAG, "Value": "another-team"}])  # fmt: skip

@@ -16,11 +16,7 @@ def rules_of(state: DesiredState, kind: RuleKind | None = None) -> list:
 
 
 def eni_filter(rule) -> list[str]:
-    return next(
-        f["In"]
-        for f in json.loads(rule.definition)["Contribution"]["Filters"]
-        if f["Match"] == "interface_id"
-    )
+    return next(f["In"] for f in json.loads(rule.definition)["Contribution"]["Filters"] if f["Match"] == "interface_id")
 
 
 def test_an_endpoint_under_a_vpc_flow_log_gets_three_rules_covering_all_its_enis() -> None:

@@ -1,6 +1,8 @@
+from dataclasses import replace
+
 from core.desired import desired_state
-from core.model import Action, ActualState, ObservedRule
-from core.plan import make_plan
+from core.model import Action, ActualState, DesiredState, ObservedArtifact, ObservedRule
+from core.plan import PHASES, make_plan
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory
 
@@ -8,58 +10,92 @@ SETTINGS = Settings()
 DESIRED = desired_state(inventory(endpoint(), flow_log()), SETTINGS)
 
 
-def observed(state: str = "ENABLED", **overrides: str) -> dict[str, ObservedRule]:
-    rules = {n: ObservedRule(n, r.definition, state, r.resource_id) for n, r in DESIRED.rules.items()}
-    for name, definition in overrides.items():
-        rules[name] = ObservedRule(name, definition, state, "vpce-1")
-    return rules
+def matching(desired: DesiredState = DESIRED, state: str = "ENABLED") -> ActualState:
+    """The account exactly as desired."""
+    return ActualState(
+        rules={n: ObservedRule(n, r.definition, state, r.resource_id) for n, r in desired.rules.items()},
+        alarms={n: ObservedArtifact(n, a.body, a.resource_id) for n, a in desired.alarms.items()},
+        dashboards={n: ObservedArtifact(n, d.body) for n, d in desired.dashboards.items()},
+    )
 
 
-def actions(plan) -> list[tuple[str, str]]:
-    return [(c.action.value, c.name) for c in plan.changes]
+def actions(plan, artifact: str | None = None) -> list[tuple[str, str]]:
+    return [(c.action.value, c.name) for c in plan.changes if artifact in (None, c.artifact)]
 
 
-def test_everything_missing_is_created() -> None:
+def test_everything_missing_is_created_rules_first() -> None:
     plan = make_plan(DESIRED, ActualState())
-    assert actions(plan) == [("+", name) for name in sorted(DESIRED.rules)]
-    assert all(c.rule is DESIRED.rules[c.name] for c in plan.changes)
+    assert [c.artifact for c in plan.changes] == ["rule"] * 3 + ["alarm"] * 3 + ["dashboard"]
+    assert {c.name for c in plan.changes} == {*DESIRED.rules, *DESIRED.alarms, *DESIRED.dashboards}
+    assert all(c.action is Action.CREATE for c in plan.changes)
 
 
 def test_nothing_changes_when_the_account_matches() -> None:
-    plan = make_plan(DESIRED, ActualState(rules=observed()))
-    assert plan.changes == () and plan.unchanged == 3
+    plan = make_plan(DESIRED, matching())
+    assert plan.changes == () and plan.unchanged == 7
 
 
 def test_a_different_definition_is_updated_in_place() -> None:
     name = "plinsights-vpce-1-bytes"
-    plan = make_plan(DESIRED, ActualState(rules=observed(**{name: '{"old": true}'})))
+    actual = matching()
+    rules = {**actual.rules, name: ObservedRule(name, '{"old": true}', "ENABLED", "vpce-1")}
+    plan = make_plan(DESIRED, replace(actual, rules=rules))
     assert actions(plan) == [("~", name)]
     assert plan.changes[0].reason == "definition differs" and not plan.changes[0].state_only
 
 
 def test_a_state_only_difference_toggles_the_state_without_rewriting() -> None:
-    plan = make_plan(DESIRED, ActualState(rules=observed(state="DISABLED")))
+    plan = make_plan(DESIRED, matching(state="DISABLED"))
     assert [c.action for c in plan.changes] == [Action.UPDATE] * 3
-    assert all(c.state_only for c in plan.changes)
+    assert all(c.state_only and c.artifact == "rule" for c in plan.changes)
 
 
-def test_rules_of_a_resource_gone_are_deleted_with_the_reason() -> None:
-    stale = ObservedRule("plinsights-vpce-9-bytes", "{}", "ENABLED", "vpce-9")
-    plan = make_plan(DESIRED, ActualState(rules={**observed(), stale.name: stale}))
-    assert actions(plan) == [("-", "plinsights-vpce-9-bytes")]
+def test_a_changed_alarm_or_dashboard_body_is_rewritten() -> None:
+    actual = matching()
+    alarm = next(iter(actual.alarms))
+    dashboard = next(iter(actual.dashboards))
+    changed = replace(
+        actual,
+        alarms={**actual.alarms, alarm: ObservedArtifact(alarm, "{}", "vpce-1")},
+        dashboards={dashboard: ObservedArtifact(dashboard, '{"widgets": []}')},
+    )
+    assert actions(make_plan(DESIRED, changed)) == [("~", alarm), ("~", dashboard)]
+
+
+def test_artifacts_of_a_resource_gone_are_deleted_alarms_before_rules() -> None:
+    stale_rule = ObservedRule("plinsights-vpce-9-bytes", "{}", "ENABLED", "vpce-9")
+    stale_alarm = ObservedArtifact("plinsights-vpce-9-high-bytes", "{}", "vpce-9")
+    actual = matching()
+    actual = replace(
+        actual,
+        rules={**actual.rules, stale_rule.name: stale_rule},
+        alarms={**actual.alarms, stale_alarm.name: stale_alarm},
+        dashboards={**actual.dashboards, "PrivateLink-us-east-1-2": ObservedArtifact("PrivateLink-us-east-1-2", "{}")},
+    )
+    plan = make_plan(DESIRED, actual)
+    assert actions(plan) == [("-", stale_alarm.name), ("-", "PrivateLink-us-east-1-2"), ("-", stale_rule.name)]
     assert plan.changes[0].reason == "vpce-9 no longer exists"
+    assert plan.changes[1].reason == "no longer needed"
 
 
 def test_rules_of_a_resource_that_lost_its_flow_log_are_deleted_with_the_reason() -> None:
     without_logs = desired_state(inventory(endpoint()), SETTINGS)
-    plan = make_plan(without_logs, ActualState(rules=observed()))
-    assert {c.action for c in plan.changes} == {Action.DELETE}
-    assert all("no flow log covers" in c.reason for c in plan.changes)
+    plan = make_plan(without_logs, matching())
+    deleted = [c for c in plan.changes if c.action is Action.DELETE]
+    assert {c.artifact for c in deleted} == {"rule", "alarm"}
+    assert all("no flow log covers" in c.reason for c in deleted)
+    assert "plinsights-vpce-1-dropped-packets" not in {c.name for c in deleted}  # native metrics stay
 
 
 def test_a_lookalike_name_we_do_not_own_is_neither_created_nor_deleted() -> None:
     name = "plinsights-vpce-1-bytes"
-    owned = {n: r for n, r in observed().items() if n != name}
-    plan = make_plan(DESIRED, ActualState(rules=owned, lookalikes=(name, "plinsights-vpce-7-bytes")))
+    actual = matching()
+    owned = {n: r for n, r in actual.rules.items() if n != name}
+    plan = make_plan(DESIRED, replace(actual, rules=owned, lookalikes={"rule": (name, "plinsights-vpce-7-bytes")}))
     assert plan.changes == ()
     assert any(name in note for note in plan.notes)
+
+
+def test_the_phases_put_every_write_before_any_delete() -> None:
+    kinds = [action for _, action in PHASES]
+    assert kinds.index(Action.DELETE) == len(kinds) - 3

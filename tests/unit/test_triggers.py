@@ -37,9 +37,7 @@ def test_there_is_one_sample_per_trigger() -> None:
 
 
 @pytest.mark.parametrize(("file", "expected"), SAMPLES.items())
-def test_every_sample_event_triggers_a_reconcile_naming_its_resource(
-    file: str, expected: tuple[str, str]
-) -> None:
+def test_every_sample_event_triggers_a_reconcile_naming_its_resource(file: str, expected: tuple[str, str]) -> None:
     trigger = parse_trigger(sample(file), "us-east-1")
     assert (trigger.kind, trigger.name) == ("event", expected[0])
     assert any(expected[1] in i for i in trigger.ids), trigger.ids

@@ -94,7 +94,9 @@ def alarm_metrics(
     """The metric queries an alarm of this kind reads, and the rules they name."""
     if kind in RULE_ALARMS:
         names = sorted(rule.name for rule in rules if rule.kind is RULE_ALARMS[kind])[:MAX_METRICS]
-        expressions = [{"Id": f"r{i}", "Expression": f'INSIGHT_RULE_METRIC("{n}", "Sum")'} for i, n in enumerate(names, 1)]
+        expressions = [
+            {"Id": f"r{i}", "Expression": f'INSIGHT_RULE_METRIC("{n}", "Sum")'} for i, n in enumerate(names, 1)
+        ]
         return summed(list(expressions), kind.value), names
     wanted = {
         AlarmKind.DROPS: (ENDPOINT_NAMESPACE, "PacketsDropped"),

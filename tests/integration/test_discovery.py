@@ -54,6 +54,7 @@ def test_discovery_makes_a_fixed_number_of_calls_whatever_the_number_of_endpoint
     vpc, subnets = aws.world.vpc(subnets=2)
     aws.world.flow_log(resource_ids=[vpc], log_group="/flow")
     counts = []
+    assert aws.clients.account_id  # looked up once per run, then kept
     for _ in range(2):
         for _ in range(5):
             aws.world.interface_endpoint(vpc, subnets, "com.amazonaws.us-east-1.ssm")

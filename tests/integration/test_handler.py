@@ -31,10 +31,12 @@ def test_every_sample_event_reconciles_the_account(handler_aws: Harness, name: s
     assert "ignored" not in result
     assert result["monitored"] == 2 and result["not_monitored"] == 3
     if name == "backfill-dry-run.json":
-        assert result["dry_run"] and len(result["plan"]) == 6 and handler_aws.writes() == []
+        assert result["dry_run"] and len(result["plan"]) == 15 and handler_aws.writes() == []
     else:
-        assert len(result["done"]) == 6 and result["failed"] == []
-        assert handler_aws.writes() == ["cloudwatch:PutInsightRule"] * 6
+        assert len(result["done"]) == 15 and result["failed"] == []
+        assert sorted(handler_aws.writes()) == sorted(
+            ["cloudwatch:PutInsightRule"] * 6 + ["cloudwatch:PutMetricAlarm"] * 8 + ["cloudwatch:PutDashboard"]
+        )
 
 
 @pytest.mark.parametrize("name", IGNORED)
@@ -52,15 +54,17 @@ def test_the_handler_returns_a_summary_of_what_it_did(handler_aws: Harness) -> N
     handler_aws.world.delete_endpoint(demo.consumer_endpoint)
     result = invoke("delete-vpc-endpoints.json")
     assert result["trigger"] == "event" and result["event_name"] == "DeleteVpcEndpoints"
-    assert [c["action"] for c in result["done"]] == ["delete"] * 3
-    assert all(demo.consumer_endpoint in c["name"] for c in result["done"])
+    assert [(c["artifact"], c["action"]) for c in result["done"]] == [("dashboard", "update")] + [
+        ("alarm", "delete")
+    ] * 3 + [("rule", "delete")] * 3
+    assert all(demo.consumer_endpoint in c["name"] for c in result["done"][1:])
 
 
 def test_cli_plan_prints_json_and_writes_nothing(aws: Harness, capsys) -> None:
     build_demo_world(aws.world)
     assert main(["plan", "--output", "json"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["dry_run"] is True and len(plan["plan"]) == 6
+    assert plan["dry_run"] is True and len(plan["plan"]) == 15
     assert aws.world.rule_names() == []
 
 
@@ -68,6 +72,6 @@ def test_cli_apply_reconciles_and_reports(aws: Harness, capsys) -> None:
     build_demo_world(aws.world)
     assert main(["apply"]) == 0
     out = capsys.readouterr().out
-    assert "Applied: 6 done, 0 failed" in out
+    assert "Applied: 15 done, 0 failed" in out
     assert "no flow log covers its network interfaces" in out
     assert len(aws.world.rule_names()) == 6

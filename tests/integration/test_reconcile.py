@@ -13,6 +13,10 @@ def tags_of(aws: Harness, name: str) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tags}
 
 
+def alarm_names(aws: Harness) -> list[str]:
+    return [a["AlarmName"] for a in aws.world.cloudwatch.describe_alarms()["MetricAlarms"]]
+
+
 def rules(aws: Harness) -> dict[str, dict]:
     return {r["Name"]: r for r in aws.world.cloudwatch.describe_insight_rules()["InsightRules"]}
 
@@ -37,13 +41,15 @@ def test_the_second_apply_only_reads(aws: Harness) -> None:
     with aws.recording() as calls:
         outcome = run_reconcile(aws.clients, aws.settings)
     assert aws.writes(calls) == []
-    assert outcome.plan.changes == () and outcome.plan.unchanged == 6
+    desired = outcome.desired
+    assert outcome.plan.changes == ()
+    assert outcome.plan.unchanged == len(desired.rules) + len(desired.alarms) + len(desired.dashboards) == 15
 
 
 def test_a_dry_run_writes_nothing_and_returns_the_plan(aws: Harness) -> None:
     build_demo_world(aws.world)
     outcome = run_reconcile(aws.clients, aws.settings, dry_run=True)
-    assert len(outcome.plan.changes) == 6 and outcome.result is None
+    assert len(outcome.plan.changes) == 15 and outcome.result is None
     assert aws.writes() == [] and rules(aws) == {}
 
 
@@ -55,7 +61,9 @@ def test_deleting_an_endpoint_deletes_its_rules_and_nothing_else(aws: Harness) -
         run_reconcile(aws.clients, aws.settings)
     assert not any(demo.consumer_endpoint in name for name in rules(aws))
     assert len(rules(aws)) == 3
-    assert aws.writes(calls) == ["cloudwatch:DeleteInsightRules"]
+    # the dashboard stops showing them first, then the alarms go, then the rules they read
+    assert aws.writes(calls) == ["cloudwatch:PutDashboard", "cloudwatch:DeleteAlarms", "cloudwatch:DeleteInsightRules"]
+    assert not any(demo.consumer_endpoint in name for name in alarm_names(aws))
 
 
 def test_a_new_flow_log_format_updates_the_rules_in_place(aws: Harness) -> None:

@@ -64,7 +64,7 @@ def test_widgets_never_overlap_and_stay_on_the_grid() -> None:
     many = [endpoint(f"vpce-{i}", eni_ids=(f"eni-{i}a", f"eni-{i}b")) for i in range(7)]
     state = desired_state(inventory(*many, load_balancer(), flow_log(), flow_log(on="subnet-a", group="/g2")), SETTINGS)
     found = widgets(state.dashboards["PrivateLink-us-east-1"].body)
-    assert all(0 <= w["x"] and w["x"] + w["width"] <= 24 for w in found)
+    assert all(w["x"] >= 0 and w["x"] + w["width"] <= 24 for w in found)
     assert not any(overlaps(a, b) for i, a in enumerate(found) for b in found[i + 1 :])
 
 

@@ -1,0 +1,123 @@
+import json
+
+from core.reconcile import run_reconcile
+from core.settings import OWNER_TAG, Settings
+from demo.world import build_demo_world
+from tests.integration.conftest import Harness
+
+DASHBOARD = "PrivateLink-us-east-1"
+
+
+def alarms(aws: Harness) -> dict[str, dict]:
+    pages = aws.world.cloudwatch.get_paginator("describe_alarms").paginate()
+    return {a["AlarmName"]: a for page in pages for a in page["MetricAlarms"]}
+
+
+def dashboards(aws: Harness) -> dict[str, str]:
+    names = [d["DashboardName"] for d in aws.world.cloudwatch.list_dashboards()["DashboardEntries"]]
+    return {n: aws.world.cloudwatch.get_dashboard(DashboardName=n)["DashboardBody"] for n in names}
+
+
+def test_alarms_and_the_dashboard_are_created_with_the_rules_and_tagged_as_ours(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    run_reconcile(aws.clients, Settings(alarm_topic_arn="arn:aws:sns:us-east-1:123456789012:alerts"))
+    found = alarms(aws)
+    consumer = {n for n in found if demo.consumer_endpoint in n}
+    assert consumer == {
+        f"plinsights-{demo.consumer_endpoint}-{k}" for k in ("high-bytes", "rejected-flows", "dropped-packets")
+    }
+    high = found[f"plinsights-{demo.consumer_endpoint}-high-bytes"]
+    assert high["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"] == high["OKActions"]
+    assert (
+        high["Metrics"][0]["Expression"] == f'INSIGHT_RULE_METRIC("plinsights-{demo.consumer_endpoint}-bytes", "Sum")'
+    )
+    tags = aws.world.cloudwatch.list_tags_for_resource(ResourceARN=high["AlarmArn"])["Tags"]
+    assert {"Key": OWNER_TAG, "Value": "plinsights"} in tags
+    assert f"plinsights-{demo.unlogged_endpoint}-dropped-packets" in found  # no flow log, still watched
+    assert list(dashboards(aws)) == [DASHBOARD]
+
+
+def test_a_threshold_tag_updates_only_that_alarm_in_place(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    run_reconcile(aws.clients, aws.settings)
+    aws.world.ec2.create_tags(
+        Resources=[demo.consumer_endpoint], Tags=[{"Key": "plinsights:bytes-threshold", "Value": "50000000"}]
+    )
+    with aws.recording() as calls:
+        outcome = run_reconcile(aws.clients, aws.settings)
+    assert aws.writes(calls) == ["cloudwatch:PutMetricAlarm"]
+    assert [c.name for c in outcome.plan.changes] == [f"plinsights-{demo.consumer_endpoint}-high-bytes"]
+    assert alarms(aws)[f"plinsights-{demo.consumer_endpoint}-high-bytes"]["Threshold"] == 5e7
+
+
+def test_a_bad_threshold_tag_is_reported_and_the_default_kept(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    aws.world.ec2.create_tags(
+        Resources=[demo.consumer_endpoint], Tags=[{"Key": "plinsights:rejects-threshold", "Value": "many"}]
+    )
+    outcome = run_reconcile(aws.clients, aws.settings)
+    assert alarms(aws)[f"plinsights-{demo.consumer_endpoint}-rejected-flows"]["Threshold"] == 3
+    notes = next(c.notes for c in outcome.desired.coverage if c.resource.resource_id == demo.consumer_endpoint)
+    assert any("plinsights:rejects-threshold='many' is not a number" in note for note in notes)
+
+
+def test_an_exclude_tag_on_a_vpc_removes_the_monitoring_already_made(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    run_reconcile(aws.clients, aws.settings)
+    aws.world.ec2.create_tags(Resources=[demo.consumer_vpc], Tags=[{"Key": "plinsights:exclude", "Value": "true"}])
+    run_reconcile(aws.clients, aws.settings)
+    assert not any(demo.consumer_endpoint in n for n in alarms(aws))
+    assert not any(demo.consumer_endpoint in n for n in aws.world.rule_names())
+    assert demo.consumer_endpoint in dashboards(aws)[DASHBOARD]  # listed in the summary as excluded
+
+
+def test_tagged_mode_monitors_only_the_tagged_resources(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    aws.world.elbv2.add_tags(ResourceArns=[demo.load_balancer], Tags=[{"Key": "plinsights:monitor", "Value": "true"}])
+    run_reconcile(aws.clients, Settings(selection="tagged"))
+    assert {n.rsplit("-", 2)[0] for n in alarms(aws)} == {
+        f"plinsights-net-orders-nlb-{demo.load_balancer.rsplit('/', 1)[1]}"
+    }
+    assert len(aws.world.rule_names()) == 3
+
+
+def test_alarms_and_dashboards_that_are_not_ours_stay_untouched(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    theirs = f"plinsights-{demo.consumer_endpoint}-high-bytes"  # our name, no owner tag
+    aws.world.cloudwatch.put_metric_alarm(
+        AlarmName=theirs, MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=60,
+        EvaluationPeriods=1, Threshold=90, ComparisonOperator="GreaterThanThreshold",
+    )  # fmt: skip
+    their_body = json.dumps(
+        {"widgets": [{"type": "text", "x": 0, "y": 0, "width": 6, "height": 2, "properties": {"markdown": "ops"}}]}
+    )
+    aws.world.cloudwatch.put_dashboard(DashboardName=DASHBOARD, DashboardBody=their_body)
+    aws.world.cloudwatch.put_dashboard(DashboardName=f"{DASHBOARD}-2", DashboardBody=their_body)
+    for _ in range(2):
+        outcome = run_reconcile(aws.clients, aws.settings)
+    assert alarms(aws)[theirs]["MetricName"] == "CPUUtilization"
+    assert dashboards(aws) == {DASHBOARD: their_body, f"{DASHBOARD}-2": their_body}
+    assert any(theirs in note for note in outcome.plan.notes) and any(DASHBOARD in note for note in outcome.plan.notes)
+
+
+def test_past_500_widgets_the_dashboard_splits_and_the_extra_part_goes_when_no_longer_needed(aws: Harness) -> None:
+    vpc, subnets = aws.world.vpc(subnets=1)
+    endpoints = [aws.world.interface_endpoint(vpc, subnets, "com.amazonaws.us-east-1.ssm") for _ in range(170)]
+    run_reconcile(aws.clients, aws.settings)  # 3 widgets each (header, metrics, alarms): 510 and 2 summaries
+    bodies = dashboards(aws)
+    assert sorted(bodies) == [DASHBOARD, f"{DASHBOARD}-2"]
+    assert all(len(json.loads(b)["widgets"]) <= 500 for b in bodies.values())
+    aws.world.ec2.delete_vpc_endpoints(VpcEndpointIds=endpoints[:20])
+    with aws.recording() as calls:
+        run_reconcile(aws.clients, aws.settings)
+    assert list(dashboards(aws)) == [DASHBOARD]
+    assert calls.count("cloudwatch:DeleteDashboards") == 1 and calls.count("cloudwatch:DeleteAlarms") == 1
+
+
+def test_an_unchanged_dashboard_is_read_once_and_not_rewritten(aws: Harness) -> None:
+    build_demo_world(aws.world)
+    run_reconcile(aws.clients, aws.settings)
+    with aws.recording() as calls:
+        run_reconcile(aws.clients, aws.settings)
+    assert calls.count("cloudwatch:GetDashboard") == 1
+    assert "cloudwatch:PutDashboard" not in calls

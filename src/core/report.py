@@ -38,6 +38,9 @@ def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
     else:
         entry["reason"] = coverage.unmonitorable
         entry["pending"] = coverage.pending
+        entry["excluded"] = coverage.excluded
+    if coverage.alarm_names:
+        entry["alarms"] = list(coverage.alarm_names)
     if coverage.notes:
         entry["notes"] = list(coverage.notes)
     return entry
@@ -53,6 +56,8 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
         "monitored": sum(1 for c in coverage if c.monitored),
         "not_monitored": sum(1 for c in coverage if not c.monitored),
         "rules": len(outcome.desired.rules),
+        "alarms": len(outcome.desired.alarms),
+        "dashboards": sorted(outcome.desired.dashboards),
         "plan": [change_to_dict(change) for change in outcome.plan.changes],
         "unchanged": outcome.plan.unchanged,
         "notes": list(outcome.plan.notes),
@@ -73,12 +78,17 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
     for c in monitored:
         r = c.resource
         lines.append(f"  monitored  {r.short_id}  {r.kind.value}, {len(r.enis)} ENIs, logs: {', '.join(c.log_groups)}")
-        lines += [f"             rule {name}" for name in c.rule_names]
+        lines += [f"             rule  {name}" for name in c.rule_names]
+        lines += [f"             alarm {name}" for name in c.alarm_names]
         lines += [f"             note: {note}" for note in c.notes]
     for c in unmonitored:
         r = c.resource
-        label = "pending   " if c.pending else "not monit."
+        label = "pending   " if c.pending else "excluded  " if c.excluded else "not monit."
         lines.append(f"  {label} {r.short_id}  {r.kind.value}: {c.unmonitorable}")
+        lines += [f"             alarm {name} (PrivateLink metrics, no flow logs needed)" for name in c.alarm_names]
+        lines += [f"             note: {note}" for note in c.notes]
+    dashboards = ", ".join(outcome.desired.dashboards) or "none"
+    lines.append(f"{len(outcome.desired.rules)} rules, {len(outcome.desired.alarms)} alarms; dashboards: {dashboards}")
     changes = outcome.plan.changes
     heading = "Plan (dry run, nothing written)" if dry_run else "Changes"
     lines.append(f"{heading}: {len(changes)} to make, {outcome.plan.unchanged} unchanged")

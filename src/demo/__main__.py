@@ -18,9 +18,12 @@ from core.reconcile import run_reconcile
 from core.report import render_text
 from core.settings import Settings
 from demo.local import lambda_context, local_aws
+from demo.render import dashboard_html
 from demo.world import DemoWorld, World, build_demo_world
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+OUTPUT = ROOT / "demo-output"
 # The ids in events/ stand for a real account's; the demo swaps in the ids moto gave its world.
 SAMPLE_ENDPOINT = "vpce-0f1e2d3c4b5a69788"
 SAMPLE_LOAD_BALANCER = (
@@ -57,7 +60,8 @@ def describe_result(name: str, result: Mapping[str, Any]) -> str:
     verb = "would make" if result["dry_run"] else "made"
     counts = {action: sum(1 for c in done if c["action"] == action) for action in ("create", "update", "delete")}
     changes = ", ".join(f"{n} {a}d" for a, n in counts.items() if n) or "no change"
-    return f"{result['trigger']}: {result['monitored']} monitored, {result['rules']} rules; {verb}: {changes}"
+    totals = f"{result['monitored']} monitored, {result['rules']} rules, {result['alarms']} alarms"
+    return f"{result['trigger']}: {totals}; {verb}: {changes}"
 
 
 def show_rules(world: World) -> None:
@@ -71,6 +75,26 @@ def show_rules(world: World) -> None:
             f"  {rule['Name']:<58} {rule['State']:<8} {definition['LogGroupNames'][0]:<26} "
             f"fields {definition['Fields']} ENIs {', '.join(enis)}"
         )
+
+
+def show_alarms(world: World) -> None:
+    alarms = world.cloudwatch.describe_alarms()["MetricAlarms"]
+    print(f"{len(alarms)} alarms exist:")
+    for alarm in sorted(alarms, key=lambda a: a["AlarmName"]):
+        period = alarm["Metrics"][-1].get("Period") or alarm["Metrics"][-1]["MetricStat"]["Period"]
+        print(f"  {alarm['AlarmName']:<58} >= {alarm['Threshold']:g} per {period} s")
+
+
+def save_dashboards(world: World, stage: str) -> None:
+    folder = OUTPUT / stage
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in world.cloudwatch.list_dashboards()["DashboardEntries"]:
+        name = entry["DashboardName"]
+        body = world.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]
+        (folder / f"{name}.json").write_text(json.dumps(json.loads(body), indent=2) + "\n")
+        (folder / f"{name}.html").write_text(dashboard_html(name, body))
+        widgets = len(json.loads(body)["widgets"])
+        print(f"dashboard {name}: {widgets} widgets; body {folder / name}.json, layout picture {folder / name}.html")
 
 
 @contextmanager
@@ -103,16 +127,20 @@ def main() -> int:
 
         heading("What is monitored, what is not, and why")
         print(render_text(run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True), dry_run=True))
-        heading("Rules in the account")
+        heading("Rules, alarms and dashboards in the account")
         show_rules(world)
+        show_alarms(world)
+        save_dashboards(world, "1-monitored")
 
         heading(f"Deleting the consumer endpoint {demo.consumer_endpoint}")
         world.delete_endpoint(demo.consumer_endpoint)
         result = handler(sample_event("delete-vpc-endpoints.json", demo), lambda_context())
         print(f"delete-vpc-endpoints.json -> {describe_result('delete-vpc-endpoints.json', result)}")
         for change in result["done"]:
-            print(f"  {change['action']} {change['name']}  ({change['reason']})")
+            print(f"  {change['action']} {change['artifact']} {change['name']}  ({change['reason']})")
         show_rules(world)
+        show_alarms(world)
+        save_dashboards(world, "2-after-delete")
     return 0
 
 

@@ -2,7 +2,7 @@ import json
 
 from core.dashboards import MAX_WIDGETS, is_ours, render_dashboards
 from core.desired import desired_state
-from core.model import Coverage, ResourceKind
+from core.model import Coverage, FlowLog, Resource, ResourceKind
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory, load_balancer
 
@@ -95,7 +95,12 @@ def test_every_dashboard_carries_the_owner_mark_and_others_do_not_pass_for_ours(
 
 
 def test_rendering_is_deterministic() -> None:
-    items = [endpoint("vpce-1"), endpoint("vpce-2", eni_ids=("eni-3",)), load_balancer(), flow_log()]
+    items: list[Resource | FlowLog] = [
+        endpoint("vpce-1"),
+        endpoint("vpce-2", eni_ids=("eni-3",)),
+        load_balancer(),
+        flow_log(),
+    ]
     first = desired_state(inventory(*items), SETTINGS).dashboards
     second = desired_state(inventory(*reversed(items)), SETTINGS).dashboards
     assert first == second

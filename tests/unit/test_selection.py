@@ -4,8 +4,10 @@ from core.desired import desired_state
 from core.settings import Settings
 from tests.builders import VPC, endpoint, flow_log, inventory, load_balancer
 
+DEFAULT = Settings()
 
-def monitored(*items, settings: Settings = Settings(), **kwargs) -> dict[str, str]:
+
+def monitored(*items, settings: Settings = DEFAULT, **kwargs) -> dict[str, str]:
     state = desired_state(inventory(*items, **kwargs), settings)
     assert all(c.excluded == bool(c.excluded and not (c.rule_names or c.alarm_names)) for c in state.coverage)
     return {c.resource.resource_id: c.unmonitorable if c.excluded else "yes" for c in state.coverage}

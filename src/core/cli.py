@@ -30,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=text, description=text)
         command.add_argument("--output", choices=("text", "json"), default="text")
+        command.add_argument("--max-deletes", type=int, help="safety valve: most deletions in one run (default 60)")
     return main
 
 
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     dry_run = args.command == "plan"
     try:
-        settings = Settings.from_env(prefix=args.prefix)
+        settings = Settings.from_env(prefix=args.prefix, max_deletes=args.max_deletes)
         clients = Clients(session=boto3.Session(profile_name=args.profile, region_name=args.region))
         outcome = run_reconcile(clients, settings, dry_run=dry_run)
     except PlinsightsError as err:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_service_quotas import ServiceQuotasClient
     from mypy_boto3_sts import STSClient
 
 # Adaptive mode backs off and rate-limits the client itself when AWS throttles; ten attempts ride
@@ -26,6 +27,11 @@ RETRY_CONFIG = Config(
 )
 
 
+THROTTLING_CODES = frozenset(
+    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled"}
+)
+
+
 class Clients:
     """The AWS clients of one run; boto3 reads profile, Region and AWS_ENDPOINT_URL itself."""
 
@@ -34,6 +40,12 @@ class Clients:
         if not self.session.region_name:
             raise ConfigError("no AWS Region: set AWS_REGION or AWS_DEFAULT_REGION, or pass --region")
         self.region: str = self.session.region_name
+        self.throttles = 0  # throttled attempts, retried by botocore: a sign to slow down
+        self.session.events.register("needs-retry", self._count_throttle)
+
+    def _count_throttle(self, response: Any = None, **_: Any) -> None:
+        if response and response[1].get("Error", {}).get("Code") in THROTTLING_CODES:
+            self.throttles += 1
 
     @cached_property
     def ec2(self) -> EC2Client:
@@ -46,6 +58,13 @@ class Clients:
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
         return self.session.client("cloudwatch", config=RETRY_CONFIG)
+
+    @cached_property
+    def service_quotas(self) -> ServiceQuotasClient:
+        # One attempt: a quota read that fails falls back to the configured quota, no retry storm.
+        return self.session.client(
+            "service-quotas", config=RETRY_CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": 1}))
+        )
 
     @cached_property
     def sts(self) -> STSClient:
@@ -61,4 +80,8 @@ class Clients:
 
     def all(self) -> list[object]:
         """The clients made so far, for hooks that watch every call."""
-        return [self.__dict__[name] for name in ("ec2", "elbv2", "cloudwatch", "sts") if name in self.__dict__]
+        return [
+            self.__dict__[name]
+            for name in ("ec2", "elbv2", "cloudwatch", "service_quotas", "sts")
+            if name in self.__dict__
+        ]

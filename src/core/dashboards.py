@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.alarms import alarm_arn
-from core.model import AlarmSpec, Coverage, DashboardSpec, Inventory, RuleSpec
+from core.model import AlarmSpec, Coverage, DashboardSpec, Inventory, RuleQuota, RuleSpec
 from core.native import ENDPOINT_METRICS, ENDPOINT_NAMESPACE, SERVICE_METRICS, native_dimension_sets
 from core.rules import RULE_TEMPLATES, canonical_json
 from core.settings import Settings
@@ -75,6 +75,7 @@ def render_dashboards(
     alarms: Mapping[str, AlarmSpec],
     inventory: Inventory,
     settings: Settings,
+    quota: RuleQuota | None = None,
 ) -> dict[str, DashboardSpec]:
     sections = [section(c, rules, alarms, inventory) for c in coverage if c.rule_names or c.alarm_names]
     parts: list[list[Section]] = [[]]
@@ -89,7 +90,7 @@ def render_dashboards(
     dashboards = {}
     for number, (name, part) in enumerate(zip(names, parts, strict=True), 1):
         grid = Grid()
-        text = summary_markdown(coverage, settings, names, number)
+        text = summary_markdown(coverage, settings, names, number, quota)
         grid.place(text_widget(text), GRID_WIDTH, min(2 + text.count("\n"), 40))
         for item in part:
             grid.newline()
@@ -179,7 +180,9 @@ def resource_markdown(coverage: Coverage) -> str:
     return "\n\n".join(lines)
 
 
-def summary_markdown(coverage: Sequence[Coverage], settings: Settings, names: Sequence[str], number: int) -> str:
+def summary_markdown(
+    coverage: Sequence[Coverage], settings: Settings, names: Sequence[str], number: int, quota: RuleQuota | None
+) -> str:
     monitored = [c for c in coverage if c.rule_names]
     native_only = [c for c in coverage if not c.rule_names and c.alarm_names]
     not_monitored = [c for c in coverage if not c.rule_names and not c.alarm_names]
@@ -188,6 +191,11 @@ def summary_markdown(coverage: Sequence[Coverage], settings: Settings, names: Se
         f"{len(monitored)} resources monitored with flow-log rules · {len(native_only)} with PrivateLink metrics only"
         f" · {len(not_monitored)} not monitored",
     ]
+    if quota:
+        lines.append(
+            f"Contributor Insights rules: {quota.ours} ours, {quota.others} others, quota {quota.limit}"
+            f" ({quota.source}), {quota.left} left"
+        )
     if number > 1:
         lines.append(f"Summary and first resources on {names[0]}.")
     else:

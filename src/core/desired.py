@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -10,11 +11,23 @@ from dataclasses import dataclass, replace
 from core.alarms import render_alarms
 from core.dashboards import render_dashboards
 from core.flowlogs import field_positions, flow_logs_covering, missing_fields, unusable_reason
-from core.model import AlarmSpec, Coverage, DesiredState, FlowLog, Inventory, Resource, ResourceKind, RuleSpec
+from core.model import (
+    AlarmSpec,
+    Coverage,
+    DesiredState,
+    FlowLog,
+    Inventory,
+    Resource,
+    ResourceKind,
+    RuleQuota,
+    RuleSpec,
+)
 from core.rules import MAX_IN_VALUES, RULE_TEMPLATES, RuleTemplate, render_rule_definition, rule_name
 from core.selection import exclusion_reason
 from core.settings import Settings
 
+PRIORITY_TAG = "plinsights:priority"
+DEFAULT_PRIORITY = 1000.0
 PENDING_STATES = frozenset({"pending", "pendingacceptance", "provisioning"})
 ACTIVE_STATES = frozenset({"available", "active", "active_impaired"})
 NOT_PRIVATELINK = {
@@ -31,15 +44,24 @@ class Source:
     layout: tuple[tuple[str, int], ...]  # (field, 1-based position) for the fields a rule reads
 
 
-def desired_state(inventory: Inventory, settings: Settings) -> DesiredState:
+def desired_state(inventory: Inventory, settings: Settings, quota: RuleQuota | None = None) -> DesiredState:
+    """Without a quota every monitorable resource gets its rules; with one, resources are served in
+    priority order (see `priority`) while rules are left, and the rest are reported."""
     rules: dict[str, RuleSpec] = {}
     alarms: dict[str, AlarmSpec] = {}
     coverage: list[Coverage] = []
-    for resource in sorted(inventory.resources, key=lambda r: r.resource_id):
+    left = quota.available if quota else None
+    for resource in sorted(inventory.resources, key=priority):
         if reason := exclusion_reason(resource, dict(inventory.vpc_tags.get(resource.vpc_id, ())), settings):
             coverage.append(Coverage(resource, unmonitorable=reason, excluded=True))
             continue
         resource_coverage, specs = desire_resource(resource, inventory.flow_logs, settings)
+        if left is not None and specs:
+            if len(specs) > left:
+                reason = f"not monitored for lack of Contributor Insights quota: needs {len(specs)} rules, {left} left"
+                resource_coverage, specs = Coverage(resource, unmonitorable=reason, over_quota=len(specs)), []
+            else:
+                left -= len(specs)
         if is_live(resource):
             alarm_specs, notes = render_alarms(resource, specs, settings)
             alarms.update((spec.name, spec) for spec in alarm_specs)
@@ -50,8 +72,21 @@ def desired_state(inventory: Inventory, settings: Settings) -> DesiredState:
             )
         coverage.append(resource_coverage)
         rules.update((spec.name, spec) for spec in specs)
-    dashboards = render_dashboards(coverage, rules, alarms, inventory, settings) if coverage else {}
-    return DesiredState(rules=rules, alarms=alarms, dashboards=dashboards, coverage=tuple(coverage))
+    coverage.sort(key=lambda c: c.resource.resource_id)
+    usage = replace(quota, ours=len(rules)) if quota else None
+    dashboards = render_dashboards(coverage, rules, alarms, inventory, settings, usage) if coverage else {}
+    return DesiredState(rules=rules, alarms=alarms, dashboards=dashboards, coverage=tuple(coverage), quota=usage)
+
+
+def priority(resource: Resource) -> tuple[float, str, str]:
+    """The order in which resources get rules when the quota runs short: the tag
+    plinsights:priority (a number, lower first; untagged resources come after 100), then the
+    oldest first, then by id."""
+    try:
+        rank = float(resource.tag_map.get(PRIORITY_TAG, DEFAULT_PRIORITY))
+    except ValueError:
+        rank = DEFAULT_PRIORITY
+    return (rank if math.isfinite(rank) else DEFAULT_PRIORITY, resource.created or "~", resource.resource_id)
 
 
 def is_live(resource: Resource) -> bool:

@@ -2,8 +2,10 @@
 
 PlinsightsError
 ├── ConfigError      a setting is invalid: nothing is read or written
-└── DiscoveryError   a read failed: the run stops before planning, so a failed read never
-                     looks like resources that are gone and deletes nothing
+├── DiscoveryError   a read failed: the run stops before planning, so a failed read never
+│                    looks like resources that are gone and deletes nothing
+└── ReconcileFailed  the run finished but some changes failed: raised by the Lambda handler so
+                     that its on-failure destination sees it; the next run repairs them
 """
 
 
@@ -17,3 +19,7 @@ class ConfigError(PlinsightsError):
 
 class DiscoveryError(PlinsightsError):
     """A read of the account failed; planning on partial data could delete live monitoring."""
+
+
+class ReconcileFailed(PlinsightsError):
+    """Some changes failed; the rest were made, and the next reconcile retries the failed ones."""

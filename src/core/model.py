@@ -145,6 +145,7 @@ class Coverage:
     log_groups: tuple[str, ...] = ()
     unmonitorable: str = ""  # why there are no flow-log rules (native metrics may still be watched)
     excluded: bool = False  # left out by tag-based selection: nothing at all is made for it
+    over_quota: int = 0  # rules it would need but that the Contributor Insights quota cannot hold
     pending: bool = False  # still being created: the next trigger or the schedule picks it up
     notes: tuple[str, ...] = ()  # partial coverage: a rule kind or ENI left out, and why
 
@@ -154,11 +155,30 @@ class Coverage:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleQuota:
+    """Contributor Insights rules per Region: shared with every other rule in the account."""
+
+    limit: int  # the quota
+    source: str  # where the limit came from: Service Quotas, or the configured fallback
+    others: int = 0  # rules that exist and are not ours, whoever made them
+    ours: int = 0  # rules we want
+
+    @property
+    def available(self) -> int:
+        return max(self.limit - self.others, 0)
+
+    @property
+    def left(self) -> int:
+        return max(self.limit - self.others - self.ours, 0)
+
+
+@dataclass(frozen=True, slots=True)
 class DesiredState:
     rules: Mapping[str, RuleSpec] = field(default_factory=dict)
     alarms: Mapping[str, AlarmSpec] = field(default_factory=dict)
     dashboards: Mapping[str, DashboardSpec] = field(default_factory=dict)
     coverage: tuple[Coverage, ...] = ()
+    quota: RuleQuota | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +211,7 @@ class ActualState:
     alarms: Mapping[str, ObservedArtifact] = field(default_factory=dict)
     dashboards: Mapping[str, ObservedArtifact] = field(default_factory=dict)
     lookalikes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> names never touched
+    quota: RuleQuota | None = None  # limit and the rules of others; None when not read
 
 
 class Action(StrEnum):
@@ -214,6 +235,7 @@ class Plan:
     changes: tuple[Change, ...] = ()
     unchanged: int = 0
     notes: tuple[str, ...] = ()
+    held: tuple[Change, ...] = ()  # deletions the safety valve held back
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from core.alarms import alarm_body
 from core.dashboards import dashboard_name, is_ours
 from core.errors import DiscoveryError
-from core.model import ActualState, ObservedArtifact, ObservedRule
+from core.model import ActualState, ObservedArtifact, ObservedRule, RuleQuota
 from core.rules import canonical_definition
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 def observe(clients: Clients, settings: Settings) -> ActualState:
     try:
-        rules, rule_lookalikes = observe_rules(clients, settings)
+        every_rule = describe_insight_rules(clients)
+        rules, rule_lookalikes = observe_rules(clients, settings, every_rule)
         alarms, alarm_lookalikes = observe_alarms(clients, settings)
         dashboards, dashboard_lookalikes = observe_dashboards(clients, settings)
     except (BotoCoreError, ClientError) as err:
@@ -34,13 +35,31 @@ def observe(clients: Clients, settings: Settings) -> ActualState:
         alarms=alarms,
         dashboards=dashboards,
         lookalikes={"rule": rule_lookalikes, "alarm": alarm_lookalikes, "dashboard": dashboard_lookalikes},
+        quota=RuleQuota(*read_rule_quota(clients, settings), others=len(every_rule) - len(rules)),
     )
 
 
-def observe_rules(clients: Clients, settings: Settings) -> tuple[dict[str, ObservedRule], tuple[str, ...]]:
+def read_rule_quota(clients: Clients, settings: Settings) -> tuple[int, str]:
+    """The Contributor Insights rule quota from Service Quotas, found by name (its quota code is
+    not documented where we could check); the configured value when it cannot be read."""
+    try:
+        for operation in ("list_service_quotas", "list_aws_default_service_quotas"):
+            for page in clients.service_quotas.get_paginator(operation).paginate(ServiceCode="monitoring"):
+                for quota in page.get("Quotas", []):
+                    name = quota.get("QuotaName", "").lower()
+                    if "contributor insights" in name and "rule" in name and quota.get("Value") is not None:
+                        return int(quota["Value"]), f"Service Quotas {quota.get('QuotaCode', '')}".strip()
+    except (BotoCoreError, ClientError) as err:
+        return settings.rule_quota, f"configured (Service Quotas unreadable: {type(err).__name__})"
+    return settings.rule_quota, "configured (not found in Service Quotas)"
+
+
+def observe_rules(
+    clients: Clients, settings: Settings, every_rule: list[Any]
+) -> tuple[dict[str, ObservedRule], tuple[str, ...]]:
     owned: dict[str, ObservedRule] = {}
     lookalikes: list[str] = []
-    for rule in describe_insight_rules(clients):
+    for rule in every_rule:
         if not rule["Name"].startswith(f"{settings.prefix}-") or rule.get("ManagedRule"):
             continue
         tags = tags_of(clients, insight_rule_arn(clients, rule["Name"]))

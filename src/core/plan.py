@@ -20,8 +20,11 @@ PHASES = (
 )  # fmt: skip
 
 
-def make_plan(desired: DesiredState, actual: ActualState) -> Plan:
+def make_plan(desired: DesiredState, actual: ActualState, max_deletes: int | None = None) -> Plan:
+    """`max_deletes` is the safety valve: a plan that would delete more deletes nothing, so that a
+    discovery glitch (an empty answer, a half-visible account) can never wipe the monitoring."""
     gone = {c.resource.resource_id: c.unmonitorable for c in desired.coverage}
+    pending = {c.resource.resource_id for c in desired.coverage if c.pending}
     changes: list[Change] = []
     notes: list[str] = []
     unchanged = 0
@@ -44,10 +47,26 @@ def make_plan(desired: DesiredState, actual: ActualState) -> Plan:
             else:
                 unchanged += 1
         for name in sorted(have.keys() - want.keys()):
+            resource_id = getattr(have[name], "resource_id", "")
+            if resource_id in pending:
+                # An endpoint being modified goes back to pending: its monitoring must survive that.
+                notes.append(f"{artifact} {name} kept while {resource_id} is pending")
+                unchanged += 1
+                continue
             changes.append(Change(Action.DELETE, artifact, name, delete_reason(have[name], gone)))
     order = {phase: index for index, phase in enumerate(PHASES)}
     changes.sort(key=lambda c: order[(c.artifact, c.action)])
-    return Plan(changes=tuple(changes), unchanged=unchanged, notes=tuple(notes))
+    deletes = [c for c in changes if c.action is Action.DELETE]
+    held: tuple[Change, ...] = ()
+    if max_deletes is not None and len(deletes) > max_deletes:
+        held = tuple(deletes)
+        changes = [c for c in changes if c.action is not Action.DELETE]
+        notes.append(
+            f"{len(deletes)} deletions held back: more than the maximum of {max_deletes} per run. If the "
+            "account really lost that much, raise the maximum (PLINSIGHTS_MAX_DELETES) or delete with "
+            "`plinsights apply` and a higher --max-deletes; otherwise check what discovery sees."
+        )
+    return Plan(changes=tuple(changes), unchanged=unchanged, notes=tuple(notes), held=held)
 
 
 def update(artifact: str, want: Spec, have: object) -> Change | None:

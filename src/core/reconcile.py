@@ -32,8 +32,8 @@ class Outcome:
 
 def run_reconcile(clients: Clients, settings: Settings, *, dry_run: bool = False) -> Outcome:
     inventory = discover(clients)
-    desired = desired_state(inventory, settings)
-    actual = observe(clients, settings)
-    plan = make_plan(desired, actual)
+    actual = observe(clients, settings)  # first: the rules of others take their share of the quota
+    desired = desired_state(inventory, settings, actual.quota)
+    plan = make_plan(desired, actual, settings.max_deletes)
     result = None if dry_run else apply_plan(plan, clients, settings)
     return Outcome(inventory, desired, actual, plan, result)

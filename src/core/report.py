@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.model import Change, Coverage
+from core.model import Change, Coverage, RuleQuota
 from core.reconcile import Outcome
 
 
@@ -46,6 +46,18 @@ def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
     return entry
 
 
+def quota_to_dict(quota: RuleQuota | None) -> dict[str, Any] | None:
+    if quota is None:
+        return None
+    return {
+        "limit": quota.limit,
+        "source": quota.source,
+        "ours": quota.ours,
+        "others": quota.others,
+        "left": quota.left,
+    }
+
+
 def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
     """The Lambda's return value and `--output json`: stable keys, plain types."""
     coverage = outcome.desired.coverage
@@ -61,6 +73,8 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
         "plan": [change_to_dict(change) for change in outcome.plan.changes],
         "unchanged": outcome.plan.unchanged,
         "notes": list(outcome.plan.notes),
+        "held_deletions": [change_to_dict(change) for change in outcome.plan.held],
+        "quota": quota_to_dict(outcome.desired.quota),
         "coverage": [coverage_to_dict(c) for c in coverage],
     }
     if outcome.result is not None:
@@ -88,12 +102,18 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
         lines += [f"             alarm {name} (PrivateLink metrics, no flow logs needed)" for name in c.alarm_names]
         lines += [f"             note: {note}" for note in c.notes]
     dashboards = ", ".join(outcome.desired.dashboards) or "none"
+    if quota := outcome.desired.quota:
+        lines.append(
+            f"Contributor Insights quota: {quota.limit} ({quota.source}); {quota.others} rules of others,"
+            f" {quota.ours} ours, {quota.left} left"
+        )
     lines.append(f"{len(outcome.desired.rules)} rules, {len(outcome.desired.alarms)} alarms; dashboards: {dashboards}")
     changes = outcome.plan.changes
     heading = "Plan (dry run, nothing written)" if dry_run else "Changes"
     lines.append(f"{heading}: {len(changes)} to make, {outcome.plan.unchanged} unchanged")
     lines += [f"  {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in changes]
     lines += [f"  note: {note}" for note in outcome.plan.notes]
+    lines += [f"  held {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in outcome.plan.held]
     if outcome.result is not None:
         lines.append(f"Applied: {len(outcome.result.done)} done, {len(outcome.result.failed)} failed")
         lines += [f"  failed {f.change.action.value} {f.change.name}: {f.error}" for f in outcome.result.failed]

@@ -44,6 +44,8 @@ class Settings:
     exclude_tag: str = "plinsights:exclude"
     include_tag: str = "plinsights:monitor"
     dashboard_prefix: str = "PrivateLink"
+    rule_quota: int = 100  # Contributor Insights rules per Region, when Service Quotas cannot tell
+    max_deletes: int = 60  # per run; more means a discovery glitch until proven otherwise (10 resources' worth)
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
@@ -54,6 +56,8 @@ class Settings:
             raise ConfigError(f"selection {self.selection!r} must be 'all' or 'tagged'")
         if not DASHBOARD_PREFIX_PATTERN.fullmatch(self.dashboard_prefix):
             raise ConfigError(f"dashboard prefix {self.dashboard_prefix!r} must be 1-64 characters from A-Za-z0-9_-")
+        if self.rule_quota < 0 or self.max_deletes < 0:
+            raise ConfigError("rule quota and maximum deletions must not be negative")
         for kind in ("bytes", "rejects", "drops", "resets"):
             if not math.isfinite(getattr(self, f"{kind}_threshold")) or getattr(self, f"{kind}_threshold") < 0:
                 raise ConfigError(f"{kind} threshold must be a finite number, 0 or more")

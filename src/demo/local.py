@@ -50,7 +50,7 @@ def patched_environ(values: dict[str, str | None]) -> Iterator[None]:
 @contextmanager
 def local_aws(region: str = REGION) -> Iterator[str]:
     """Starts a moto server on loopback and points boto3 at it through AWS_ENDPOINT_URL."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns the output
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # a line per request, a trace per gap in moto
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -7,17 +7,21 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clients import Clients
-from core.reconcile import run_reconcile
+from core.errors import ReconcileFailed
+from core.model import Action
+from core.reconcile import Outcome, run_reconcile
 from core.report import summary
 from core.settings import Settings
 from core.triggers import parse_trigger, payload
 
-logger = Logger()  # service name comes from POWERTOOLS_SERVICE_NAME in template.yaml
+logger = Logger()  # service name: POWERTOOLS_SERVICE_NAME in template.yaml
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PrivateLinkInsights"))
 
 
 @lru_cache(maxsize=4)
@@ -26,25 +30,54 @@ def cached_clients(region: str | None, endpoint_url: str | None) -> Clients:
     return Clients(region=region)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     trigger = parse_trigger(event, region)
     if trigger.ignored:
         logger.warning("event ignored", extra={"reason": trigger.reason, **event_fields(event)})
+        metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
         return {"ignored": True, "reason": trigger.reason}
     logger.info("reconcile due", extra={"trigger": trigger.kind, "event_name": trigger.name, "ids": list(trigger.ids)})
-    settings = Settings.from_env()
-    outcome = run_reconcile(
-        cached_clients(region, os.environ.get("AWS_ENDPOINT_URL")), settings, dry_run=trigger.dry_run
-    )
+    clients = cached_clients(region, os.environ.get("AWS_ENDPOINT_URL"))
+    throttles_before = clients.throttles
+    outcome = run_reconcile(clients, Settings.from_env(), dry_run=trigger.dry_run)
     result = {"trigger": trigger.kind, "event_name": trigger.name, **summary(outcome, trigger.dry_run)}
+    record_metrics(outcome, clients.throttles - throttles_before)
     logger.info(
         "reconcile finished",
-        extra={key: result[key] for key in ("monitored", "not_monitored", "rules", "unchanged")}
-        | {"changes": len(result["plan"]), "failed": len(result.get("failed", []))},
+        extra={key: result[key] for key in ("monitored", "not_monitored", "rules", "alarms", "unchanged")}
+        | {"changes": len(result["plan"]), "failed": len(result.get("failed", [])), "notes": result["notes"]},
     )
+    if outcome.failed:
+        # Raised so that the asynchronous invocation's on-failure destination sees it; what did
+        # not fail is done, and the next reconcile retries the rest.
+        logger.error("changes failed", extra={"failed": result["failed"]})
+        raise ReconcileFailed(f"{len(result['failed'])} changes failed; the next reconcile retries them")
     return result
+
+
+def record_metrics(outcome: Outcome, throttles: int) -> None:
+    """The function's own health, as EMF metrics in its log stream (no PutMetricData call)."""
+    coverage = outcome.desired.coverage
+    done = outcome.result.done if outcome.result else []
+    counts = {
+        "ResourcesMonitored": sum(1 for c in coverage if c.monitored),
+        "ResourcesNotMonitorable": sum(1 for c in coverage if not c.monitored and not c.excluded and not c.pending),
+        "ResourcesPending": sum(1 for c in coverage if c.pending),
+        "ResourcesExcluded": sum(1 for c in coverage if c.excluded),
+        "ArtifactsCreated": sum(1 for c in done if c.action is Action.CREATE),
+        "ArtifactsUpdated": sum(1 for c in done if c.action is Action.UPDATE),
+        "ArtifactsDeleted": sum(1 for c in done if c.action is Action.DELETE),
+        "ChangesFailed": len(outcome.result.failed) if outcome.result else 0,
+        "DeletionsHeld": len(outcome.plan.held),
+        "Throttles": throttles,
+    }
+    if outcome.desired.quota:
+        counts["RuleQuotaLeft"] = outcome.desired.quota.left
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 def event_fields(event: object) -> dict[str, Any]:

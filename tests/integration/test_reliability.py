@@ -1,0 +1,96 @@
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.stub import Stubber
+
+from core.clients import Clients
+from core.errors import ReconcileFailed
+from core.reconcile import run_reconcile
+from core.settings import Settings
+from demo.local import lambda_context
+from demo.world import build_demo_world
+from handlers import reconcile
+from tests.integration.conftest import Harness
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+def fail(operation: str, aws: Harness, code: str = "ValidationError") -> None:
+    """AWS answers this operation with an error (a non-retryable one, so the test stays fast)."""
+
+    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        response = AWSResponse("https://monitoring.us-east-1.amazonaws.com/", 400, HTTPHeaders(), None)
+        return response, {
+            "Error": {"Code": code, "Message": f"{operation} refused"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+
+    aws.clients.session.events.register(f"before-call.cloudwatch.{operation}", answer)  # type: ignore[arg-type]
+
+
+def test_rules_of_others_count_against_the_quota_and_the_rest_is_reported(aws: Harness) -> None:
+    for i in range(95):  # DynamoDB and other teams use the same quota
+        aws.world.cloudwatch.put_insight_rule(RuleName=f"other-team-{i}", RuleState="ENABLED", RuleDefinition="{}")
+    demo = build_demo_world(aws.world)
+    outcome = run_reconcile(aws.clients, aws.settings)
+    assert outcome.desired.quota is not None
+    assert (outcome.desired.quota.others, outcome.desired.quota.ours, outcome.desired.quota.left) == (95, 3, 2)
+    over = [c for c in outcome.desired.coverage if c.over_quota]
+    assert len(over) == 1 and "needs 3 rules, 2 left" in over[0].unmonitorable
+    assert len(aws.world.rule_names()) == 98
+    assert outcome.result is not None and not outcome.result.failed
+    assert demo.load_balancer  # the older resource (created first) won
+
+
+def test_an_empty_describe_never_wipes_the_monitoring(aws: Harness) -> None:
+    build_demo_world(aws.world)
+    run_reconcile(aws.clients, Settings())
+    before = aws.world.rule_names()
+    with Stubber(aws.clients.ec2) as ec2, Stubber(aws.clients.elbv2) as elbv2:
+        ec2.add_response("describe_vpc_endpoints", {"VpcEndpoints": []})
+        elbv2.add_response("describe_load_balancers", {"LoadBalancers": []})
+        ec2.add_response("describe_vpc_endpoint_service_configurations", {"ServiceConfigurations": []})
+        outcome = run_reconcile(aws.clients, Settings(max_deletes=5))
+    assert len(outcome.plan.held) == 6 + 8 + 1 and aws.world.rule_names() == before
+    assert any("held back" in note for note in outcome.plan.notes)
+
+
+def test_a_failed_write_is_reported_the_rest_goes_on_and_the_next_run_repairs_it(aws: Harness) -> None:
+    demo = build_demo_world(aws.world)
+    fail("PutInsightRule", aws)
+    outcome = run_reconcile(aws.clients, aws.settings)
+    assert outcome.result is not None
+    failed = {(f.change.artifact, f.change.name) for f in outcome.result.failed}
+    assert ("rule", f"plinsights-{demo.consumer_endpoint}-bytes") in failed
+    waiting = [f for f in outcome.result.failed if f.change.artifact == "alarm"]
+    assert waiting and all("waits for rule" in f.error for f in waiting)  # no alarm on a missing rule
+    assert any(c.name.endswith("dropped-packets") for c in outcome.result.done)  # the rest went on
+    healthy = Clients(session=boto3.Session())  # AWS answers again
+    second = run_reconcile(healthy, aws.settings)
+    assert second.result is not None and not second.result.failed
+    assert run_reconcile(healthy, aws.settings).plan.changes == ()
+
+
+def test_the_handler_fails_the_invocation_when_a_change_failed(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    build_demo_world(aws.world)
+    fail("PutDashboard", aws)
+    with pytest.raises(ReconcileFailed, match="1 changes failed"):
+        reconcile.handler(json.loads((EVENTS / "scheduled.json").read_text()), lambda_context())
+    assert len(aws.world.rule_names()) == 6  # everything else was made
+
+
+def test_the_handler_publishes_its_own_metrics(aws: Harness, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    build_demo_world(aws.world)
+    reconcile.handler(json.loads((EVENTS / "scheduled.json").read_text()), lambda_context())
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    (document,) = emf
+    assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PrivateLinkInsights"
+    values = {key: value[0] if isinstance(value, list) else value for key, value in document.items()}
+    assert values["ResourcesMonitored"] == 2.0 and values["ArtifactsCreated"] == 15.0
+    assert values["ChangesFailed"] == 0.0 and values["RuleQuotaLeft"] == 94.0

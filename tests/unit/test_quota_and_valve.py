@@ -1,0 +1,92 @@
+from dataclasses import replace
+
+from core.desired import desired_state
+from core.model import Action, ActualState, ObservedArtifact, ObservedRule, RuleQuota
+from core.plan import make_plan
+from core.settings import Settings
+from tests.builders import endpoint, flow_log, inventory
+
+SETTINGS = Settings()
+
+
+def three_endpoints():
+    return [
+        endpoint("vpce-old", eni_ids=("eni-1",), tags={}),
+        endpoint("vpce-new", eni_ids=("eni-2",), tags={}),
+        endpoint("vpce-vip", eni_ids=("eni-3",), tags={"plinsights:priority": "1"}),
+    ]
+
+
+def with_created(resource, created: str):
+    return replace(resource, created=created)
+
+
+def test_within_the_quota_every_resource_gets_its_rules_and_the_use_is_reported() -> None:
+    state = desired_state(inventory(*three_endpoints(), flow_log()), SETTINGS, RuleQuota(100, "configured", others=10))
+    assert len(state.rules) == 9
+    assert state.quota == RuleQuota(100, "configured", others=10, ours=9)
+    assert state.quota.left == 81
+
+
+def test_past_the_quota_resources_are_served_by_priority_tag_then_age_and_the_rest_reported() -> None:
+    old, new, vip = three_endpoints()
+    items = [
+        with_created(old, "2024-01-01T00:00:00"),
+        with_created(new, "2026-01-01T00:00:00"),
+        with_created(vip, "2026-06-01T00:00:00"),
+    ]
+    state = desired_state(inventory(*items, flow_log()), SETTINGS, RuleQuota(100, "configured", others=94))
+    monitored = {c.resource.resource_id for c in state.coverage if c.rule_names}
+    assert monitored == {"vpce-vip", "vpce-old"}
+    (left_out,) = [c for c in state.coverage if c.over_quota]
+    assert left_out.resource.resource_id == "vpce-new"
+    assert left_out.unmonitorable == "not monitored for lack of Contributor Insights quota: needs 3 rules, 0 left"
+    assert "plinsights-vpce-new-dropped-packets" in state.alarms  # native metrics cost no rule
+    assert "plinsights-vpce-new-high-bytes" not in state.alarms
+    assert state.quota is not None and state.quota.left == 0
+
+
+def test_the_quota_never_goes_negative_when_others_already_fill_it() -> None:
+    state = desired_state(inventory(endpoint(), flow_log()), SETTINGS, RuleQuota(100, "configured", others=120))
+    assert not state.rules and state.quota is not None and state.quota.left == 0
+
+
+def test_a_bad_priority_tag_counts_as_untagged() -> None:
+    items = [
+        endpoint("vpce-a", tags={"plinsights:priority": "urgent"}),
+        endpoint("vpce-b", tags={"plinsights:priority": "5"}),
+    ]
+    state = desired_state(inventory(*items, flow_log()), SETTINGS, RuleQuota(3, "configured"))
+    assert {c.resource.resource_id for c in state.coverage if c.rule_names} == {"vpce-b"}
+
+
+def observed_everything(desired) -> ActualState:
+    return ActualState(
+        rules={n: ObservedRule(n, r.definition, "ENABLED", r.resource_id) for n, r in desired.rules.items()},
+        alarms={n: ObservedArtifact(n, a.body, a.resource_id) for n, a in desired.alarms.items()},
+        dashboards={n: ObservedArtifact(n, d.body) for n, d in desired.dashboards.items()},
+    )
+
+
+def test_the_safety_valve_holds_back_every_deletion_past_the_maximum() -> None:
+    before = desired_state(inventory(*three_endpoints(), flow_log()), SETTINGS)
+    empty = desired_state(inventory(), SETTINGS)  # a discovery glitch: everything seems gone
+    plan = make_plan(empty, observed_everything(before), max_deletes=10)
+    assert not any(c.action is Action.DELETE for c in plan.changes)
+    assert len(plan.held) == 9 + 9 + 1
+    assert any("19 deletions held back" in note for note in plan.notes)
+
+
+def test_deletions_within_the_maximum_go_ahead() -> None:
+    before = desired_state(inventory(*three_endpoints(), flow_log()), SETTINGS)
+    after = desired_state(inventory(*three_endpoints()[1:], flow_log()), SETTINGS)
+    plan = make_plan(after, observed_everything(before), max_deletes=10)
+    assert sum(1 for c in plan.changes if c.action is Action.DELETE) == 6 and plan.held == ()
+
+
+def test_a_pending_resource_keeps_the_monitoring_it_has() -> None:
+    before = desired_state(inventory(endpoint(), flow_log()), SETTINGS)
+    modifying = desired_state(inventory(endpoint(state="pending"), flow_log()), SETTINGS)
+    plan = make_plan(modifying, observed_everything(before))
+    assert not any(c.action is Action.DELETE and c.artifact != "dashboard" for c in plan.changes)
+    assert any("kept while vpce-1 is pending" in note for note in plan.notes)

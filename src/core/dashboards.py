@@ -91,7 +91,8 @@ def render_dashboards(
     for number, (name, part) in enumerate(zip(names, parts, strict=True), 1):
         grid = Grid()
         text = summary_markdown(coverage, settings, names, number, quota)
-        grid.place(text_widget(text), GRID_WIDTH, min(2 + text.count("\n"), 40))
+        lines = sum(1 for line in text.splitlines() if line.strip())
+        grid.place(text_widget(text), GRID_WIDTH, min(2 + lines // 2, 40))  # about two text lines a row
         for item in part:
             grid.newline()
             for widget, width, height in item.widgets:

@@ -34,7 +34,12 @@ T = TypeVar("T")
 def discover(clients: Clients) -> Inventory:
     """Everything one reconcile needs, in a fixed number of batched calls; a failed read raises."""
     try:
-        endpoints = list(paginate(clients.ec2, "describe_vpc_endpoints", "VpcEndpoints"))
+        # Deleted endpoints linger in the answer for a while; to us they are gone.
+        endpoints = [
+            ep
+            for ep in paginate(clients.ec2, "describe_vpc_endpoints", "VpcEndpoints")
+            if str(ep.get("State", "")).lower() != "deleted"
+        ]
         load_balancers = [
             lb
             for lb in paginate(clients.elbv2, "describe_load_balancers", "LoadBalancers")

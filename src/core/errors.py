@@ -4,7 +4,7 @@ PlinsightsError
 ├── ConfigError      a setting is invalid: nothing is read or written
 ├── DiscoveryError   a read failed: the run stops before planning, so a failed read never
 │                    looks like resources that are gone and deletes nothing
-└── ReconcileFailed  the run finished but some changes failed: raised by the Lambda handler so
+└── ReconcileError  the run finished but some changes failed: raised by the Lambda handler so
                      that its on-failure destination sees it; the next run repairs them
 """
 
@@ -21,5 +21,5 @@ class DiscoveryError(PlinsightsError):
     """A read of the account failed; planning on partial data could delete live monitoring."""
 
 
-class ReconcileFailed(PlinsightsError):
+class ReconcileError(PlinsightsError):
     """Some changes failed; the rest were made, and the next reconcile retries the failed ones."""

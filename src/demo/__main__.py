@@ -146,4 +146,5 @@ def main() -> int:
 
 if __name__ == "__main__":
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # the demo prints its own account of events
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     sys.exit(main())

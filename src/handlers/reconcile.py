@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clients import Clients
-from core.errors import ReconcileFailed
+from core.errors import ReconcileError
 from core.model import Action
 from core.reconcile import Outcome, run_reconcile
 from core.report import summary
@@ -54,7 +54,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # Raised so that the asynchronous invocation's on-failure destination sees it; what did
         # not fail is done, and the next reconcile retries the rest.
         logger.error("changes failed", extra={"failed": result["failed"]})
-        raise ReconcileFailed(f"{len(result['failed'])} changes failed; the next reconcile retries them")
+        raise ReconcileError(f"{len(result['failed'])} changes failed; the next reconcile retries them")
     return result
 
 

@@ -8,7 +8,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.stub import Stubber
 
 from core.clients import Clients
-from core.errors import ReconcileFailed
+from core.errors import ReconcileError
 from core.reconcile import run_reconcile
 from core.settings import Settings
 from demo.local import lambda_context
@@ -79,7 +79,7 @@ def test_the_handler_fails_the_invocation_when_a_change_failed(aws: Harness, mon
     monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
     build_demo_world(aws.world)
     fail("PutDashboard", aws)
-    with pytest.raises(ReconcileFailed, match="1 changes failed"):
+    with pytest.raises(ReconcileError, match="1 changes failed"):
         reconcile.handler(json.loads((EVENTS / "scheduled.json").read_text()), lambda_context())
     assert len(aws.world.rule_names()) == 6  # everything else was made
 

@@ -156,6 +156,8 @@ def alarm_body(parameters: Mapping[str, Any]) -> str:
     )  # fmt: skip
     body: dict[str, Any] = {key: parameters.get(key) for key in keep}
     body["Threshold"] = float(body["Threshold"] or 0)
+    # DatapointsToAlarm defaults to EvaluationPeriods: a read-back without it is the same alarm.
+    body["DatapointsToAlarm"] = body["DatapointsToAlarm"] or body["EvaluationPeriods"]
     for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
         body[key] = sorted(body[key] or [])
     body["Metrics"] = [metric_query(q) for q in parameters.get("Metrics") or []]

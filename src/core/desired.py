@@ -80,7 +80,7 @@ def desired_state(inventory: Inventory, settings: Settings, quota: RuleQuota | N
 
 def priority(resource: Resource) -> tuple[float, str, str]:
     """The order in which resources get rules when the quota runs short: the tag
-    plinsights:priority (a number, lower first; untagged resources come after 100), then the
+    plinsights:priority (a number, lower first; untagged resources rank 1000), then the
     oldest first, then by id."""
     try:
         rank = float(resource.tag_map.get(PRIORITY_TAG, DEFAULT_PRIORITY))

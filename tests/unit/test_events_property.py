@@ -50,7 +50,7 @@ def with_hard_cases(test: Callable[..., None]) -> Callable[..., None]:
     return test
 
 
-@settings(PROFILE, max_examples=2500)
+@settings(PROFILE, max_examples=2000)
 @given(shown=(any_events | ignorable_events).map(Shown), region=st.sampled_from(REGIONS))
 @with_hard_cases
 def test_parse_trigger_never_raises_and_an_ignored_event_always_says_why(

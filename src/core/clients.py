@@ -35,8 +35,11 @@ THROTTLING_CODES = frozenset(
 class Clients:
     """The AWS clients of one run; boto3 reads profile, Region and AWS_ENDPOINT_URL itself."""
 
-    def __init__(self, session: boto3.Session | None = None, region: str | None = None) -> None:
+    def __init__(
+        self, session: boto3.Session | None = None, region: str | None = None, config: Config | None = None
+    ) -> None:
         self.session = session or boto3.Session(region_name=region)
+        self.config = RETRY_CONFIG if config is None else config  # tests that inject faults retry less
         if not self.session.region_name:
             raise ConfigError("no AWS Region: set AWS_REGION or AWS_DEFAULT_REGION, or pass --region")
         self.region: str = self.session.region_name
@@ -49,15 +52,15 @@ class Clients:
 
     @cached_property
     def ec2(self) -> EC2Client:
-        return self.session.client("ec2", config=RETRY_CONFIG)
+        return self.session.client("ec2", config=self.config)
 
     @cached_property
     def elbv2(self) -> ElasticLoadBalancingv2Client:
-        return self.session.client("elbv2", config=RETRY_CONFIG)
+        return self.session.client("elbv2", config=self.config)
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
-        return self.session.client("cloudwatch", config=RETRY_CONFIG)
+        return self.session.client("cloudwatch", config=self.config)
 
     @cached_property
     def service_quotas(self) -> ServiceQuotasClient:
@@ -68,7 +71,7 @@ class Clients:
 
     @cached_property
     def sts(self) -> STSClient:
-        return self.session.client("sts", config=RETRY_CONFIG)
+        return self.session.client("sts", config=self.config)
 
     @cached_property
     def account_id(self) -> str:

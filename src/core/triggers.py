@@ -158,8 +158,18 @@ def payload(event: Mapping[str, Any]) -> dict[str, Any]:
     detail = event.get("detail") if isinstance(event.get("detail"), Mapping) else {}
     assert isinstance(detail, Mapping)
     return {
-        "id": str(event.get("id", ""))[:80],
-        "source": str(event.get("source", ""))[:80],
-        "eventName": str(detail.get("eventName", ""))[:80],
-        "eventID": str(detail.get("eventID", ""))[:80],
+        "id": excerpt(event.get("id", "")),
+        "source": excerpt(event.get("source", "")),
+        "eventName": excerpt(detail.get("eventName", "")),
+        "eventID": excerpt(detail.get("eventID", "")),
     }
+
+
+def excerpt(value: object, limit: int = 80) -> str:
+    """Outside input cut short for a log line. Only scalars are shown: the repr of a deeply nested
+    value overflows the stack (RecursionError), and that of a huge one costs its whole size."""
+    if isinstance(value, str):
+        return value[:limit]
+    if value is None or isinstance(value, float) or (isinstance(value, int) and abs(value) < 10**limit):
+        return str(value)  # bool is an int; an int past 4300 digits would make str() raise
+    return f"<{type(value).__name__}>"

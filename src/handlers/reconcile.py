@@ -8,7 +8,6 @@ from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -31,8 +30,11 @@ def cached_clients(region: str | None, endpoint_url: str | None) -> Clients:
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
+@logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # The EventBridge id, cut short: correlation_id_path would log whatever "id" holds, and a deeply
+    # nested one makes the JSON log formatter raise RecursionError, which logging lets through.
+    logger.set_correlation_id(event_fields(event).get("id") or None)
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     trigger = parse_trigger(event, region)
     if trigger.ignored:

@@ -27,8 +27,8 @@ DEFAULTS = {name: spec["Default"] for name, spec in template()["Parameters"].ite
 
 
 def refused(calls, function: str, region: str, **names: str) -> list[str]:
-    values = parameter_values(region, **names)
-    return sorted({problem for call in calls for problem in denied(call, policy(function), values)})
+    values, statements = parameter_values(region, **names), policy(function)
+    return sorted({problem for call in calls for problem in denied(call, statements, values)})
 
 
 def test_the_demo_lifecycle_needs_nothing_the_policies_do_not_grant(aws: Harness) -> None:

@@ -36,14 +36,17 @@ test: $(STAMP) ## the test suite, offline
 	$(BIN)/python -m pytest
 
 check: $(STAMP) ## lint, format and types
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
 
-template: $(TOOLS_STAMP) ## validate and lint template.yaml, build it, and lint what sam build made
+template: $(TOOLS_STAMP) ## validate and lint template.yaml, build it, lint the built and the expanded template
 	$(SAM) validate --lint
 	$(TOOLS)/bin/cfn-lint template.yaml
 	@test -n "$(PYTHON313)" || { echo "sam build needs python3.13 on PATH (or under pyenv)" >&2; exit 1; }
 	rm -rf $(BUILD_DIR)
 	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build --build-dir $(BUILD_DIR)
 	$(TOOLS)/bin/cfn-lint $(BUILD_DIR)/template.yaml
+	$(TOOLS)/bin/python scripts/expand_template.py $(BUILD_DIR)/template.yaml --region us-east-1 \
+		--placeholder-code s3://placeholder/code.zip > $(BUILD_DIR)/stackset.json
+	$(TOOLS)/bin/cfn-lint $(BUILD_DIR)/stackset.json

@@ -15,10 +15,9 @@ def rule(name: str) -> ObservedRule:
     return ObservedRule(name=name, definition="{}", state="ENABLED", resource_id="vpce-1")
 
 
-def test_every_owned_rule_is_deleted_and_no_lookalike() -> None:
+def test_every_owned_rule_is_deleted() -> None:
     actual = ActualState(
-        rules={name: rule(name) for name in ("plinsights-vpce-2-bytes", "plinsights-vpce-1-bytes")},
-        lookalikes=("plinsights-vpce-9-bytes",),
+        rules={name: rule(name) for name in ("plinsights-vpce-2-bytes", "plinsights-vpce-1-bytes")}
     )
     plan = destroy_plan(actual, SETTINGS)
     assert [(c.action, c.artifact, c.name) for c in plan.changes] == [
@@ -50,7 +49,7 @@ def test_new_kinds_of_artifact_are_removed_without_a_change_to_destroy() -> None
         alarms={"p-a2": object(), "p-a1": object()},
         dashboards={"PrivateLink-us-east-1": object()},
         widgets_elsewhere={"p-w": object()},
-        lookalikes={"alarm": ("p-theirs",)},
+        lookalikes={"alarm": ("p-theirs",)},  # our prefix without our mark: never deleted
         quota=100,
     )
     plan = destroy_plan(cast(ActualState, later), SETTINGS)

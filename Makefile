@@ -1,16 +1,33 @@
-# The project's commands. Each one creates the virtual environment at .venv when it is missing.
+# The project's commands. Each one creates the virtual environment it needs when it is missing:
+# .venv for the code and its tests, .tools for the SAM CLI and cfn-lint.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TOOLS := .tools
+TOOLS_STAMP := $(TOOLS)/.installed
+# sam build runs pip under the function's runtime, Python 3.13: pyenv's, else one on PATH. Never a
+# pyenv shim: with no 3.13 selected it loops instead of failing.
+PYENV_ROOT ?= $(HOME)/.pyenv
+PYTHON313 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13) \
+	$(filter-out %/shims/python3.13,$(shell command -v python3.13 2>/dev/null)))
+BUILD_DIR := .aws-sam/build
+# Offline and without credentials: a Region for the SAM translator, no telemetry.
+SAM := AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
-.PHONY: demo test check
+.PHONY: demo test check template
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
+
+$(TOOLS_STAMP): requirements-tools.txt
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+	touch $(TOOLS_STAMP)
 
 demo: $(STAMP) ## a PrivateLink world on a local moto server, reconciled; no AWS account needed
 	$(BIN)/python -m demo
@@ -19,6 +36,17 @@ test: $(STAMP) ## the test suite, offline
 	$(BIN)/python -m pytest
 
 check: $(STAMP) ## lint, format and types
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
+
+template: $(TOOLS_STAMP) ## validate and lint template.yaml, build it, lint the built and the expanded template
+	$(SAM) validate --lint
+	$(TOOLS)/bin/cfn-lint template.yaml
+	@test -n "$(PYTHON313)" || { echo "sam build needs python3.13 on PATH (or under pyenv)" >&2; exit 1; }
+	rm -rf $(BUILD_DIR)
+	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build --build-dir $(BUILD_DIR)
+	$(TOOLS)/bin/cfn-lint $(BUILD_DIR)/template.yaml
+	$(TOOLS)/bin/python scripts/expand_template.py $(BUILD_DIR)/template.yaml --region us-east-1 \
+		--placeholder-code s3://placeholder/code.zip > $(BUILD_DIR)/stackset.json
+	$(TOOLS)/bin/cfn-lint $(BUILD_DIR)/stackset.json

@@ -1,0 +1,216 @@
+"""The functions' IAM policies read from template.yaml, and every AWS call the product makes, recorded.
+
+A botocore "before-parameter-build" hook on each client the product creates (core.clients marks them
+with its user agent) records the operation and the names it touches, so that a test can ask whether
+the deployed policy would have allowed it: the action, and each resource ARN the call acts on.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.session
+
+from core.clients import RETRY_CONFIG
+from tests.cfn import template
+
+MOTO_ACCOUNT = "123456789012"  # moto's account id
+PRODUCT_AGENT = str(vars(RETRY_CONFIG)["user_agent_extra"])  # every client of the product carries it
+IAM_PREFIXES = {
+    "cloudwatch": "cloudwatch",
+    "ec2": "ec2",
+    "elbv2": "elasticloadbalancing",
+    "service-quotas": "servicequotas",
+}
+NO_PERMISSION_NEEDED = {("sts", "GetCallerIdentity")}  # STS answers it for any caller
+# Actions without resource-level permissions (Service Authorization Reference): "*" is the only
+# resource they take. Any other action on "*" is a policy that is wider than it has to be.
+NO_RESOURCE_LEVEL = frozenset(
+    {
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeVpcEndpointServiceConfigurations",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeFlowLogs",
+        "ec2:DescribeVpcs",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeTags",
+        "cloudwatch:DescribeInsightRules",
+        "cloudwatch:ListDashboards",
+        "servicequotas:ListServiceQuotas",
+        "servicequotas:ListAWSDefaultServiceQuotas",
+    }
+)
+READ_PREFIXES = ("Describe", "List", "Get")
+NAME_PATTERNS = {  # what a deployment's parameter can be, for calls made with any test's settings
+    "Prefix": "[A-Za-z0-9_-]{1,24}",
+    "DashboardPrefix": "[A-Za-z0-9_-]{1,64}",
+}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Call:
+    service: str  # botocore's service name
+    operation: str
+    resources: tuple[str, ...]  # ARNs acted on, or ("*",)
+    region: str
+    tagged: bool = False  # the request carries Tags, which IAM also checks as TagResource
+
+    def __str__(self) -> str:
+        return f"{self.service}:{self.operation} on {', '.join(self.resources)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[Any, ...]  # "*", or {"Sub": ...} forms as the template writes them
+
+
+def policy(function: str, doc: Mapping[str, Any] | None = None) -> list[Statement]:
+    """The Allow statements of a function's inline SAM policy."""
+    doc = doc or template()
+    statements = []
+    for item in doc["Resources"][function]["Properties"]["Policies"]:
+        for raw in item["Statement"]:
+            if raw["Effect"] != "Allow":
+                continue
+            actions = raw["Action"] if isinstance(raw["Action"], list) else [raw["Action"]]
+            resources = raw["Resource"] if isinstance(raw["Resource"], list) else [raw["Resource"]]
+            statements.append(Statement(raw.get("Sid", ""), tuple(actions), tuple(resources)))
+    return statements
+
+
+def resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pattern[str]:
+    """A regex for a policy resource: IAM's * matches anything; ${Name} becomes values[Name]."""
+    if resource == "*":
+        return re.compile(".*", re.DOTALL)
+    text = resource["Sub"] if isinstance(resource["Sub"], str) else resource["Sub"][0]
+    parts = re.split(r"(\$\{[^}]+\})", text)
+    regex = ""
+    for part in parts:
+        if part.startswith("${"):
+            regex += values[part[2:-1]]
+        else:
+            regex += ".*".join(re.escape(piece) for piece in part.split("*"))
+    return re.compile(regex)
+
+
+def parameter_values(region: str, **names: str) -> dict[str, str]:
+    """Regex fragments for the template's variables; names given are exact, others any valid value."""
+    values = {"AWS::Partition": "aws", "AWS::Region": re.escape(region), "AWS::AccountId": MOTO_ACCOUNT}
+    values |= {name: re.escape(names[name]) if name in names else pattern for name, pattern in NAME_PATTERNS.items()}
+    return values
+
+
+def denied(call: Call, statements: Iterable[Statement], values: Mapping[str, str]) -> list[str]:
+    """What the policy would refuse of this call: [] when it is allowed."""
+    if (call.service, call.operation) in NO_PERMISSION_NEEDED:
+        return []
+    if call.service not in IAM_PREFIXES:
+        return [f"{call}: service {call.service} has no permission in the policy"]
+    actions = [f"{IAM_PREFIXES[call.service]}:{call.operation}"]
+    if call.tagged:
+        actions.append("cloudwatch:TagResource")
+    statements = list(statements)
+    problems = []
+    for action in actions:
+        patterns = [
+            resource_pattern(resource, values)
+            for statement in statements
+            if action in statement.actions
+            for resource in statement.resources
+        ]
+        for arn in call.resources:
+            if not any(pattern.fullmatch(arn) for pattern in patterns):
+                problems.append(f"{action} on {arn}")
+    return problems
+
+
+def touched_resources(service: str, operation: str, params: Mapping[str, Any], region: str) -> tuple[str, ...]:
+    """The ARNs IAM authorises a call against, for the operations that support resource-level permissions."""
+    cloudwatch = f"arn:aws:cloudwatch:{region}:{MOTO_ACCOUNT}"
+    dashboard = f"arn:aws:cloudwatch::{MOTO_ACCOUNT}:dashboard/"
+    if service == "service-quotas" and operation == "GetServiceQuota":
+        return (f"arn:aws:servicequotas:{region}:{MOTO_ACCOUNT}:{params['ServiceCode']}/{params['QuotaCode']}",)
+    if service != "cloudwatch":
+        return ("*",)
+    by_operation: dict[str, Callable[[], list[str]]] = {
+        "PutInsightRule": lambda: [f"{cloudwatch}:insight-rule/{params['RuleName']}"],
+        "DeleteInsightRules": lambda: [f"{cloudwatch}:insight-rule/{n}" for n in params["RuleNames"]],
+        "EnableInsightRules": lambda: [f"{cloudwatch}:insight-rule/{n}" for n in params["RuleNames"]],
+        "DisableInsightRules": lambda: [f"{cloudwatch}:insight-rule/{n}" for n in params["RuleNames"]],
+        "PutMetricAlarm": lambda: [f"{cloudwatch}:alarm:{params['AlarmName']}"],
+        "DeleteAlarms": lambda: [f"{cloudwatch}:alarm:{n}" for n in params["AlarmNames"]],
+        "DescribeAlarms": lambda: (
+            [f"{cloudwatch}:alarm:{n}" for n in params.get("AlarmNames", [])] or [f"{cloudwatch}:alarm:*"]
+        ),
+        "ListTagsForResource": lambda: [params["ResourceARN"]],
+        "TagResource": lambda: [params["ResourceARN"]],
+        "PutDashboard": lambda: [f"{dashboard}{params['DashboardName']}"],
+        "GetDashboard": lambda: [f"{dashboard}{params['DashboardName']}"],
+        "DeleteDashboards": lambda: [f"{dashboard}{n}" for n in params["DashboardNames"]],
+    }
+    return tuple(by_operation[operation]()) if operation in by_operation else ("*",)
+
+
+def call_from_api(service: str, operation: str, params: Mapping[str, Any], region: str) -> Call:
+    tagged = operation.startswith("Put") and bool(params.get("Tags"))
+    return Call(service, operation, touched_resources(service, operation, params, region), region, tagged)
+
+
+SESSION_CALLS: set[Call] = set()  # every product call of this pytest run
+_SINKS: list[list[Call]] = []  # open captures
+
+
+@contextmanager
+def capturing() -> Iterator[list[Call]]:
+    """The product calls made inside the block, in order."""
+    sink: list[Call] = []
+    _SINKS.append(sink)
+    try:
+        yield sink
+    finally:
+        _SINKS.remove(sink)
+
+
+def record_calls_of(client: Any) -> None:
+    """Registers the recording hook on one product client; others (the test world's) are left alone."""
+    if PRODUCT_AGENT not in str(client.meta.config.user_agent_extra or ""):
+        return
+    service = client.meta.service_model.service_name
+    region = client.meta.region_name
+
+    def record(params: Mapping[str, Any], model: Any, **_: Any) -> None:
+        call = call_from_api(service, model.name, params, region)
+        SESSION_CALLS.add(call)
+        for sink in _SINKS:
+            sink.append(call)
+
+    client.meta.events.register("before-parameter-build", record)
+
+
+@contextmanager
+def recording_every_client() -> Iterator[None]:
+    """Wraps botocore's create_client so that every client made while it is open records its calls."""
+    original = botocore.session.Session.create_client
+
+    @functools.wraps(original)
+    def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, *args, **kwargs)
+        record_calls_of(client)
+        return client
+
+    botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        botocore.session.Session.create_client = original  # type: ignore[method-assign]
+
+
+def is_write(action: str) -> bool:
+    return not action.split(":", 1)[1].startswith(READ_PREFIXES)

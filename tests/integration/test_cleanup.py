@@ -1,0 +1,187 @@
+"""The cleanup custom resource: Delete removes the deployment, and CloudFormation always gets an answer."""
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from core.destroy import Removal
+from core.model import Action, Change, Failure, Plan, Result
+from core.settings import OWNER_TAG
+from demo.local import lambda_context
+from demo.world import build_demo_world
+from handlers import cleanup
+from tests.integration.conftest import Harness
+
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "cloudformation"
+
+
+@dataclass
+class CloudFormation:
+    """Stands in for the pre-signed S3 URL that CloudFormation waits on."""
+
+    url: str
+    answers: list[dict] = field(default_factory=list)
+    headers: list[dict] = field(default_factory=list)
+    answered: threading.Event = field(default_factory=threading.Event)
+
+    def event(self, name: str) -> dict:
+        event = json.loads((EVENTS / f"{name}.json").read_text())
+        event["ResponseURL"] = self.url
+        return event
+
+
+@pytest.fixture
+def cloudformation() -> Iterator[CloudFormation]:
+    stand_in = CloudFormation(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            stand_in.answers.append(json.loads(body))
+            stand_in.headers.append(dict(self.headers))
+            self.send_response(200)
+            self.end_headers()
+            stand_in.answered.set()
+
+        def log_message(self, *_: object) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    stand_in.url = f"http://127.0.0.1:{server.server_address[1]}/response"
+    try:
+        yield stand_in
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def cleanup_aws(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    monkeypatch.setattr(cleanup, "make_clients", lambda: aws.clients)
+    return aws
+
+
+@pytest.mark.parametrize("request_type", ["create", "update"])
+def test_create_and_update_answer_success_and_touch_nothing(
+    cleanup_aws: Harness, cloudformation: CloudFormation, request_type: str
+) -> None:
+    event = cloudformation.event(request_type)
+    result = cleanup.handler(event, lambda_context())
+    assert result == {"answered": True, "status": "SUCCESS", "reason": result["reason"]}
+    assert cleanup_aws.calls == []
+
+
+def test_delete_removes_every_artifact_of_the_deployment(cleanup_aws: Harness, cloudformation: CloudFormation) -> None:
+    build_demo_world(cleanup_aws.world)
+    from core.reconcile import run_reconcile  # noqa: PLC0415 - only this test needs a reconciled account
+
+    run_reconcile(cleanup_aws.clients, cleanup_aws.settings)
+    cleanup_aws.world.cloudwatch.put_insight_rule(
+        RuleName="plinsights-vpce-0000-bytes", RuleState="ENABLED", RuleDefinition='{"theirs": 1}',
+        Tags=[{"Key": OWNER_TAG, "Value": "another-team"}],
+    )  # fmt: skip
+    result = cleanup.handler(cloudformation.event("delete"), lambda_context())
+    assert result["status"] == "SUCCESS" and result["answered"] is True
+    assert cleanup_aws.world.rule_names() == ["plinsights-vpce-0000-bytes"]
+
+
+def test_the_answer_is_what_cloudformation_expects(cleanup_aws: Harness, cloudformation: CloudFormation) -> None:
+    event = cloudformation.event("delete")
+    cleanup.handler(event, lambda_context())
+    (answer,) = cloudformation.answers
+    assert answer["Status"] == "SUCCESS"
+    assert answer["PhysicalResourceId"] == event["PhysicalResourceId"]  # unchanged: no replacement
+    assert {k: answer[k] for k in ("StackId", "RequestId", "LogicalResourceId")} == {
+        k: event[k] for k in ("StackId", "RequestId", "LogicalResourceId")
+    }
+    assert answer["Data"] == {"Deleted": 0, "Failed": 0}
+    assert cloudformation.headers[0]["Content-Type"] == ""  # what the pre-signed S3 URL was signed with
+
+
+def test_create_gets_a_stable_physical_id(cleanup_aws: Harness, cloudformation: CloudFormation) -> None:
+    event = cloudformation.event("create")
+    cleanup.handler(event, lambda_context())
+    (answer,) = cloudformation.answers
+    assert answer["PhysicalResourceId"] == f"{event['StackId']}/{event['LogicalResourceId']}"
+
+
+def test_artifacts_left_behind_fail_the_delete_and_say_which(
+    cleanup_aws: Harness, cloudformation: CloudFormation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = Change(Action.DELETE, "rule", "plinsights-vpce-1-bytes", "owned")
+    stuck = Change(Action.DELETE, "rule", "plinsights-vpce-1-rejects", "owned")
+    removal = Removal(
+        "us-east-1",
+        "plinsights",
+        Plan((gone, stuck)),
+        Result([gone], [Failure(stuck, "Throttling: slow down")]),
+    )
+    monkeypatch.setattr(cleanup, "run_destroy", lambda *_: removal)
+    result = cleanup.handler(cloudformation.event("delete"), lambda_context())
+    (answer,) = cloudformation.answers
+    assert result["status"] == answer["Status"] == "FAILED"
+    assert "plinsights-vpce-1-rejects" in answer["Reason"] and answer["Data"] == {"Deleted": 1, "Failed": 1}
+
+
+def test_an_error_still_gets_an_answer(
+    cleanup_aws: Harness, cloudformation: CloudFormation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLINSIGHTS_PREFIX", "not a prefix!")
+    result = cleanup.handler(cloudformation.event("delete"), lambda_context())
+    (answer,) = cloudformation.answers
+    assert answer["Status"] == "FAILED" and "ConfigError" in answer["Reason"]
+    assert result["answered"] is True and cleanup_aws.writes() == []
+
+
+@dataclass(frozen=True)
+class ShortLivedContext:
+    """A Lambda context with almost no time left: the watchdog must answer at once."""
+
+    function_name: str = "cleanup"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:cleanup"
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = "00000000-0000-4000-8000-000000000001"
+    log_group_name: str = "/aws/lambda/cleanup"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return cleanup.SAFETY_MARGIN_MS  # the watchdog fires immediately
+
+
+def test_a_cleanup_that_would_time_out_is_answered_once_by_the_watchdog(
+    cleanup_aws: Harness, cloudformation: CloudFormation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def slow_destroy(*_: object) -> Removal:
+        assert cloudformation.answered.wait(timeout=60), "the watchdog never answered"
+        release.set()
+        return Removal("us-east-1", "plinsights", Plan(), Result())
+
+    monkeypatch.setattr(cleanup, "run_destroy", slow_destroy)
+    result = cleanup.handler(cloudformation.event("delete"), ShortLivedContext())  # type: ignore[arg-type]
+    answers = cloudformation.answers
+    assert release.is_set()
+    assert [a["Status"] for a in answers] == ["FAILED"] and "timed out" in answers[0]["Reason"]
+    assert result["answered"] is False  # the handler's own answer was not sent a second time
+
+
+def test_an_unreachable_response_url_does_not_raise(cleanup_aws: Harness, cloudformation: CloudFormation) -> None:
+    event = cloudformation.event("create")
+    event["ResponseURL"] = "http://127.0.0.1:9/unreachable"  # discard port: refused at once
+    assert cleanup.handler(event, lambda_context())["answered"] is False
+
+
+@pytest.mark.parametrize("event", [{}, {"RequestType": "Delete"}, "not an event"])
+def test_something_that_is_not_a_cloudformation_request_is_not_acted_on(cleanup_aws: Harness, event) -> None:
+    result = cleanup.handler(event, lambda_context())
+    assert result["answered"] is False and "missing" in result["reason"]
+    assert cleanup_aws.calls == []

@@ -1,0 +1,114 @@
+"""The functions' IAM policies in template.yaml allow exactly what the code does, and no more.
+
+Every call the product makes in this run is recorded (tests/conftest.py); a call that the deployed
+policy would refuse fails the suite, so a new AWS call cannot land without its permission.
+"""
+
+import pytest
+
+from core.destroy import run_destroy
+from core.reconcile import run_reconcile
+from core.settings import Settings
+from demo.world import build_demo_world
+from tests.cfn import template
+from tests.iam import (
+    NO_RESOURCE_LEVEL,
+    SESSION_CALLS,
+    capturing,
+    denied,
+    is_write,
+    parameter_values,
+    policy,
+)
+from tests.integration.conftest import Harness
+
+FUNCTIONS = ("ReconcileFunction", "CleanupFunction")
+DEFAULTS = {name: spec["Default"] for name, spec in template()["Parameters"].items()}
+
+
+def refused(calls, function: str, region: str, **names: str) -> list[str]:
+    values, statements = parameter_values(region, **names), policy(function)
+    return sorted({problem for call in calls for problem in denied(call, statements, values)})
+
+
+def test_the_demo_lifecycle_needs_nothing_the_policies_do_not_grant(aws: Harness) -> None:
+    """Reconcile a world, reconcile after a deletion, then remove the deployment, as deployed."""
+    settings = Settings(prefix=DEFAULTS["Prefix"])
+    demo = build_demo_world(aws.world)
+    with capturing() as reconcile_calls:
+        run_reconcile(aws.clients, settings)
+        aws.world.delete_endpoint(demo.consumer_endpoint)
+        run_reconcile(aws.clients, settings)
+    with capturing() as destroy_calls:
+        removal = run_destroy(aws.clients, settings)
+    assert removal.result is not None and not removal.result.failed
+    assert len([c for c in removal.result.done if c.artifact == "rule"]) == 3
+    assert {c.operation for c in reconcile_calls} >= {
+        "PutInsightRule",
+        "DeleteInsightRules",
+        "DescribeFlowLogs",
+    }
+    assert "DeleteInsightRules" in {c.operation for c in destroy_calls}
+    names = {"Prefix": DEFAULTS["Prefix"], "DashboardPrefix": DEFAULTS["DashboardPrefix"]}
+    assert refused(reconcile_calls, "ReconcileFunction", aws.clients.region, **names) == []
+    assert refused(destroy_calls, "CleanupFunction", aws.clients.region, **names) == []
+
+
+def test_a_call_outside_the_prefix_is_refused(aws: Harness) -> None:
+    """The check above has teeth: the same lifecycle under another prefix is not ours to write."""
+    settings = Settings(prefix="someone-else")
+    build_demo_world(aws.world)
+    with capturing() as calls:
+        run_reconcile(aws.clients, settings)
+    problems = refused(calls, "ReconcileFunction", aws.clients.region, Prefix=DEFAULTS["Prefix"])
+    assert problems and all(":someone-else-" in p or "/someone-else-" in p for p in problems)
+    assert any("insight-rule/someone-else-" in problem for problem in problems)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_no_action_is_a_wildcard(function: str) -> None:
+    actions = [action for statement in policy(function) for action in statement.actions]
+    assert actions and not [action for action in actions if "*" in action]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_write_is_scoped_to_the_deployments_names(function: str) -> None:
+    for statement in policy(function):
+        if not any(is_write(action) for action in statement.actions):
+            continue
+        for resource in statement.resources:
+            assert resource != "*", f"{statement.sid} writes on every resource"
+            text = resource["Sub"]
+            assert "${Prefix}-" in text or "${DashboardPrefix}-${AWS::Region}" in text, statement.sid
+            assert "${AWS::AccountId}" in text and "${AWS::Partition}" in text, statement.sid
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_only_actions_without_resource_level_permissions_get_every_resource(function: str) -> None:
+    unscoped = {a for s in policy(function) if "*" in s.resources for a in s.actions}
+    assert unscoped <= NO_RESOURCE_LEVEL
+
+
+def test_the_cleanup_function_can_only_read_and_delete() -> None:
+    actions = {a for s in policy("CleanupFunction") for a in s.actions}
+    assert {a for a in actions if is_write(a)} == {
+        "cloudwatch:DeleteInsightRules",
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:DeleteDashboards",
+    }
+
+
+@pytest.mark.session_end
+def test_every_call_made_in_this_run_is_allowed_by_the_reconcile_policy() -> None:
+    """Runs last (tests/conftest.py): whatever any test made the product call must be permitted.
+    Tests use several prefixes, so names are checked for shape here and exactly above."""
+    assert SESSION_CALLS, "no product call was recorded: is tests/conftest.py's recorder installed?"
+    by_region: dict[str, list] = {}
+    for call in SESSION_CALLS:
+        by_region.setdefault(call.region, []).append(call)
+    problems = [
+        problem
+        for region, calls in sorted(by_region.items())
+        for problem in refused(calls, "ReconcileFunction", region)
+    ]
+    assert problems == []

@@ -44,9 +44,7 @@ def expand(template_text: str, region: str, placeholder_code: str = "") -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("template", type=Path, help="a packaged SAM template")
     parser.add_argument("--region", required=True, help="a Region of the target partition")
     parser.add_argument("--placeholder-code", default="", help="an s3:// URI to use as every function's code")

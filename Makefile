@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check
+.PHONY: demo test check bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ test: $(STAMP) ## the test suite, offline
 	$(BIN)/python -m pytest
 
 check: $(STAMP) ## lint, format and types
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+
+bench: $(STAMP) ## the benchmark against the floor, on a local moto server; writes bench/results.md
+	$(BIN)/python -m bench.run

@@ -21,5 +21,5 @@ class DiscoveryError(PlinsightsError):
     """A read of the account failed; planning on partial data could delete live monitoring."""
 
 
-class ReconcileFailed(PlinsightsError):
+class ReconcileFailed(PlinsightsError):  # noqa: N818 - the errorType the failure destination sees
     """Some changes failed; the rest were made, and the next reconcile retries the failed ones."""

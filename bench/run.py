@@ -1,0 +1,635 @@
+"""The benchmark: one reconcile against the least work the job needs, on a local moto server.
+
+For each world size N it builds a PrivateLink world (bench/worlds.py), then measures, each in a
+fresh process (bench/measure.py):
+
+- onboarding: the floor (bench/floor.py: the least reads, then one write per artifact of the
+  desired state) and the reconcile, each from an account with none of our artifacts;
+- steady state: the reconcile again (nothing to change) and the floor's reads alone.
+
+It reports AWS calls by operation, wall time against the floor, peak memory, the handler's import
+time against boto3 and Powertools alone, and how long a backfill of the whole Contributor Insights
+quota takes at the paced write rates. The table goes to stdout and to bench/results.md.
+
+    python -m bench.run [--sizes 10 50 200 500] [--output bench/results.md]
+
+The rule quota is raised (PLINSIGHTS_RULE_QUOTA=10000) so that large worlds are monitored whole;
+pacing is off against the local server. Nothing here is part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from bench.worlds import build_world
+from core.apply import tags
+from core.clients import Clients
+from core.dashboards import dashboard_name
+from core.model import AlarmSpec, DashboardSpec, RuleSpec
+from core.reconcile import run_reconcile
+from core.settings import Settings
+from demo.local import local_aws
+from demo.world import World
+
+ROOT = Path(__file__).resolve().parents[1]
+RULE_QUOTA = "10000"
+STEADY_REPEATS = 3
+ONBOARDING_REPEATS = 2
+IMPORT_REPEATS = 9
+READ_PREFIXES = ("Describe", "List", "Get")
+GOAL_CALLS = 1.5  # steady-state calls against the floor's
+GOAL_TIME = 1.5  # onboarding wall time against the floor's
+GOAL_IMPORT = 1.2  # handler import against boto3 + Powertools
+GOAL_LINEAR = 1.5  # time per resource at the largest size against N=50
+
+
+@dataclass
+class Run:
+    seconds: float
+    calls: dict[str, int]
+    peak_bytes: int = 0
+    maxrss_kib: int = 0
+    steps: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for op, n in self.calls.items() if not op.split(":")[1].startswith(READ_PREFIXES))
+
+
+@dataclass
+class SizeFigures:
+    size: int
+    build_seconds: float
+    shape: dict[str, Any]
+    artifacts: dict[str, int]
+    onboarding: Run
+    onboarding_floor: Run
+    onboarding_traced: Run
+    steady: Run
+    steady_floor: Run
+    steady_traced: Run
+
+
+def measure(*args: str) -> Run:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.measure", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise RuntimeError(f"bench.measure {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    known = ("seconds", "calls", "peak_bytes", "maxrss_kib", "steps")
+    return Run(**{k: data[k] for k in known if k in data}, extra={k: v for k, v in data.items() if k not in known})
+
+
+def best(runs: Sequence[Run]) -> Run:
+    """The fastest of repeated runs: the one least disturbed by anything else on the machine."""
+    return min(runs, key=lambda r: r.seconds)
+
+
+def reset(endpoint: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+
+
+def desired_writes(settings: Settings) -> list[dict[str, Any]]:
+    """The writes of an onboarding, as the floor makes them: from a dry run's plan."""
+    outcome = run_reconcile(Clients(session=boto3.Session()), settings, dry_run=True)
+    writes: list[dict[str, Any]] = []
+    for change in outcome.plan.changes:
+        spec = change.spec
+        if isinstance(spec, RuleSpec):
+            parameters = {
+                "RuleName": spec.name,
+                "RuleState": spec.state,
+                "RuleDefinition": spec.definition,
+                "Tags": tags(settings, spec.resource_id, spec.kind.value),
+            }
+            writes.append({"operation": "put_insight_rule", "parameters": parameters})
+        elif isinstance(spec, AlarmSpec):
+            parameters = {**json.loads(spec.body), "Tags": tags(settings, spec.resource_id, spec.kind.value)}
+            writes.append({"operation": "put_metric_alarm", "parameters": parameters})
+        elif isinstance(spec, DashboardSpec):
+            parameters = {"DashboardName": spec.name, "DashboardBody": spec.body}
+            writes.append({"operation": "put_dashboard", "parameters": parameters})
+    return writes
+
+
+def wipe(cloudwatch: Any) -> None:
+    """Back to an account with none of our artifacts, the world left as it is."""
+    names = [r["Name"] for r in cloudwatch.describe_insight_rules(MaxResults=500).get("InsightRules", [])]
+    if names:
+        cloudwatch.delete_insight_rules(RuleNames=names)
+    alarms = [a["AlarmName"] for p in cloudwatch.get_paginator("describe_alarms").paginate() for a in p["MetricAlarms"]]
+    for start in range(0, len(alarms), 100):
+        cloudwatch.delete_alarms(AlarmNames=alarms[start : start + 100])
+    dashboards = [d["DashboardName"] for d in cloudwatch.list_dashboards()["DashboardEntries"]]
+    if dashboards:
+        cloudwatch.delete_dashboards(DashboardNames=dashboards)
+
+
+def measure_size(endpoint: str, size: int, workdir: Path, warm_up: bool) -> SizeFigures:
+    reset(endpoint)
+    world = World(boto3.Session())
+    start = time.perf_counter()
+    shape = build_world(world, size)
+    build_seconds = time.perf_counter() - start
+    settings = Settings.from_env()
+    writes = desired_writes(settings)
+    job = workdir / f"writes-{size}.json"
+    dashboard_base = dashboard_name(settings, world.region, 1)
+    job.write_text(json.dumps({"prefix": settings.prefix, "dashboard_base": dashboard_base, "writes": writes}))
+    reads_only = workdir / "reads-only.json"
+    reads_only.write_text(json.dumps({"prefix": settings.prefix, "dashboard_base": dashboard_base, "writes": []}))
+
+    if warm_up:  # moto loads each service's backend, and warms each path, on its first request
+        measure("floor", str(job))
+        wipe(world.cloudwatch)
+    floors, onboardings = [], []
+    for _ in range(ONBOARDING_REPEATS):  # alternated, so that a busy moment hits both alike
+        floors.append(measure("floor", str(job)))
+        wipe(world.cloudwatch)
+        onboardings.append(measure("reconcile"))
+        wipe(world.cloudwatch)
+    onboarding_traced = measure("reconcile", "--trace")
+    steadies, steady_floors = [], []
+    for _ in range(STEADY_REPEATS):
+        steadies.append(measure("reconcile"))
+        steady_floors.append(measure("floor", str(reads_only)))
+    steady_traced = measure("reconcile", "--trace")
+    onboarding, onboarding_floor = best(onboardings), best(floors)
+    steady, steady_floor = best(steadies), best(steady_floors)
+    for run in (onboarding, onboarding_traced, steady, steady_traced):
+        if run.extra.get("failed"):
+            raise RuntimeError(f"N={size}: changes failed: {run.extra['failed'][:5]}")
+    kinds = Counter(w["operation"] for w in writes)
+    return SizeFigures(
+        size=size,
+        build_seconds=build_seconds,
+        shape={"vpcs": shape.vpcs, "enis": shape.enis, "flow_logs": shape.flow_logs, **shape.kinds},
+        artifacts={
+            "rules": kinds["put_insight_rule"],
+            "alarms": kinds["put_metric_alarm"],
+            "dashboards": kinds["put_dashboard"],
+        },
+        onboarding=onboarding,
+        onboarding_floor=onboarding_floor,
+        onboarding_traced=onboarding_traced,
+        steady=steady,
+        steady_floor=steady_floor,
+        steady_traced=steady_traced,
+    )
+
+
+# --- import time -------------------------------------------------------------------------------
+
+
+def import_seconds(statement: str, env: Mapping[str, str]) -> float:
+    code = f"import time\nstart = time.perf_counter()\n{statement}\nprint(time.perf_counter() - start)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=dict(env), capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip())
+
+
+def own_import_seconds(env: Mapping[str, str]) -> float:
+    """The self time of our own modules, from python -X importtime."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import handlers.reconcile"],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    total = 0
+    for line in done.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s+(\S+)", line.strip())
+        if match and match.group(2).split(".")[0] in ("core", "handlers"):
+            total += int(match.group(1))
+    return total / 1e6
+
+
+@dataclass
+class ImportFigures:
+    baseline: float  # boto3 + Powertools, as pip installed them (with bytecode)
+    source: float  # handler from source files only, as `sam build` ships our code: compiled at each cold start
+    compiled: float  # handler with our bytecode shipped beside it
+    own_source: float
+    own_compiled: float
+
+    @property
+    def ratio_source(self) -> float:
+        return self.source / self.baseline
+
+    @property
+    def ratio_compiled(self) -> float:
+        return self.compiled / self.baseline
+
+
+BASELINE_IMPORT = "import boto3\nfrom aws_lambda_powertools import Logger, Metrics"
+HANDLER_IMPORT = "import handlers.reconcile"
+
+
+def measure_imports() -> ImportFigures:
+    """Each import in a fresh interpreter, median of IMPORT_REPEATS, the three kinds interleaved.
+    Our code is imported from two copies of src/: one without bytecode (and none written), one
+    compiled with unchecked-hash .pyc files, which stay valid whatever the zip does to mtimes."""
+    with tempfile.TemporaryDirectory() as folder:
+        source, compiled = Path(folder) / "source", Path(folder) / "compiled"
+        for copy in (source, compiled):
+            shutil.copytree(ROOT / "src", copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(compiled)],
+            check=True,
+        )
+        environments = {
+            "baseline": dict(os.environ),
+            "source": {**os.environ, "PYTHONPATH": str(source), "PYTHONDONTWRITEBYTECODE": "1"},
+            "compiled": {**os.environ, "PYTHONPATH": str(compiled)},
+        }
+        times: dict[str, list[float]] = {kind: [] for kind in environments}
+        for _ in range(IMPORT_REPEATS):
+            for kind, env in environments.items():
+                times[kind].append(import_seconds(BASELINE_IMPORT if kind == "baseline" else HANDLER_IMPORT, env))
+        own = {kind: statistics.median(own_import_seconds(environments[kind]) for _ in range(3))
+               for kind in ("source", "compiled")}  # fmt: skip
+    return ImportFigures(
+        baseline=statistics.median(times["baseline"]),
+        source=statistics.median(times["source"]),
+        compiled=statistics.median(times["compiled"]),
+        own_source=own["source"],
+        own_compiled=own["compiled"],
+    )
+
+
+# --- pacing -------------------------------------------------------------------------------------
+
+
+class VirtualClock:
+    """Real time plus the waits, which are counted instead of slept: moto answers each call at its
+    own speed, and the pacer's waits show as if they had been slept."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.skipped = 0.0
+
+    def now(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def sleep(self, seconds: float) -> None:
+        self.skipped += max(seconds, 0.0)
+
+    @property
+    def elapsed(self) -> float:
+        return self.now() - self.start
+
+
+@dataclass
+class BackfillFigures:
+    resources: int
+    rules: int
+    alarms: int
+    dashboards: int
+    paced_seconds: float  # apply's time at the paced rates: moto's real call time plus the waits
+    lower_bound: float  # writes / rate, per API
+    timeout: int
+    runs: list[dict[str, int | float]] = field(default_factory=list)  # a larger backfill over several runs
+
+
+def template_timeout() -> int:
+    match = re.search(r"^\s*Timeout:\s*(\d+)", (ROOT / "template.yaml").read_text(), re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def measure_backfill(endpoint: str) -> BackfillFigures | None:
+    """The whole quota's worth of rules, alarms and a dashboard, applied with pacing on and a
+    virtual clock: the waits are counted, not slept."""
+    try:
+        from handlers.reconcile import DEADLINE_MARGIN  # noqa: PLC0415 - absent before pacing existed
+    except ImportError:
+        return None
+
+    timeout = template_timeout()
+    reset(endpoint)
+    world = World(boto3.Session())
+    vpc, subnets = world.vpc(subnets=2)
+    world.flow_log(resource_ids=[vpc], log_group="/bench/backfill")
+    endpoints = 33  # 3 rules each: 99 of the default quota of 100
+    for _ in range(endpoints):
+        world.interface_endpoint(vpc, subnets, f"com.amazonaws.{world.region}.ssm")
+    settings = Settings.from_env(pacing="on", rule_quota=100)
+    clock = VirtualClock()
+    outcome = run_reconcile(Clients(session=boto3.Session()), settings, clock=clock)
+    counts = Counter((c.artifact, c.action) for c in outcome.plan.changes)
+    rules = sum(n for (a, _), n in counts.items() if a == "rule")
+    alarms = sum(n for (a, _), n in counts.items() if a == "alarm")
+    dashboards = sum(n for (a, _), n in counts.items() if a == "dashboard")
+    lower = (
+        rules / settings.rule_write_rate
+        + alarms / settings.alarm_write_rate
+        + dashboards / settings.dashboard_write_rate
+    )
+    figures = BackfillFigures(endpoints, rules, alarms, dashboards, clock.elapsed, lower, timeout)
+
+    # Four times the quota under the same timeout: it takes several invocations and loses nothing.
+    reset(endpoint)
+    world = World(boto3.Session())
+    vpc, subnets = world.vpc(subnets=2)
+    world.flow_log(resource_ids=[vpc], log_group="/bench/backfill")
+    for _ in range(4 * endpoints):
+        world.interface_endpoint(vpc, subnets, f"com.amazonaws.{world.region}.ssm")
+    settings = Settings.from_env(pacing="on", rule_quota=400)
+    for _ in range(6):
+        clock = VirtualClock()
+        deadline = clock.now() + timeout - DEADLINE_MARGIN
+        outcome = run_reconcile(Clients(session=boto3.Session()), settings, deadline=deadline, clock=clock)
+        result = outcome.result
+        assert result is not None
+        figures.runs.append(
+            {
+                "planned": len(outcome.plan.changes),
+                "done": len(result.done),
+                "deferred": len(result.deferred),
+                "failed": len(result.failed),
+                "seconds": round(clock.elapsed, 1),
+            }
+        )
+        if not outcome.plan.changes:
+            break
+    return figures
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "-"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def mib(value: float) -> str:
+    return f"{value / 2**20:.1f} MiB"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def calls_by_operation(figures: Sequence[SizeFigures], pick: Callable[[SizeFigures], Run]) -> list[str]:
+    operations = sorted({op for f in figures for op in pick(f).calls})
+    rows = [[f"`{op}`", *(pick(f).calls.get(op, 0) for f in figures)] for op in operations]
+    rows.append(["**total**", *(f"**{pick(f).total}**" for f in figures)])
+    return table(["operation", *(f"N={f.size}" for f in figures)], rows)
+
+
+def per_resource(f: SizeFigures, seconds: float) -> float:
+    return seconds / f.size
+
+
+def goals(figures: Sequence[SizeFigures], imports: ImportFigures) -> list[str]:
+    lines = []
+    first, last = figures[0], figures[-1]
+    worst_calls = max(f.steady.total / f.steady_floor.total for f in figures)
+    extra = [f.steady.total - f.steady_floor.total for f in figures]
+    flat = last.steady.total - first.steady.total <= last.steady_floor.total - first.steady_floor.total
+    lines.append(
+        f"- Steady-state calls within {GOAL_CALLS}x the floor and flat in N: "
+        f"{'met' if worst_calls <= GOAL_CALLS and flat else 'NOT met'} (worst {worst_calls:.2f}x; calls above the "
+        f"floor at each N: {', '.join(map(str, extra))}; no writes: "
+        f"{'yes' if all(f.steady.writes == 0 for f in figures) else 'NO'})"
+    )
+    exact = all(
+        f.onboarding.writes == sum(f.artifacts.values()) == f.onboarding_floor.writes
+        and f.onboarding.calls.get("cloudwatch:PutInsightRule", 0) == f.artifacts["rules"]
+        and f.onboarding.calls.get("cloudwatch:PutMetricAlarm", 0) == f.artifacts["alarms"]
+        and f.onboarding.calls.get("cloudwatch:PutDashboard", 0) == f.artifacts["dashboards"]
+        for f in figures
+    )
+    lines.append(f"- Onboarding makes exactly one write per artifact: {'met' if exact else 'NOT met'}")
+    worst_time = max(f.onboarding.seconds / f.onboarding_floor.seconds for f in figures)
+    lines.append(
+        f"- Onboarding wall time within {GOAL_TIME}x the floor: {'met' if worst_time <= GOAL_TIME else 'NOT met'}"
+        f" (worst {worst_time:.2f}x; "
+        + ", ".join(f"N={f.size} {f.onboarding.seconds / f.onboarding_floor.seconds:.2f}x" for f in figures)
+        + ")"
+    )
+    base = next((f for f in figures if f.size == 50), None)
+    if base and last.size > base.size:
+        growth = {
+            "onboarding": per_resource(last, last.onboarding.seconds) / per_resource(base, base.onboarding.seconds),
+            "steady state": per_resource(last, last.steady.seconds) / per_resource(base, base.steady.seconds),
+            "floor onboarding": per_resource(last, last.onboarding_floor.seconds)
+            / per_resource(base, base.onboarding_floor.seconds),
+        }
+        pure = {
+            step: (last.onboarding.steps.get(step, 0) / last.size) / (base.onboarding.steps.get(step, 0) / base.size)
+            for step in ("desired_state", "make_plan")
+            if base.onboarding.steps.get(step)
+        }
+        worst = max(growth["onboarding"], growth["steady state"], *pure.values())
+        lines.append(
+            f"- No quadratic step (time per resource at N={last.size} against N=50, at most {GOAL_LINEAR}x): "
+            f"{'met' if worst <= GOAL_LINEAR else 'NOT met'} ("
+            + ", ".join(f"{k} {v:.2f}x" for k, v in {**growth, **pure}.items())
+            + ")"
+        )
+    lines.append(
+        f"- Handler import within {GOAL_IMPORT}x boto3 + Powertools: with our bytecode shipped "
+        f"{'met' if imports.ratio_compiled <= GOAL_IMPORT else 'NOT met'} ({imports.ratio_compiled:.2f}x); as "
+        f"`sam build` ships it today, from source, {'met' if imports.ratio_source <= GOAL_IMPORT else 'NOT met'} "
+        f"({imports.ratio_source:.2f}x)"
+    )
+    return lines
+
+
+def report(
+    figures: Sequence[SizeFigures], imports: ImportFigures, backfill: BackfillFigures | None, total: float
+) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"`make bench` on {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, moto {moto_version()} on loopback; {total:.0f} s in all. "
+        f"PLINSIGHTS_RULE_QUOTA={RULE_QUOTA} so that large worlds are monitored whole; pacing off (local server). "
+        f"Each run is a fresh process; times are the best of {ONBOARDING_REPEATS} (onboarding) or "
+        f"{STEADY_REPEATS} (steady state) runs, floor and reconcile alternated.",
+        "",
+        "## Summary",
+        "",
+    ]
+    rows = []
+    for f in figures:
+        rows.append(
+            [
+                f.size,
+                f"{f.artifacts['rules']}/{f.artifacts['alarms']}/{f.artifacts['dashboards']}",
+                f"{f.onboarding.total} ({f.onboarding.writes} w)",
+                f"{f.onboarding_floor.total} ({f.onboarding_floor.writes} w)",
+                ms(f.onboarding.seconds),
+                ms(f.onboarding_floor.seconds),
+                ratio(f.onboarding.seconds, f.onboarding_floor.seconds),
+                f.steady.total,
+                f.steady_floor.total,
+                ratio(f.steady.total, f.steady_floor.total),
+                ms(f.steady.seconds),
+                ms(f.steady_floor.seconds),
+                ratio(f.steady.seconds, f.steady_floor.seconds),
+                f"{mib(f.onboarding_traced.peak_bytes)} / {mib(f.steady_traced.peak_bytes)}",
+                f"{f.onboarding.maxrss_kib / 1024:.0f} MiB",
+            ]
+        )
+    lines += table(
+        [
+            "N",
+            "rules/alarms/dash",
+            "onboard calls",
+            "floor calls",
+            "onboard time",
+            "floor time",
+            "ratio",
+            "steady calls",
+            "floor calls",
+            "ratio",
+            "steady time",
+            "floor time",
+            "ratio",
+            "peak traced (onboard / steady)",
+            "max RSS",
+        ],
+        rows,
+    )
+    lines += ["", "## Goals", "", *goals(figures, imports), ""]
+    lines += ["## Where the time goes (seconds per step of the reconcile)", ""]
+    step_rows = []
+    for f in figures:
+        for label, run in (("onboarding", f.onboarding), ("steady", f.steady)):
+            step_rows.append([f.size, label, *(f"{run.steps.get(s, 0):.3f}" for s in STEPS_SHOWN)])
+    lines += table(["N", "run", *STEPS_SHOWN], step_rows)
+    lines += ["", "## Steady-state calls by operation (the reconcile)", ""]
+    lines += calls_by_operation(figures, lambda f: f.steady)
+    lines += ["", "## Steady-state calls by operation (the floor)", ""]
+    lines += calls_by_operation(figures, lambda f: f.steady_floor)
+    lines += ["", "## Onboarding calls by operation (the reconcile)", ""]
+    lines += calls_by_operation(figures, lambda f: f.onboarding)
+    lines += ["", "## Worlds", ""]
+    keys = sorted({k for f in figures for k in f.shape})
+    lines += table(["N", *keys, "built in"], [[f.size, *(f.shape.get(k, 0) for k in keys), f"{f.build_seconds:.1f} s"]
+                                             for f in figures])  # fmt: skip
+    lines += ["", "## Import of the Lambda module", ""]
+    lines += table(
+        ["import", "median", "against the baseline", "our modules' self time"],
+        [
+            ["`import boto3`, `from aws_lambda_powertools import Logger, Metrics`", ms(imports.baseline), "1.00x",
+             "-"],
+            ["`import handlers.reconcile`, our code from source (as `sam build` ships it)", ms(imports.source),
+             f"{imports.ratio_source:.2f}x", ms(imports.own_source)],
+            ["`import handlers.reconcile`, our code with .pyc (unchecked-hash)", ms(imports.compiled),
+             f"{imports.ratio_compiled:.2f}x", ms(imports.own_compiled)],
+        ],
+    )  # fmt: skip
+    lines += [
+        "",
+        f"Median of {IMPORT_REPEATS} fresh interpreters each, interleaved; self time from `python -X importtime`.",
+        "",
+    ]
+    lines += backfill_lines(backfill)
+    return "\n".join(lines) + "\n"
+
+
+STEPS_SHOWN = ("discover", "observe", "desired_state", "make_plan", "apply_plan")
+
+
+def backfill_lines(backfill: BackfillFigures | None) -> list[str]:
+    if backfill is None:
+        return ["## Backfill at the paced rates", "", "Not measured: this version has no pacing.", ""]
+    fits = backfill.paced_seconds < backfill.timeout
+    lines = [
+        "## Backfill of the whole quota at the paced rates",
+        "",
+        f"{backfill.resources} interface endpoints: {backfill.rules} rules (of the default quota of 100), "
+        f"{backfill.alarms} alarms, {backfill.dashboards} dashboard. At 1 rule write/s, 3 alarm writes/s and "
+        f"10 dashboard writes/s the writes alone take {backfill.lower_bound:.0f} s; the whole reconcile, paced "
+        f"with a virtual clock over moto's real call times, took {backfill.paced_seconds:.0f} s. The function's "
+        f"timeout (template.yaml) is {backfill.timeout} s: it {'fits' if fits else 'does NOT fit'}.",
+        "",
+    ]
+    if backfill.runs:
+        lines += [
+            f"Four times that ({4 * backfill.resources} endpoints, quota 400) under the same timeout, each run with "
+            "a deadline of the timeout less the margin:",
+            "",
+        ]
+        lines += table(
+            ["run", "changes planned", "done", "deferred", "failed", "paced seconds"],
+            [[i, r["planned"], r["done"], r["deferred"], r["failed"], r["seconds"]] for i, r in
+             enumerate(backfill.runs, 1)],
+        )  # fmt: skip
+        lines.append("")
+    return lines
+
+
+def moto_version() -> str:
+    from importlib.metadata import version  # noqa: PLC0415
+
+    return version("moto")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200, 500])
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    figures: list[SizeFigures] = []
+    with local_aws() as endpoint, tempfile.TemporaryDirectory() as workdir:
+        os.environ["PLINSIGHTS_RULE_QUOTA"] = RULE_QUOTA
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+        for size in args.sizes:
+            print(f"N={size}: building and measuring ...", file=sys.stderr, flush=True)
+            figures.append(measure_size(endpoint, size, Path(workdir), warm_up=not figures))
+            f = figures[-1]
+            print(
+                f"  onboarding {ms(f.onboarding.seconds)} (floor {ms(f.onboarding_floor.seconds)}), "
+                f"steady {f.steady.total} calls (floor {f.steady_floor.total})",
+                file=sys.stderr,
+                flush=True,
+            )
+        print("backfill at the paced rates ...", file=sys.stderr, flush=True)
+        backfill = measure_backfill(endpoint)
+    print("import times ...", file=sys.stderr, flush=True)
+    imports = measure_imports()
+    text = report(figures, imports, backfill, time.perf_counter() - started)
+    args.output.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.flowlogs import DEFAULT_FORMAT
+from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
 from demo.world import CUSTOM_FORMAT, World
 
 COVERAGE = (
@@ -107,3 +109,32 @@ def build_vpc(world: World, index: int, members: int, shape: WorldShape) -> None
     elif coverage == "s3-only":
         created = world.flow_log(resource_ids=[vpc_id], bucket=f"bench-flow-logs-{index}")
     shape.flow_logs += len(created)
+
+
+def synthetic_inventory(size: int) -> Inventory:
+    """An inventory of `size` interface endpoints, two ENIs each, ten to a VPC, with a flow log on
+    every ENI: the most flow logs per ENI an account can have, for the pure steps alone."""
+    resources, flow_logs = [], []
+    for index in range(size):
+        vpc = f"vpc-{index // 10:08x}"
+        enis = tuple(
+            NetworkInterface(f"eni-{index:08x}{side}", f"subnet-{index // 10:08x}{side}", vpc, f"us-east-1{side}")
+            for side in "ab"
+        )
+        resources.append(
+            Resource(
+                resource_id=f"vpce-{index:017x}",
+                kind=ResourceKind.INTERFACE_ENDPOINT,
+                state="available",
+                vpc_id=vpc,
+                enis=enis,
+                service_name="com.amazonaws.us-east-1.ssm",
+                endpoint_type="Interface",
+                created=f"2026-01-01T00:00:{index % 60:02d}",
+            )
+        )
+        flow_logs += [
+            FlowLog(f"fl-{eni.eni_id}", eni.eni_id, "cloud-watch-logs", "/synthetic", "ALL", DEFAULT_FORMAT)
+            for eni in enis
+        ]
+    return Inventory(region="us-east-1", resources=tuple(resources), flow_logs=tuple(flow_logs))

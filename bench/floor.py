@@ -14,9 +14,21 @@ import boto3
 
 OWNER_TAG = "plinsights:owner"
 LB_ARNS_PER_DESCRIBE_TAGS = 20
+PAGE_SIZES = {  # the largest page of each list API
+    "describe_vpc_endpoints": 1000,
+    "describe_vpc_endpoint_service_configurations": 1000,
+    "describe_network_interfaces": 1000,
+    "describe_flow_logs": 1000,
+    "describe_vpcs": 1000,
+    "describe_load_balancers": 400,
+    "describe_alarms": 100,
+    "get_resources": 100,
+}
 
 
 def pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    if operation in PAGE_SIZES:
+        kwargs["PaginationConfig"] = {"PageSize": PAGE_SIZES[operation]}
     for page in client.get_paginator(operation).paginate(**kwargs):
         yield from page.get(key, [])
 
@@ -48,7 +60,6 @@ def least_reads(session: boto3.Session, cloudwatch: Any, prefix: str, dashboard_
             "ResourceTagMappingList",
             TagFilters=[{"Key": OWNER_TAG, "Values": [prefix]}],
             ResourceTypeFilters=["cloudwatch:insight-rule", "cloudwatch:alarm"],
-            PaginationConfig={"PageSize": 100},
         )
     )
     for entry in pages(cloudwatch, "list_dashboards", "DashboardEntries", DashboardNamePrefix=dashboard_base):

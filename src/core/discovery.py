@@ -16,7 +16,16 @@ if TYPE_CHECKING:
 
 FILTER_VALUES_PER_CALL = 200  # EC2 Describe* filters: values per filter
 ARNS_PER_DESCRIBE_TAGS = 20  # ELBv2 DescribeTags: ResourceArns per call
-FLOW_LOGS_PER_PAGE = 1000  # DescribeFlowLogs: MaxResults
+# The largest page each list API gives, so that a large account costs as few calls as it can
+# (a default page may be smaller).
+PAGE_SIZES = {
+    "describe_vpc_endpoints": 1000,  # MaxResults
+    "describe_vpc_endpoint_service_configurations": 1000,  # MaxResults
+    "describe_network_interfaces": 1000,  # MaxResults
+    "describe_flow_logs": 1000,  # MaxResults
+    "describe_vpcs": 1000,  # MaxResults
+    "describe_load_balancers": 400,  # PageSize
+}
 ENDPOINT_KINDS = {
     "interface": ResourceKind.INTERFACE_ENDPOINT,
     "gatewayloadbalancer": ResourceKind.GWLB_ENDPOINT,
@@ -75,6 +84,8 @@ def discover(clients: Clients) -> Inventory:
 
 
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    if operation in PAGE_SIZES:
+        kwargs.setdefault("PaginationConfig", {"PageSize": PAGE_SIZES[operation]})
     for page in client.get_paginator(operation).paginate(**kwargs):
         yield from page.get(key, [])
 
@@ -105,8 +116,7 @@ def discover_flow_logs(clients: Clients, resources: Iterable[Resource]) -> list[
     flow_logs: dict[str, FlowLog] = {}
     if not attached_to:
         return []
-    pages = {"PaginationConfig": {"PageSize": FLOW_LOGS_PER_PAGE}}
-    for item in paginate(clients.ec2, "describe_flow_logs", "FlowLogs", **pages):
+    for item in paginate(clients.ec2, "describe_flow_logs", "FlowLogs"):
         if item.get("ResourceId") in attached_to:
             flow_logs[item["FlowLogId"]] = flow_log_from_api(item)
     return [flow_logs[key] for key in sorted(flow_logs)]

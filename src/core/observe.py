@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 TAGGED_TYPES = {"insight-rule": "rule", "alarm": "alarm"}  # tagging API resource type -> artifact
 RESOURCES_PER_PAGE = 100  # GetResources: ResourcesPerPage, 1 to 100
+ALARMS_PER_PAGE = 100  # DescribeAlarms: MaxRecords, 1 to 100
 
 
 class OwnerTags:
@@ -173,7 +174,9 @@ def observe_alarms(
     owned: dict[str, ObservedArtifact] = {}
     lookalikes: list[str] = []
     pages = clients.cloudwatch.get_paginator("describe_alarms").paginate(
-        AlarmNamePrefix=f"{settings.prefix}-", AlarmTypes=["MetricAlarm"]
+        AlarmNamePrefix=f"{settings.prefix}-",
+        AlarmTypes=["MetricAlarm"],
+        PaginationConfig={"PageSize": ALARMS_PER_PAGE},
     )
     for page in pages:
         for alarm in page.get("MetricAlarms", []):

@@ -20,6 +20,7 @@ pacing is off against the local server. Nothing here is part of the test suite.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import math
@@ -67,7 +68,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RULE_QUOTA = "10000"
 STEADY_REPEATS = 3
 ONBOARDING_REPEATS = 2
-IMPORT_REPEATS = 9
+IMPORT_REPEATS = 11
 READ_PREFIXES = ("Describe", "List", "Get")
 GOAL_CALLS = 1.5  # steady-state calls against the floor's
 GOAL_TIME = 1.5  # onboarding wall time against the floor's
@@ -304,20 +305,21 @@ def own_import_seconds(env: Mapping[str, str]) -> float:
 
 
 @dataclass
+class ImportScenario:
+    label: str
+    baseline: float  # CPU seconds: import boto3, from aws_lambda_powertools import Logger, Metrics
+    handler: float  # CPU seconds: import handlers.reconcile
+    own: float  # wall seconds: our modules' self time, from python -X importtime
+
+    @property
+    def ratio(self) -> float:
+        return self.handler / self.baseline
+
+
+@dataclass
 class ImportFigures:
-    baseline: float  # boto3 + Powertools, as pip installed them (with bytecode)
-    source: float  # handler from source files only, as `sam build` ships our code: compiled at each cold start
-    compiled: float  # handler with our bytecode shipped beside it
-    own_source: float
-    own_compiled: float
-
-    @property
-    def ratio_source(self) -> float:
-        return self.source / self.baseline
-
-    @property
-    def ratio_compiled(self) -> float:
-        return self.compiled / self.baseline
+    packaged: ImportScenario  # as `sam build` packages it: Powertools and our code without bytecode
+    compiled: ImportScenario  # everything with bytecode
 
 
 BASELINE_IMPORT = "import boto3\nfrom aws_lambda_powertools import Logger, Metrics"
@@ -325,35 +327,45 @@ HANDLER_IMPORT = "import handlers.reconcile"
 
 
 def measure_imports() -> ImportFigures:
-    """Each import in a fresh interpreter, median of IMPORT_REPEATS, the three kinds interleaved.
-    Our code is imported from two copies of src/: one without bytecode (and none written), one
-    compiled with unchecked-hash .pyc files, which stay valid whatever the zip does to mtimes."""
+    """Each import in a fresh interpreter, median of IMPORT_REPEATS, all four kinds interleaved;
+    baseline and handler always share one search path.
+
+    `sam build` copies our code, and extracts the wheels of requirements.txt (Powertools), leaving
+    out every .pyc (aws-lambda-builders' python_pip workflow excludes *.pyc and __pycache__), and
+    /var/task is read-only: both are compiled from source at each cold start. boto3 comes with the
+    runtime. The packaged scenario copies src/ and Powertools without bytecode and writes none;
+    the compiled one ships unchecked-hash .pyc files, which stay valid whatever a zip does to
+    mtimes."""
+    powertools = Path(str(importlib.util.find_spec("aws_lambda_powertools").origin)).parent  # type: ignore[union-attr]
+    no_bytecode = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     with tempfile.TemporaryDirectory() as folder:
-        source, compiled = Path(folder) / "source", Path(folder) / "compiled"
-        for copy in (source, compiled):
-            shutil.copytree(ROOT / "src", copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        packaged, compiled = Path(folder) / "packaged", Path(folder) / "compiled"
+        for copy in (packaged, compiled):
+            shutil.copytree(ROOT / "src", copy, ignore=no_bytecode)
+        shutil.copytree(powertools, packaged / powertools.name, ignore=no_bytecode)
         subprocess.run(
             [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(compiled)],
             check=True,
         )
         environments = {
-            "baseline": {**os.environ, "PYTHONPATH": str(compiled)},  # the same path to search
-            "source": {**os.environ, "PYTHONPATH": str(source), "PYTHONDONTWRITEBYTECODE": "1"},
+            "packaged": {**os.environ, "PYTHONPATH": str(packaged), "PYTHONDONTWRITEBYTECODE": "1"},
             "compiled": {**os.environ, "PYTHONPATH": str(compiled)},
         }
-        times: dict[str, list[float]] = {kind: [] for kind in environments}
+        times: dict[tuple[str, str], list[float]] = {}
         for _ in range(IMPORT_REPEATS):
             for kind, env in environments.items():
-                times[kind].append(import_seconds(BASELINE_IMPORT if kind == "baseline" else HANDLER_IMPORT, env))
-        own = {kind: statistics.median(own_import_seconds(environments[kind]) for _ in range(3))
-               for kind in ("source", "compiled")}  # fmt: skip
-    return ImportFigures(
-        baseline=statistics.median(times["baseline"]),
-        source=statistics.median(times["source"]),
-        compiled=statistics.median(times["compiled"]),
-        own_source=own["source"],
-        own_compiled=own["compiled"],
-    )
+                for statement in (BASELINE_IMPORT, HANDLER_IMPORT):
+                    times.setdefault((kind, statement), []).append(import_seconds(statement, env))
+        scenarios = {
+            kind: ImportScenario(
+                label=kind,
+                baseline=statistics.median(times[kind, BASELINE_IMPORT]),
+                handler=statistics.median(times[kind, HANDLER_IMPORT]),
+                own=statistics.median(own_import_seconds(env) for _ in range(3)),
+            )
+            for kind, env in environments.items()
+        }
+    return ImportFigures(packaged=scenarios["packaged"], compiled=scenarios["compiled"])
 
 
 # --- pacing -------------------------------------------------------------------------------------
@@ -544,10 +556,10 @@ def goals(figures: Sequence[SizeFigures], imports: ImportFigures, pure: Sequence
             + ")"
         )
     lines.append(
-        f"- Handler import within {GOAL_IMPORT}x boto3 + Powertools: with our bytecode shipped "
-        f"{'met' if imports.ratio_compiled <= GOAL_IMPORT else 'NOT met'} ({imports.ratio_compiled:.2f}x); as "
-        f"`sam build` ships it today, from source, {'met' if imports.ratio_source <= GOAL_IMPORT else 'NOT met'} "
-        f"({imports.ratio_source:.2f}x)"
+        f"- Handler import within {GOAL_IMPORT}x boto3 + Powertools: as `sam build` packages it (no bytecode) "
+        f"{'met' if imports.packaged.ratio <= GOAL_IMPORT else 'NOT met'} ({imports.packaged.ratio:.2f}x); "
+        f"with bytecode {'met' if imports.compiled.ratio <= GOAL_IMPORT else 'NOT met'} "
+        f"({imports.compiled.ratio:.2f}x)"
     )
     return lines
 
@@ -627,20 +639,18 @@ def report(
                                              for f in figures])  # fmt: skip
     lines += ["", "## Import of the Lambda module", ""]
     lines += table(
-        ["import", "median", "against the baseline", "our modules' self time"],
+        ["packaging", "boto3 + Powertools (Logger, Metrics)", "handlers.reconcile", "ratio", "our modules' self time"],
         [
-            ["`import boto3`, `from aws_lambda_powertools import Logger, Metrics`", ms(imports.baseline), "1.00x",
-             "-"],
-            ["`import handlers.reconcile`, our code from source (as `sam build` ships it)", ms(imports.source),
-             f"{imports.ratio_source:.2f}x", ms(imports.own_source)],
-            ["`import handlers.reconcile`, our code with .pyc (unchecked-hash)", ms(imports.compiled),
-             f"{imports.ratio_compiled:.2f}x", ms(imports.own_compiled)],
+            ["as `sam build` packages it: Powertools and our code without bytecode", ms(imports.packaged.baseline),
+             ms(imports.packaged.handler), f"{imports.packaged.ratio:.2f}x", ms(imports.packaged.own)],
+            ["with bytecode (.pyc, unchecked-hash) for all", ms(imports.compiled.baseline),
+             ms(imports.compiled.handler), f"{imports.compiled.ratio:.2f}x", ms(imports.compiled.own)],
         ],
     )  # fmt: skip
     lines += [
         "",
         f"CPU time, median of {IMPORT_REPEATS} fresh interpreters each, interleaved; self time (wall) from "
-        "`python -X importtime`.",
+        "`python -X importtime`. boto3 is the runtime's in both.",
         "",
     ]
     lines += backfill_lines(backfill)

@@ -15,7 +15,7 @@ BUILD_DIR := .aws-sam/build
 # Offline and without credentials: a Region for the SAM translator, no telemetry.
 SAM := AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
-.PHONY: demo test check template
+.PHONY: demo test check template bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,8 @@ test: $(STAMP) ## the test suite, offline
 	$(BIN)/python -m pytest
 
 check: $(STAMP) ## lint, format and types
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 	$(BIN)/mypy
 
 template: $(TOOLS_STAMP) ## validate and lint template.yaml, build it, lint the built and the expanded template
@@ -50,3 +50,6 @@ template: $(TOOLS_STAMP) ## validate and lint template.yaml, build it, lint the 
 	$(TOOLS)/bin/python scripts/expand_template.py $(BUILD_DIR)/template.yaml --region us-east-1 \
 		--placeholder-code s3://placeholder/code.zip > $(BUILD_DIR)/stackset.json
 	$(TOOLS)/bin/cfn-lint $(BUILD_DIR)/stackset.json
+
+bench: $(STAMP) ## the benchmark against the floor, on a local moto server; writes bench/results.md
+	$(BIN)/python -m bench.run

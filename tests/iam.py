@@ -26,6 +26,7 @@ IAM_PREFIXES = {
     "ec2": "ec2",
     "elbv2": "elasticloadbalancing",
     "service-quotas": "servicequotas",
+    "resourcegroupstaggingapi": "tag",
 }
 NO_PERMISSION_NEEDED = {("sts", "GetCallerIdentity")}  # STS answers it for any caller
 # Actions without resource-level permissions (Service Authorization Reference): "*" is the only
@@ -43,6 +44,7 @@ NO_RESOURCE_LEVEL = frozenset(
         "cloudwatch:ListDashboards",
         "servicequotas:ListServiceQuotas",
         "servicequotas:ListAWSDefaultServiceQuotas",
+        "tag:GetResources",
     }
 )
 READ_PREFIXES = ("Describe", "List", "Get")

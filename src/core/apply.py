@@ -2,12 +2,18 @@
 
 An alarm whose rule failed to be written in this run is not written either (it would read a rule
 that does not exist); it is reported as failed and the next reconcile writes both.
+
+Each write waits for its turn at its API's rate (core/pacing.py). With a deadline, no call starts
+that could not start before it: that change and every one after it are deferred, in order, so
+that nothing is written before what it depends on (a deferred rule defers its alarms, which come
+later in the plan). Nothing is lost: the next reconcile plans them again from the account.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -15,34 +21,67 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.model import Action, AlarmSpec, Change, DashboardSpec, Failure, Plan, Result, RuleSpec
+from core.pacing import Pacer
 from core.settings import KIND_TAG, RESOURCE_TAG, Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
 
 NAMES_PER_DELETE = 100  # DeleteAlarms takes at most 100 names; the other deletes take lists too
+WRITE_OPERATIONS = {"rule": "PutInsightRule", "alarm": "PutMetricAlarm", "dashboard": "PutDashboard"}
+DELETE_OPERATIONS = {"rule": "DeleteInsightRules", "alarm": "DeleteAlarms", "dashboard": "DeleteDashboards"}
 
 
-def apply_plan(plan: Plan, clients: Clients, settings: Settings) -> Result:
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One API call of the plan: the changes it makes and the operation it is paced as."""
+
+    operation: str
+    changes: Sequence[Change]
+    send: Callable[[], dict[str, str]]
+
+
+def apply_plan(
+    plan: Plan, clients: Clients, settings: Settings, *, pacer: Pacer | None = None, deadline: float | None = None
+) -> Result:
+    """`deadline` is a time on the pacer's clock after which no call may start."""
+    pacer = pacer or Pacer({})
     result = Result()
     failed_rules: set[str] = set()
+    remaining = list(calls(plan, clients, settings))
+    for index, call in enumerate(remaining):
+        waiting = sorted({name for c in call.changes for name in getattr(c.spec, "rule_names", ())} & failed_rules)
+        if waiting:
+            result.failed += [Failure(c, f"waits for rule {', '.join(waiting)}, which failed") for c in call.changes]
+            continue
+        if deadline is not None and pacer.clock.now() + pacer.delay(call.operation) >= deadline:
+            result.deferred = [change for later in remaining[index:] for change in later.changes]
+            break
+        pacer.wait(call.operation)
+        run(result, call.changes, call.send)
+        failed_rules |= {f.change.name for f in result.failed if f.change.artifact == "rule"}
+    result.paced_seconds = pacer.waited
+    return result
+
+
+def calls(plan: Plan, clients: Clients, settings: Settings) -> Iterator[Call]:
+    """The plan's changes as calls, in order: one per write, deletions in batches."""
     for (artifact, action), group in groupby(plan.changes, key=lambda c: (c.artifact, c.action)):
         changes = list(group)
         if action is Action.DELETE:
             delete = DELETERS[artifact]
             for start in range(0, len(changes), NAMES_PER_DELETE):
                 batch = changes[start : start + NAMES_PER_DELETE]
-                run(result, batch, partial(delete, clients, [c.name for c in batch]))
+                yield Call(DELETE_OPERATIONS[artifact], batch, partial(delete, clients, [c.name for c in batch]))
             continue
         for change in changes:
-            waiting = sorted(failed_rules & set(getattr(change.spec, "rule_names", ())))
-            if waiting:
-                result.failed.append(Failure(change, f"waits for rule {', '.join(waiting)}, which failed"))
-                continue
-            run(result, [change], partial(WRITERS[artifact], clients, settings, change))
-        if artifact == "rule":
-            failed_rules |= {f.change.name for f in result.failed if f.change.artifact == "rule"}
-    return result
+            yield Call(operation(change), [change], partial(WRITERS[artifact], clients, settings, change))
+
+
+def operation(change: Change) -> str:
+    if change.artifact == "rule" and change.state_only and isinstance(change.spec, RuleSpec):
+        return "EnableInsightRules" if change.spec.state == "ENABLED" else "DisableInsightRules"
+    return WRITE_OPERATIONS[change.artifact]
 
 
 def run(result: Result, changes: Sequence[Change], call: Callable[[], dict[str, str]]) -> None:

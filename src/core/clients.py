@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
     from mypy_boto3_service_quotas import ServiceQuotasClient
     from mypy_boto3_sts import STSClient
 
@@ -63,6 +64,10 @@ class Clients:
         return self.session.client("cloudwatch", config=self.config)
 
     @cached_property
+    def tagging(self) -> ResourceGroupsTaggingAPIClient:
+        return self.session.client("resourcegroupstaggingapi", config=RETRY_CONFIG)
+
+    @cached_property
     def service_quotas(self) -> ServiceQuotasClient:
         # One attempt: a quota read that fails falls back to the configured quota, no retry storm.
         return self.session.client(
@@ -85,6 +90,6 @@ class Clients:
         """The clients made so far, for hooks that watch every call."""
         return [
             self.__dict__[name]
-            for name in ("ec2", "elbv2", "cloudwatch", "service_quotas", "sts")
+            for name in ("ec2", "elbv2", "cloudwatch", "tagging", "service_quotas", "sts")
             if name in self.__dict__
         ]

@@ -10,7 +10,13 @@ from dataclasses import dataclass, replace
 
 from core.alarms import render_alarms
 from core.dashboards import render_dashboards
-from core.flowlogs import field_positions, flow_logs_covering, missing_fields, unusable_reason
+from core.flowlogs import (
+    field_positions,
+    flow_logs_by_attachment,
+    flow_logs_covering,
+    missing_fields,
+    unusable_reason,
+)
 from core.model import (
     AlarmSpec,
     Coverage,
@@ -51,11 +57,12 @@ def desired_state(inventory: Inventory, settings: Settings, quota: RuleQuota | N
     alarms: dict[str, AlarmSpec] = {}
     coverage: list[Coverage] = []
     left = quota.available if quota else None
+    flow_logs = flow_logs_by_attachment(inventory.flow_logs)
     for resource in sorted(inventory.resources, key=priority):
         if reason := exclusion_reason(resource, dict(inventory.vpc_tags.get(resource.vpc_id, ())), settings):
             coverage.append(Coverage(resource, unmonitorable=reason, excluded=True))
             continue
-        resource_coverage, specs = desire_resource(resource, inventory.flow_logs, settings)
+        resource_coverage, specs = desire_resource(resource, flow_logs, settings)
         if left is not None and specs:
             if len(specs) > left:
                 reason = f"not monitored for lack of Contributor Insights quota: needs {len(specs)} rules, {left} left"
@@ -95,7 +102,7 @@ def is_live(resource: Resource) -> bool:
 
 
 def desire_resource(
-    resource: Resource, flow_logs: Sequence[FlowLog], settings: Settings
+    resource: Resource, flow_logs: Mapping[str, Sequence[tuple[int, FlowLog]]], settings: Settings
 ) -> tuple[Coverage, list[RuleSpec]]:
     if resource.kind in NOT_PRIVATELINK:
         return Coverage(resource, unmonitorable=NOT_PRIVATELINK[resource.kind]), []

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.apply import apply_plan
 from core.model import Action, ActualState, Change, Plan, Result
-from core.observe import observe
+from core.observe import confirm_ownership, observe
 from core.report import change_to_dict
 from core.settings import Settings
 
@@ -70,7 +70,9 @@ def destroy_plan(actual: ActualState, settings: Settings) -> Plan:
 
 def run_destroy(clients: Clients, settings: Settings, *, dry_run: bool = False) -> Removal:
     """A failed read raises DiscoveryError before anything is deleted; a failed delete is reported."""
-    plan = destroy_plan(observe(clients, settings), settings)
+    actual = observe(clients, settings)
+    # Like the reconcile, never delete on the tagging API's word alone: it may lag a removed tag.
+    plan = confirm_ownership(destroy_plan(actual, settings), actual, clients, settings)
     result = None if dry_run else apply_plan(plan, clients, settings)
     return Removal(clients.region, settings.prefix, plan, result)
 

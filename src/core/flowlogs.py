@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from core.model import FlowLog, NetworkInterface
 
@@ -44,8 +44,20 @@ def unusable_reason(flow_log: FlowLog) -> str:
     return ""
 
 
-def flow_logs_covering(eni: NetworkInterface, flow_logs: Iterable[FlowLog]) -> list[FlowLog]:
-    return [flow_log for flow_log in flow_logs if covers(flow_log, eni)]
+def flow_logs_by_attachment(flow_logs: Iterable[FlowLog]) -> dict[str, list[tuple[int, FlowLog]]]:
+    """The flow logs by the VPC, subnet or ENI they are attached to, each with its place in the
+    inventory: the flow logs over an ENI are then three lookups, not a scan of all of them (which,
+    with a flow log per ENI, made the desired state quadratic in the number of ENIs)."""
+    index: dict[str, list[tuple[int, FlowLog]]] = {}
+    for place, flow_log in enumerate(flow_logs):
+        index.setdefault(flow_log.resource_id, []).append((place, flow_log))
+    return index
+
+
+def flow_logs_covering(eni: NetworkInterface, index: Mapping[str, Sequence[tuple[int, FlowLog]]]) -> list[FlowLog]:
+    """The flow logs that cover this ENI (see `covers`), in inventory order."""
+    found = [entry for key in {eni.eni_id, eni.subnet_id, eni.vpc_id} for entry in index.get(key, ())]
+    return [flow_log for _, flow_log in sorted(found, key=lambda entry: entry[0])]
 
 
 def missing_fields(positions: Mapping[str, int], needed: Iterable[str]) -> list[str]:

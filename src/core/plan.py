@@ -26,7 +26,7 @@ def make_plan(desired: DesiredState, actual: ActualState, max_deletes: int | Non
     gone = {c.resource.resource_id: c.unmonitorable for c in desired.coverage}
     pending = {c.resource.resource_id for c in desired.coverage if c.pending}
     changes: list[Change] = []
-    notes: list[str] = []
+    notes: list[str] = list(actual.notes)
     unchanged = 0
     artifacts: Sequence[tuple[str, Mapping[str, Spec], Mapping[str, object]]] = (
         ("rule", desired.rules, actual.rules),

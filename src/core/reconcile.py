@@ -9,7 +9,8 @@ from core.apply import apply_plan
 from core.desired import desired_state
 from core.discovery import discover
 from core.model import ActualState, DesiredState, Inventory, Plan, Result
-from core.observe import observe
+from core.observe import confirm_ownership, observe
+from core.pacing import SYSTEM_CLOCK, Clock, Pacer, pacing_enabled
 from core.plan import make_plan
 from core.settings import Settings
 
@@ -30,10 +31,22 @@ class Outcome:
         return bool(self.result and self.result.failed)
 
 
-def run_reconcile(clients: Clients, settings: Settings, *, dry_run: bool = False) -> Outcome:
+def run_reconcile(
+    clients: Clients,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    deadline: float | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Outcome:
+    """`deadline`, a time on `clock`: apply starts no write after it and defers the rest."""
     inventory = discover(clients)
     actual = observe(clients, settings)  # first: the rules of others take their share of the quota
     desired = desired_state(inventory, settings, actual.quota)
-    plan = make_plan(desired, actual, settings.max_deletes)
-    result = None if dry_run else apply_plan(plan, clients, settings)
+    plan = confirm_ownership(make_plan(desired, actual, settings.max_deletes), actual, clients, settings)
+    result = None
+    if not dry_run:
+        paced = pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url)
+        pacer = Pacer(settings.write_rates if paced else {}, clock)
+        result = apply_plan(plan, clients, settings, pacer=pacer, deadline=deadline)
     return Outcome(inventory, desired, actual, plan, result)

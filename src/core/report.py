@@ -80,6 +80,9 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
     if outcome.result is not None:
         data["done"] = [change_to_dict(change) for change in outcome.result.done]
         data["failed"] = [{**change_to_dict(f.change), "error": f.error} for f in outcome.result.failed]
+        # Not started before the invocation's deadline; the next reconcile plans them again.
+        data["deferred"] = [change_to_dict(change) for change in outcome.result.deferred]
+        data["paced_seconds"] = round(outcome.result.paced_seconds, 1)
     return data
 
 
@@ -115,6 +118,11 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
     lines += [f"  note: {note}" for note in outcome.plan.notes]
     lines += [f"  held {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in outcome.plan.held]
     if outcome.result is not None:
-        lines.append(f"Applied: {len(outcome.result.done)} done, {len(outcome.result.failed)} failed")
-        lines += [f"  failed {f.change.action.value} {f.change.name}: {f.error}" for f in outcome.result.failed]
+        result = outcome.result
+        line = f"Applied: {len(result.done)} done, {len(result.failed)} failed"
+        if result.deferred:
+            line += f", {len(result.deferred)} deferred to the next run (out of time)"
+        lines.append(line + (f"; {result.paced_seconds:.0f} s waiting for write rates" if result.paced_seconds else ""))
+        lines += [f"  failed {f.change.action.value} {f.change.name}: {f.error}" for f in result.failed]
+        lines += [f"  deferred {c.action.value} {c.artifact} {c.name}" for c in result.deferred]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from core.errors import ConfigError
+from core.pacing import PACING_MODES, write_rates
 
 PROJECT = "privatelink-insights"
 OWNER_TAG = "plinsights:owner"  # value: the deployment's prefix, so two deployments never share artifacts
@@ -46,6 +47,11 @@ class Settings:
     dashboard_prefix: str = "PrivateLink"
     rule_quota: int = 100  # Contributor Insights rules per Region, when Service Quotas cannot tell
     max_deletes: int = 60  # per run; more means a discovery glitch until proven otherwise (10 resources' worth)
+    # Write pacing (core/pacing.py): "auto" paces unless the AWS endpoint is on this machine (moto).
+    pacing: str = "auto"
+    rule_write_rate: float = 1.0  # PutInsightRule, DeleteInsightRules, Enable/DisableInsightRules: 1 or 5 TPS
+    alarm_write_rate: float = 3.0  # PutMetricAlarm, DeleteAlarms: 3 TPS
+    dashboard_write_rate: float = 10.0  # PutDashboard, DeleteDashboards: 10 TPS
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
@@ -58,11 +64,21 @@ class Settings:
             raise ConfigError(f"dashboard prefix {self.dashboard_prefix!r} must be 1-64 characters from A-Za-z0-9_-")
         if self.rule_quota < 0 or self.max_deletes < 0:
             raise ConfigError("rule quota and maximum deletions must not be negative")
+        if self.pacing not in PACING_MODES:
+            raise ConfigError(f"pacing {self.pacing!r} must be one of {', '.join(PACING_MODES)}")
+        for kind in ("rule", "alarm", "dashboard"):
+            rate = getattr(self, f"{kind}_write_rate")
+            if not math.isfinite(rate) or rate <= 0:
+                raise ConfigError(f"{kind} write rate must be a finite number of calls per second above 0")
         for kind in ("bytes", "rejects", "drops", "resets"):
             if not math.isfinite(getattr(self, f"{kind}_threshold")) or getattr(self, f"{kind}_threshold") < 0:
                 raise ConfigError(f"{kind} threshold must be a finite number, 0 or more")
             if problem := period_error(getattr(self, f"{kind}_period")):
                 raise ConfigError(f"{kind} period: {problem}")
+
+    @property
+    def write_rates(self) -> dict[str, float]:
+        return write_rates(self.rule_write_rate, self.alarm_write_rate, self.dashboard_write_rate)
 
     @property
     def owner_tags(self) -> dict[str, str]:
@@ -84,5 +100,7 @@ class Settings:
                 raise ConfigError(f"PLINSIGHTS_{field.name.upper()}={raw!r} is not a valid {field.type}") from err
         if "rule_state" in values:
             values["rule_state"] = values["rule_state"].upper()
+        if "pacing" in values:
+            values["pacing"] = values["pacing"].lower()
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)

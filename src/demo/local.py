@@ -83,10 +83,11 @@ class FakeLambdaContext:
     aws_request_id: str = "00000000-0000-4000-8000-000000000000"
     log_group_name: str = "/aws/lambda/privatelink-insights-reconcile"
     log_stream_name: str = "2026/11/28/[$LATEST]local"
+    remaining_millis: int = 300_000  # the function's timeout, as at the start of an invocation
 
     def get_remaining_time_in_millis(self) -> int:
-        return 300_000
+        return self.remaining_millis
 
 
-def lambda_context() -> LambdaContext:
-    return cast("LambdaContext", FakeLambdaContext())
+def lambda_context(remaining_millis: int = 300_000) -> LambdaContext:
+    return cast("LambdaContext", FakeLambdaContext(remaining_millis=remaining_millis))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,11 @@ from core.reconcile import Outcome, run_reconcile
 from core.report import summary
 from core.settings import Settings
 from core.triggers import parse_trigger, payload
+
+# Seconds of the invocation kept back when no new write may start any more: room for the call in
+# flight (30 s read timeout, usually far less), the summary and the metrics. What is left over is
+# deferred to the next run, which plans it again from the account.
+DEADLINE_MARGIN = 30.0
 
 logger = Logger()  # service name: POWERTOOLS_SERVICE_NAME in template.yaml
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PrivateLinkInsights"))
@@ -44,13 +50,19 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.info("reconcile due", extra={"trigger": trigger.kind, "event_name": trigger.name, "ids": list(trigger.ids)})
     clients = cached_clients(region, os.environ.get("AWS_ENDPOINT_URL"))
     throttles_before = clients.throttles
-    outcome = run_reconcile(clients, Settings.from_env(), dry_run=trigger.dry_run)
+    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN
+    outcome = run_reconcile(clients, Settings.from_env(), dry_run=trigger.dry_run, deadline=deadline)
     result = {"trigger": trigger.kind, "event_name": trigger.name, **summary(outcome, trigger.dry_run)}
     record_metrics(outcome, clients.throttles - throttles_before)
     logger.info(
         "reconcile finished",
         extra={key: result[key] for key in ("monitored", "not_monitored", "rules", "alarms", "unchanged")}
-        | {"changes": len(result["plan"]), "failed": len(result.get("failed", [])), "notes": result["notes"]},
+        | {
+            "changes": len(result["plan"]),
+            "failed": len(result.get("failed", [])),
+            "deferred": len(result.get("deferred", [])),
+            "notes": result["notes"],
+        },
     )
     if outcome.failed:
         # Raised so that the asynchronous invocation's on-failure destination sees it; what did
@@ -73,6 +85,7 @@ def record_metrics(outcome: Outcome, throttles: int) -> None:
         "ArtifactsUpdated": sum(1 for c in done if c.action is Action.UPDATE),
         "ArtifactsDeleted": sum(1 for c in done if c.action is Action.DELETE),
         "ChangesFailed": len(outcome.result.failed) if outcome.result else 0,
+        "ChangesDeferred": len(outcome.result.deferred) if outcome.result else 0,
         "DeletionsHeld": len(outcome.plan.held),
         "Throttles": throttles,
     }

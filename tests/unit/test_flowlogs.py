@@ -1,4 +1,11 @@
-from core.flowlogs import DEFAULT_FORMAT, covers, field_positions, unusable_reason
+from core.flowlogs import (
+    DEFAULT_FORMAT,
+    covers,
+    field_positions,
+    flow_logs_by_attachment,
+    flow_logs_covering,
+    unusable_reason,
+)
 from core.model import NetworkInterface
 from tests.builders import CUSTOM_FORMAT, flow_log
 
@@ -32,6 +39,20 @@ def test_flow_logs_cover_an_eni_through_the_eni_its_subnet_or_its_vpc() -> None:
     assert all(covers(flow_log(on=target), eni) for target in ("eni-1", "subnet-a", "vpc-1"))
     assert not covers(flow_log(on="subnet-b"), eni)
     assert not covers(flow_log(on="vpc-2"), eni)
+
+
+def test_the_flow_logs_over_an_eni_are_looked_up_by_attachment_in_inventory_order() -> None:
+    eni = NetworkInterface("eni-1", "subnet-a", "vpc-1")
+    logs = [
+        flow_log(on="vpc-1", group="/a"),
+        flow_log(on="eni-2"),
+        flow_log(on="eni-1"),
+        flow_log(on="subnet-b"),
+        flow_log(on="subnet-a"),
+        flow_log(on="vpc-1", group="/b"),
+    ]
+    index = flow_logs_by_attachment(logs)
+    assert flow_logs_covering(eni, index) == [fl for fl in logs if covers(fl, eni)] == [logs[i] for i in (0, 2, 4, 5)]
 
 
 def test_unusable_reasons() -> None:

@@ -29,6 +29,10 @@ SETTINGS_FROM_PARAMETERS = {
     "PLINSIGHTS_DASHBOARD_PREFIX": "DashboardPrefix",
     "PLINSIGHTS_MAX_DELETES": "MaxDeletes",
     "PLINSIGHTS_RULE_QUOTA": "RuleQuota",
+    "PLINSIGHTS_PACING": "Pacing",
+    "PLINSIGHTS_RULE_WRITE_RATE": "RuleWriteRate",
+    "PLINSIGHTS_ALARM_WRITE_RATE": "AlarmWriteRate",
+    "PLINSIGHTS_DASHBOARD_WRITE_RATE": "DashboardWriteRate",
 }
 
 

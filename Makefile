@@ -46,6 +46,11 @@ template: $(TOOLS_STAMP) ## validate and lint template.yaml, build it, lint the 
 	@test -n "$(PYTHON313)" || { echo "sam build needs python3.13 on PATH (or under pyenv)" >&2; exit 1; }
 	rm -rf $(BUILD_DIR)
 	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build --build-dir $(BUILD_DIR)
+	@for function in ReconcileFunction CleanupFunction; do \
+		test -f $(BUILD_DIR)/$$function/handlers/__pycache__/reconcile.cpython-313.pyc \
+			|| { echo "$$function: no build-time bytecode" >&2; exit 1; }; \
+		test ! -e $(BUILD_DIR)/$$function/demo || { echo "$$function: the demo was packaged" >&2; exit 1; }; \
+	done
 	$(TOOLS)/bin/cfn-lint $(BUILD_DIR)/template.yaml
 	$(TOOLS)/bin/python scripts/expand_template.py $(BUILD_DIR)/template.yaml --region us-east-1 \
 		--placeholder-code s3://placeholder/code.zip > $(BUILD_DIR)/stackset.json

@@ -28,7 +28,6 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from tests.cfn import template
 
 from bench.worlds import build_world, synthetic_inventory
 from core.apply import tags
@@ -68,7 +68,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RULE_QUOTA = "10000"
 STEADY_REPEATS = 3
 ONBOARDING_REPEATS = 2
-IMPORT_REPEATS = 11
+IMPORT_REPEATS = 21  # the least of many: a busy machine only ever adds to an import's time
 READ_PREFIXES = ("Describe", "List", "Get")
 GOAL_CALLS = 1.5  # steady-state calls against the floor's
 GOAL_TIME = 1.5  # onboarding wall time against the floor's
@@ -318,8 +318,8 @@ class ImportScenario:
 
 @dataclass
 class ImportFigures:
-    packaged: ImportScenario  # as `sam build` packages it: Powertools and our code without bytecode
-    compiled: ImportScenario  # everything with bytecode
+    packaged: ImportScenario  # as src/Makefile builds it: everything compiled, checked-hash bytecode
+    uncompiled: ImportScenario  # as SAM's default Python builder would: Powertools and our code as source
 
 
 BASELINE_IMPORT = "import boto3\nfrom aws_lambda_powertools import Logger, Metrics"
@@ -327,29 +327,28 @@ HANDLER_IMPORT = "import handlers.reconcile"
 
 
 def measure_imports() -> ImportFigures:
-    """Each import in a fresh interpreter, median of IMPORT_REPEATS, all four kinds interleaved;
-    baseline and handler always share one search path.
+    """Each import in a fresh interpreter, the least of IMPORT_REPEATS, all four kinds interleaved;
+    baseline and handler always share one search path. boto3 is the runtime's, with its bytecode.
 
-    `sam build` copies our code, and extracts the wheels of requirements.txt (Powertools), leaving
-    out every .pyc (aws-lambda-builders' python_pip workflow excludes *.pyc and __pycache__), and
-    /var/task is read-only: both are compiled from source at each cold start. boto3 comes with the
-    runtime. The packaged scenario copies src/ and Powertools without bytecode and writes none;
-    the compiled one ships unchecked-hash .pyc files, which stay valid whatever a zip does to
-    mtimes."""
+    The packaged scenario is what src/Makefile ships: core, handlers and Powertools with .pyc files
+    compiled at build time (checked-hash). The uncompiled one is what SAM's default Python builder
+    would ship: the same sources without any .pyc (aws-lambda-builders leaves them out), compiled at
+    every cold start because /var/task is read-only."""
     powertools = Path(str(importlib.util.find_spec("aws_lambda_powertools").origin)).parent  # type: ignore[union-attr]
-    no_bytecode = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    no_bytecode = shutil.ignore_patterns("__pycache__", "*.pyc")
     with tempfile.TemporaryDirectory() as folder:
-        packaged, compiled = Path(folder) / "packaged", Path(folder) / "compiled"
-        for copy in (packaged, compiled):
-            shutil.copytree(ROOT / "src", copy, ignore=no_bytecode)
-        shutil.copytree(powertools, packaged / powertools.name, ignore=no_bytecode)
+        packaged, uncompiled = Path(folder) / "packaged", Path(folder) / "uncompiled"
+        for copy in (packaged, uncompiled):
+            for package in ("core", "handlers"):
+                shutil.copytree(ROOT / "src" / package, copy / package, ignore=no_bytecode)
+            shutil.copytree(powertools, copy / powertools.name, ignore=no_bytecode)
         subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(compiled)],
+            [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash", str(packaged)],
             check=True,
         )
         environments = {
             "packaged": {**os.environ, "PYTHONPATH": str(packaged), "PYTHONDONTWRITEBYTECODE": "1"},
-            "compiled": {**os.environ, "PYTHONPATH": str(compiled)},
+            "uncompiled": {**os.environ, "PYTHONPATH": str(uncompiled), "PYTHONDONTWRITEBYTECODE": "1"},
         }
         times: dict[tuple[str, str], list[float]] = {}
         for _ in range(IMPORT_REPEATS):
@@ -359,13 +358,13 @@ def measure_imports() -> ImportFigures:
         scenarios = {
             kind: ImportScenario(
                 label=kind,
-                baseline=statistics.median(times[kind, BASELINE_IMPORT]),
-                handler=statistics.median(times[kind, HANDLER_IMPORT]),
-                own=statistics.median(own_import_seconds(env) for _ in range(3)),
+                baseline=min(times[kind, BASELINE_IMPORT]),
+                handler=min(times[kind, HANDLER_IMPORT]),
+                own=min(own_import_seconds(env) for _ in range(3)),
             )
             for kind, env in environments.items()
         }
-    return ImportFigures(packaged=scenarios["packaged"], compiled=scenarios["compiled"])
+    return ImportFigures(packaged=scenarios["packaged"], uncompiled=scenarios["uncompiled"])
 
 
 # --- pacing -------------------------------------------------------------------------------------
@@ -399,12 +398,43 @@ class BackfillFigures:
     paced_seconds: float  # apply's time at the paced rates: moto's real call time plus the waits
     lower_bound: float  # the waits alone: (writes - 1) / rate, per API
     timeout: int
-    runs: list[dict[str, int | float]] = field(default_factory=list)  # a larger backfill over several runs
+    runs: dict[int, list[dict[str, float]]] = field(default_factory=dict)  # timeout -> runs of a larger backfill
 
 
 def template_timeout() -> int:
-    match = re.search(r"^\s*Timeout:\s*(\d+)", (ROOT / "template.yaml").read_text(), re.MULTILINE)
-    return int(match.group(1)) if match else 0
+    """The reconcile function's timeout in template.yaml, in seconds."""
+    return int(template()["Resources"]["ReconcileFunction"]["Properties"]["Timeout"])
+
+
+def backfill_runs(endpoint: str, endpoints: int, quota: int, timeout: int, margin: float) -> list[dict[str, float]]:
+    """Reconciles until nothing is left to do, each run paced on a virtual clock with the handler's
+    deadline (the timeout less the margin): one row per run."""
+    reset(endpoint)
+    world = World(boto3.Session())
+    vpc, subnets = world.vpc(subnets=2)
+    world.flow_log(resource_ids=[vpc], log_group="/bench/backfill")
+    for _ in range(endpoints):
+        world.interface_endpoint(vpc, subnets, f"com.amazonaws.{world.region}.ssm")
+    settings = Settings.from_env(pacing="on", rule_quota=quota)
+    runs: list[dict[str, float]] = []
+    for _ in range(6):
+        clock = VirtualClock()
+        deadline = clock.now() + timeout - margin
+        outcome = run_reconcile(Clients(session=boto3.Session()), settings, deadline=deadline, clock=clock)
+        result = outcome.result
+        assert result is not None
+        runs.append(
+            {
+                "planned": len(outcome.plan.changes),
+                "done": len(result.done),
+                "deferred": len(result.deferred),
+                "failed": len(result.failed),
+                "seconds": round(clock.elapsed, 1),
+            }
+        )
+        if not outcome.plan.changes:
+            break
+    return runs
 
 
 def measure_backfill(endpoint: str) -> BackfillFigures | None:
@@ -441,31 +471,10 @@ def measure_backfill(endpoint: str) -> BackfillFigures | None:
     )
     figures = BackfillFigures(endpoints, rules, alarms, dashboards, clock.elapsed, lower, timeout)
 
-    # Four times the quota under the same timeout: it takes several invocations and loses nothing.
-    reset(endpoint)
-    world = World(boto3.Session())
-    vpc, subnets = world.vpc(subnets=2)
-    world.flow_log(resource_ids=[vpc], log_group="/bench/backfill")
-    for _ in range(4 * endpoints):
-        world.interface_endpoint(vpc, subnets, f"com.amazonaws.{world.region}.ssm")
-    settings = Settings.from_env(pacing="on", rule_quota=400)
-    for _ in range(6):
-        clock = VirtualClock()
-        deadline = clock.now() + timeout - DEADLINE_MARGIN
-        outcome = run_reconcile(Clients(session=boto3.Session()), settings, deadline=deadline, clock=clock)
-        result = outcome.result
-        assert result is not None
-        figures.runs.append(
-            {
-                "planned": len(outcome.plan.changes),
-                "done": len(result.done),
-                "deferred": len(result.deferred),
-                "failed": len(result.failed),
-                "seconds": round(clock.elapsed, 1),
-            }
-        )
-        if not outcome.plan.changes:
-            break
+    # Four times the quota: under the function's timeout, and under half of it, where it must take
+    # several invocations and lose nothing.
+    for limit in (timeout, timeout // 2):
+        figures.runs[limit] = backfill_runs(endpoint, 4 * endpoints, 4 * 100, limit, DEADLINE_MARGIN)
     return figures
 
 
@@ -556,10 +565,9 @@ def goals(figures: Sequence[SizeFigures], imports: ImportFigures, pure: Sequence
             + ")"
         )
     lines.append(
-        f"- Handler import within {GOAL_IMPORT}x boto3 + Powertools: as `sam build` packages it (no bytecode) "
-        f"{'met' if imports.packaged.ratio <= GOAL_IMPORT else 'NOT met'} ({imports.packaged.ratio:.2f}x); "
-        f"with bytecode {'met' if imports.compiled.ratio <= GOAL_IMPORT else 'NOT met'} "
-        f"({imports.compiled.ratio:.2f}x)"
+        f"- Handler import within {GOAL_IMPORT}x boto3 + Powertools, as src/Makefile packages it: "
+        f"{'met' if imports.packaged.ratio <= GOAL_IMPORT else 'NOT met'} ({imports.packaged.ratio:.2f}x; "
+        f"without build-time bytecode it would be {imports.uncompiled.ratio:.2f}x)"
     )
     return lines
 
@@ -641,15 +649,15 @@ def report(
     lines += table(
         ["packaging", "boto3 + Powertools (Logger, Metrics)", "handlers.reconcile", "ratio", "our modules' self time"],
         [
-            ["as `sam build` packages it: Powertools and our code without bytecode", ms(imports.packaged.baseline),
+            ["as src/Makefile packages it: bytecode compiled at build (checked-hash)", ms(imports.packaged.baseline),
              ms(imports.packaged.handler), f"{imports.packaged.ratio:.2f}x", ms(imports.packaged.own)],
-            ["with bytecode (.pyc, unchecked-hash) for all", ms(imports.compiled.baseline),
-             ms(imports.compiled.handler), f"{imports.compiled.ratio:.2f}x", ms(imports.compiled.own)],
+            ["sources only, as SAM's default Python builder would", ms(imports.uncompiled.baseline),
+             ms(imports.uncompiled.handler), f"{imports.uncompiled.ratio:.2f}x", ms(imports.uncompiled.own)],
         ],
     )  # fmt: skip
     lines += [
         "",
-        f"CPU time, median of {IMPORT_REPEATS} fresh interpreters each, interleaved; self time (wall) from "
+        f"CPU time, the least of {IMPORT_REPEATS} fresh interpreters each, interleaved; self time (wall) from "
         "`python -X importtime`. boto3 is the runtime's in both.",
         "",
     ]
@@ -658,6 +666,10 @@ def report(
 
 
 STEPS_SHOWN = ("discover", "observe", "desired_state", "make_plan", "apply_plan")
+
+
+def whose(limit: int, timeout: int) -> str:
+    return "the function's" if limit == timeout else "half the function's, to show the hand-over"
 
 
 def backfill_lines(backfill: BackfillFigures | None) -> list[str]:
@@ -674,17 +686,16 @@ def backfill_lines(backfill: BackfillFigures | None) -> list[str]:
         f"timeout (template.yaml) is {backfill.timeout} s: it {'fits' if fits else 'does NOT fit'}.",
         "",
     ]
-    if backfill.runs:
+    for limit, runs in backfill.runs.items():
         lines += [
-            f"Four times that ({4 * backfill.resources} endpoints, quota 400) under the same timeout, each run with "
-            "a deadline of the timeout less the margin:",
+            f"Four times that ({4 * backfill.resources} endpoints, quota 400) with a timeout of {limit} s "
+            f"({whose(limit, backfill.timeout)}), each run with the handler's deadline, the timeout less its margin:",
             "",
         ]
         lines += table(
             ["run", "changes planned", "done", "deferred", "failed", "paced seconds"],
-            [[i, r["planned"], r["done"], r["deferred"], r["failed"], r["seconds"]] for i, r in
-             enumerate(backfill.runs, 1)],
-        )  # fmt: skip
+            [[i, r["planned"], r["done"], r["deferred"], r["failed"], r["seconds"]] for i, r in enumerate(runs, 1)],
+        )
         lines.append("")
     return lines
 

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import fields
+from importlib.metadata import version
 
 import pytest
 
@@ -177,3 +178,27 @@ def test_samconfig_deploys_with_the_template_defaults() -> None:
     for name, value in overrides.items():
         assert str(PARAMETERS[name]["Default"]) == value, name
     assert config["default"]["validate"]["parameters"]["lint"] is True
+
+
+@pytest.mark.parametrize("function", ["ReconcileFunction", "CleanupFunction"])
+def test_each_function_is_built_by_the_makefile_that_compiles_its_bytecode(function: str) -> None:
+    assert RESOURCES[function]["Metadata"]["BuildMethod"] == "makefile"
+    makefile = (TEMPLATE.parent / "src" / "Makefile").read_text()
+    targets = {
+        target
+        for line in makefile.splitlines()
+        if ":" in line and not line.startswith(("\t", "#", ".")) and "=" not in line.split(":")[0]
+        for target in line.split(":")[0].split()
+    }
+    assert f"build-{function}" in targets
+    assert "compileall" in makefile
+
+
+def test_the_package_bundles_the_powertools_the_tests_run() -> None:
+    """src/requirements.txt pins Powertools at the version installed here, so what is tested is deployed."""
+    pins = dict(
+        line.split("#")[0].strip().split("==")
+        for line in (TEMPLATE.parent / "src" / "requirements.txt").read_text().splitlines()
+        if line.split("#")[0].strip()
+    )
+    assert pins == {"aws-lambda-powertools": version("aws-lambda-powertools")}

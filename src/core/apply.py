@@ -46,6 +46,7 @@ def apply_plan(
 ) -> Result:
     """`deadline` is a time on the pacer's clock after which no call may start."""
     pacer = pacer or Pacer({})
+    waited_before = pacer.waited  # a pacer may serve several runs
     result = Result()
     failed_rules: set[str] = set()
     remaining = list(calls(plan, clients, settings))
@@ -60,7 +61,7 @@ def apply_plan(
         pacer.wait(call.operation)
         run(result, call.changes, call.send)
         failed_rules |= {f.change.name for f in result.failed if f.change.artifact == "rule"}
-    result.paced_seconds = pacer.waited
+    result.paced_seconds = pacer.waited - waited_before
     return result
 
 

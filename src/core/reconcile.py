@@ -38,15 +38,19 @@ def run_reconcile(
     dry_run: bool = False,
     deadline: float | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    pacer: Pacer | None = None,
 ) -> Outcome:
-    """`deadline`, a time on `clock`: apply starts no write after it and defers the rest."""
+    """`deadline`, a time on `clock`: apply starts no write after it and defers the rest. A `pacer`
+    kept by the caller (on the same clock) spaces the writes of successive runs too."""
     inventory = discover(clients)
     actual = observe(clients, settings)  # first: the rules of others take their share of the quota
     desired = desired_state(inventory, settings, actual.quota)
     plan = confirm_ownership(make_plan(desired, actual, settings.max_deletes), actual, clients, settings)
     result = None
     if not dry_run:
-        paced = pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url)
-        pacer = Pacer(settings.write_rates if paced else {}, clock)
+        if not pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url):
+            pacer = Pacer({}, clock)
+        elif pacer is None:
+            pacer = Pacer(settings.write_rates, clock)
         result = apply_plan(plan, clients, settings, pacer=pacer, deadline=deadline)
     return Outcome(inventory, desired, actual, plan, result)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from core.pacing import Pacer
 from core.reconcile import run_reconcile
 from core.settings import Settings
 from demo.local import lambda_context
@@ -57,6 +58,26 @@ def test_an_onboarding_is_paced_at_the_documented_rates(aws: Harness) -> None:
     assert gaps["PutInsightRule"] == [1.0] * 5  # 6 rules at 1 per second
     assert gaps["PutMetricAlarm"] == [pytest.approx(1 / 3)] * 7  # 8 alarms at 3 per second
     assert outcome.result.paced_seconds == pytest.approx(5 + 7 / 3)
+
+
+def test_a_pacer_kept_across_runs_spaces_the_writes_of_the_next_run_too(aws: Harness) -> None:
+    """The handler keeps one pacer per warm container: a run that starts right after another's last
+    dashboard write waits for that API's turn (10 per second)."""
+    build_demo_world(aws.world)
+    clock = FakeClock()
+    pacer = Pacer(PACED.write_rates, clock)
+    run_reconcile(aws.clients, PACED, clock=clock, pacer=pacer)  # its last write: the dashboard
+    cloudwatch = aws.clients.cloudwatch
+    name = cloudwatch.list_dashboards()["DashboardEntries"][0]["DashboardName"]
+    body = json.loads(cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"])
+    body["widgets"] = body["widgets"][:-1]  # drift that keeps the owner mark: ours to write again
+    cloudwatch.put_dashboard(DashboardName=name, DashboardBody=json.dumps(body))
+    times = call_times(aws, clock)
+    started = clock.now()
+    again = run_reconcile(aws.clients, PACED, clock=clock, pacer=pacer)
+    assert again.result is not None and [c.name for c in again.result.done] == [name]
+    assert times["PutDashboard"] == [pytest.approx(started + 0.1)]
+    assert again.result.paced_seconds == pytest.approx(0.1)
 
 
 def test_a_run_out_of_time_defers_the_rest_in_order_and_the_next_run_finishes_it(aws: Harness) -> None:

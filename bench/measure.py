@@ -20,7 +20,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-import boto3
+from tests.recording import recording_session
 
 import core.reconcile
 from bench.floor import floor
@@ -28,17 +28,6 @@ from core.clients import Clients
 from core.settings import Settings
 
 STEPS = ("discover", "observe", "desired_state", "make_plan", "apply_plan")
-
-
-def recording_session(calls: list[str]) -> boto3.Session:
-    """Each operation is recorded before it is sent (a botocore before-call hook), as in the tests."""
-    session = boto3.Session()
-
-    def record(model: Any, **_: Any) -> None:
-        calls.append(f"{model.service_model.service_name}:{model.name}")
-
-    session.events.register("before-call", record)
-    return session
 
 
 def timed_steps(seconds: dict[str, float]) -> None:

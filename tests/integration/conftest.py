@@ -6,7 +6,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import boto3
 import pytest
@@ -15,6 +14,7 @@ from core.clients import Clients
 from core.settings import Settings
 from demo.local import local_aws
 from demo.world import World
+from tests.recording import recording_session
 
 READ_PREFIXES = ("Describe", "List", "Get")
 
@@ -41,17 +41,6 @@ class Harness:
 def moto_endpoint() -> Iterator[str]:
     with local_aws() as endpoint:
         yield endpoint
-
-
-def recording_session(calls: list[str]) -> boto3.Session:
-    """A session whose clients report each operation before it is sent (a botocore before-call hook)."""
-    session = boto3.Session()
-
-    def record(model: Any, **_: Any) -> None:
-        calls.append(f"{model.service_model.service_name}:{model.name}")
-
-    session.events.register("before-call", record)
-    return session
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from core.triggers import parse_trigger
 from demo.local import lambda_context
 from handlers import reconcile
 from tests.event_strategies import HARD_CASES, PROFILE, Shown, ignorable_events
-from tests.integration.conftest import recording_session
+from tests.recording import recording_session
 
 
 def with_hard_cases(test: Callable[..., None]) -> Callable[..., None]:

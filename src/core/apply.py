@@ -7,6 +7,10 @@ Each write waits for its turn at its API's rate (core/pacing.py). With a deadlin
 that could not start before it: that change and every one after it are deferred, in order, so
 that nothing is written before what it depends on (a deferred rule defers its alarms, which come
 later in the plan). Nothing is lost: the next reconcile plans them again from the account.
+
+Paced, a run can write minutes after it observed the account. So right before an update or a
+delete, when its turn has come, the artifact's owner mark is read again (`ownership`): one that is
+no longer ours is left alone; one deleted meanwhile needs no delete, and an update recreates it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core.model import Action, AlarmSpec, Change, DashboardSpec, Failure, Plan, Result, RuleSpec
+from core.model import Action, AlarmSpec, Change, DashboardSpec, Failure, Ownership, Plan, Result, RuleSpec
 from core.pacing import Pacer
 from core.settings import KIND_TAG, RESOURCE_TAG, Settings
 
@@ -34,17 +38,25 @@ DELETE_OPERATIONS = {"rule": "DeleteInsightRules", "alarm": "DeleteAlarms", "das
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One API call of the plan: the changes it makes and the operation it is paced as."""
+    """One API call of the plan: the changes it makes and the operation it is paced as. `send`
+    makes the call for those of its changes that are still to be made."""
 
     operation: str
     changes: Sequence[Change]
-    send: Callable[[], dict[str, str]]
+    send: Callable[[Sequence[Change]], dict[str, str]]
 
 
 def apply_plan(
-    plan: Plan, clients: Clients, settings: Settings, *, pacer: Pacer | None = None, deadline: float | None = None
+    plan: Plan,
+    clients: Clients,
+    settings: Settings,
+    *,
+    pacer: Pacer | None = None,
+    deadline: float | None = None,
+    ownership: Callable[[Change], Ownership] | None = None,
 ) -> Result:
-    """`deadline` is a time on the pacer's clock after which no call may start."""
+    """`deadline` is a time on the pacer's clock after which no call may start. `ownership` reads
+    an artifact's owner mark as it is now; without it, updates and deletes go as planned."""
     pacer = pacer or Pacer({})
     waited_before = pacer.waited  # a pacer may serve several runs
     result = Result()
@@ -59,10 +71,34 @@ def apply_plan(
             result.deferred = [change for later in remaining[index:] for change in later.changes]
             break
         pacer.wait(call.operation)
-        run(result, call.changes, call.send)
+        changes = still_to_make(call.changes, ownership, result) if ownership else call.changes
+        if changes:
+            run(result, changes, partial(call.send, changes))
         failed_rules |= {f.change.name for f in result.failed if f.change.artifact == "rule"}
     result.paced_seconds = pacer.waited - waited_before
     return result
+
+
+def still_to_make(changes: Sequence[Change], ownership: Callable[[Change], Ownership], result: Result) -> list[Change]:
+    """The changes whose artifact is still ours, or gone and to be written again; the rest are
+    recorded: left alone, done (a delete of what is gone) or failed (the mark could not be read)."""
+    kept: list[Change] = []
+    for change in changes:
+        if change.action is Action.CREATE:
+            kept.append(change)
+            continue
+        try:
+            owner = ownership(change)
+        except (BotoCoreError, ClientError) as err:
+            result.failed.append(Failure(change, f"its owner mark could not be read: {err}"))
+            continue
+        if owner is Ownership.NOT_OURS:
+            result.left_alone.append(change)
+        elif owner is Ownership.GONE and change.action is Action.DELETE:
+            result.done.append(change)
+        else:
+            kept.append(change)
+    return kept
 
 
 def calls(plan: Plan, clients: Clients, settings: Settings) -> Iterator[Call]:
@@ -70,13 +106,28 @@ def calls(plan: Plan, clients: Clients, settings: Settings) -> Iterator[Call]:
     for (artifact, action), group in groupby(plan.changes, key=lambda c: (c.artifact, c.action)):
         changes = list(group)
         if action is Action.DELETE:
-            delete = DELETERS[artifact]
             for start in range(0, len(changes), NAMES_PER_DELETE):
                 batch = changes[start : start + NAMES_PER_DELETE]
-                yield Call(DELETE_OPERATIONS[artifact], batch, partial(delete, clients, [c.name for c in batch]))
+                yield Call(DELETE_OPERATIONS[artifact], batch, partial(delete, DELETERS[artifact], clients))
             continue
         for change in changes:
-            yield Call(operation(change), [change], partial(WRITERS[artifact], clients, settings, change))
+            yield Call(operation(change), [change], partial(write, WRITERS[artifact], clients, settings))
+
+
+def write(
+    writer: Callable[[Clients, Settings, Change], dict[str, str]],
+    clients: Clients,
+    settings: Settings,
+    changes: Sequence[Change],
+) -> dict[str, str]:
+    (change,) = changes
+    return writer(clients, settings, change)
+
+
+def delete(
+    deleter: Callable[[Clients, list[str]], dict[str, str]], clients: Clients, changes: Sequence[Change]
+) -> dict[str, str]:
+    return deleter(clients, [change.name for change in changes])
 
 
 def operation(change: Change) -> str:

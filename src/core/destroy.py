@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from core.apply import apply_plan
 from core.model import Action, ActualState, Change, Plan, Result
-from core.observe import confirm_ownership, observe
+from core.observe import observe, ownership_now
 from core.report import change_to_dict
 from core.settings import Settings
 
@@ -70,10 +71,10 @@ def destroy_plan(actual: ActualState, settings: Settings) -> Plan:
 
 def run_destroy(clients: Clients, settings: Settings, *, dry_run: bool = False) -> Removal:
     """A failed read raises DiscoveryError before anything is deleted; a failed delete is reported."""
-    actual = observe(clients, settings)
-    # Like the reconcile, never delete on the tagging API's word alone: it may lag a removed tag.
-    plan = confirm_ownership(destroy_plan(actual, settings), actual, clients, settings)
-    result = None if dry_run else apply_plan(plan, clients, settings)
+    plan = destroy_plan(observe(clients, settings), settings)
+    # Like the reconcile, each owner mark is read again right before its delete.
+    ownership = partial(ownership_now, clients, settings)
+    result = None if dry_run else apply_plan(plan, clients, settings, ownership=ownership)
     return Removal(clients.region, settings.prefix, plan, result)
 
 
@@ -87,6 +88,7 @@ def removal_summary(removal: Removal, dry_run: bool) -> dict[str, Any]:
     if removal.result is not None:
         data["done"] = [change_to_dict(change) for change in removal.result.done]
         data["failed"] = [{**change_to_dict(f.change), "error": f.error} for f in removal.result.failed]
+        data["left_alone"] = [change_to_dict(change) for change in removal.result.left_alone]
     return data
 
 
@@ -100,4 +102,5 @@ def render_removal(removal: Removal, dry_run: bool) -> str:
     if removal.result is not None:
         lines.append(f"Deleted: {len(removal.result.done)} done, {len(removal.result.failed)} failed")
         lines += [f"  failed {f.change.artifact} {f.change.name}: {f.error}" for f in removal.result.failed]
+        lines += [f"  left alone {c.artifact} {c.name}: no longer ours" for c in removal.result.left_alone]
     return "\n".join(lines)

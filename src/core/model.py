@@ -212,8 +212,15 @@ class ActualState:
     dashboards: Mapping[str, ObservedArtifact] = field(default_factory=dict)
     lookalikes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> names never touched
     quota: RuleQuota | None = None  # limit and the rules of others; None when not read
-    indexed: frozenset[tuple[str, str]] = frozenset()  # (kind, name) known ours from the tagging API alone
     notes: tuple[str, ...] = ()  # how the reading went, for the plan's notes
+
+
+class Ownership(StrEnum):
+    """An artifact's owner mark as read right before it is updated or deleted."""
+
+    OURS = "ours"
+    GONE = "gone"  # deleted since it was observed
+    NOT_OURS = "no longer ours"  # the owner mark was removed or changed since
 
 
 class Action(StrEnum):
@@ -248,9 +255,10 @@ class Failure:
 
 @dataclass(slots=True)
 class Result:
-    """What apply did: each change is done, failed or deferred; nothing is half-recorded."""
+    """What apply did: each change is done, failed, left alone or deferred; nothing is half-recorded."""
 
     done: list[Change] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    left_alone: list[Change] = field(default_factory=list)  # no longer ours when its turn came
     deferred: list[Change] = field(default_factory=list)  # not started before the deadline: the next run's
     paced_seconds: float = 0.0  # time spent waiting for the write rates

@@ -5,10 +5,10 @@ name alone is never enough.
 Owner tags are read for all rules and alarms at once from the Resource Groups Tagging API, one
 call per page. That index is eventually consistent, and whether it covers insight rules is not
 documented where we could check, so it only ever confirms: a prefixed artifact it does not list
-as ours has its tags read directly (ListTagsForResource), and an artifact known only through the
-index has its tags read directly again before it is updated or deleted (`confirm_ownership`), so a
-tag removed moments ago is never missed. In a consistent account the steady state costs no call
-per artifact.
+as ours has its tags read directly (ListTagsForResource). Before any update or delete, apply reads
+the artifact's owner mark once more (`ownership_now`), so neither a lagging index nor a tag removed
+while a paced run waits for its turn is ever missed. In a consistent account the steady state costs
+no call per artifact.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from core.alarms import alarm_arn, alarm_body
 from core.dashboards import dashboard_name, is_ours
 from core.errors import DiscoveryError
-from core.model import Action, ActualState, ObservedArtifact, ObservedRule, Plan, RuleQuota
+from core.model import ActualState, Change, ObservedArtifact, ObservedRule, Ownership, RuleQuota
 from core.rules import canonical_definition
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 
@@ -32,20 +32,19 @@ if TYPE_CHECKING:
 TAGGED_TYPES = {"insight-rule": "rule", "alarm": "alarm"}  # tagging API resource type -> artifact
 RESOURCES_PER_PAGE = 100  # GetResources: ResourcesPerPage, 1 to 100
 ALARMS_PER_PAGE = 100  # DescribeAlarms: MaxRecords, 1 to 100
+NOT_FOUND = {"ResourceNotFoundException", "ResourceNotFound"}  # ListTagsForResource, GetDashboard
 
 
 class OwnerTags:
     """The tags of each rule and alarm whose owner tag the tagging API lists as ours; the rest are
-    read one by one. Remembers which artifacts the index alone vouched for."""
+    read one by one."""
 
     def __init__(self, clients: Clients, settings: Settings, index: dict[tuple[str, str], dict[str, str]]) -> None:
         self.clients, self.settings, self.index = clients, settings, index
-        self.indexed: set[tuple[str, str]] = set()
 
     def of(self, artifact: str, name: str, arn: str) -> dict[str, str]:
         tags = self.index.get((artifact, name))
         if tags is not None and tags.get(OWNER_TAG) == self.settings.prefix:
-            self.indexed.add((artifact, name))
             return tags
         return tags_of(self.clients, arn)
 
@@ -68,7 +67,6 @@ def observe(clients: Clients, settings: Settings) -> ActualState:
         dashboards=dashboards,
         lookalikes={"rule": rule_lookalikes, "alarm": alarm_lookalikes, "dashboard": dashboard_lookalikes},
         quota=RuleQuota(*read_rule_quota(clients, settings), others=len(every_rule) - len(rules)),
-        indexed=frozenset(owner_tags.indexed),
         notes=(index_note,) if index_note else (),
     )
 
@@ -106,30 +104,24 @@ def artifact_from_arn(arn: str) -> tuple[str, str] | None:
     return None
 
 
-def confirm_ownership(plan: Plan, actual: ActualState, clients: Clients, settings: Settings) -> Plan:
-    """Before an update or a delete, an artifact that only the tagging API vouched for has its
-    owner tag read directly: that index may lag behind a tag removed moments ago. One read per
-    such change, none in the steady state. A change to an artifact that is no longer ours is
-    dropped, with a note."""
-    kept, notes = [], list(plan.notes)
-    for change in plan.changes:
-        if change.action is not Action.CREATE and (change.artifact, change.name) in actual.indexed:
-            arn = (
-                insight_rule_arn(clients, change.name)
-                if change.artifact == "rule"
-                else alarm_arn(clients.partition, clients.region, clients.account_id, change.name)
-            )
-            try:
-                owner = tags_of(clients, arn).get(OWNER_TAG)
-            except (BotoCoreError, ClientError) as err:
-                raise DiscoveryError(f"reading the tags of {change.artifact} {change.name} failed: {err}") from err
-            if owner != settings.prefix:
-                notes.append(f"{change.artifact} {change.name} no longer carries our owner tag: left alone")
-                continue
-        kept.append(change)
-    if len(kept) == len(plan.changes):
-        return plan
-    return Plan(changes=tuple(kept), unchanged=plan.unchanged, notes=tuple(notes), held=plan.held)
+def ownership_now(clients: Clients, settings: Settings, change: Change) -> Ownership:
+    """The artifact's owner mark as it is now: its owner tag, or for a dashboard the mark in its
+    body. Raises BotoCoreError or ClientError when it cannot be read."""
+    try:
+        if change.artifact == "dashboard":
+            body = clients.cloudwatch.get_dashboard(DashboardName=change.name)["DashboardBody"]
+            return Ownership.OURS if is_ours(body, settings) else Ownership.NOT_OURS
+        arn = (
+            insight_rule_arn(clients, change.name)
+            if change.artifact == "rule"
+            else alarm_arn(clients.partition, clients.region, clients.account_id, change.name)
+        )
+        owner = tags_of(clients, arn).get(OWNER_TAG)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in NOT_FOUND:
+            return Ownership.GONE
+        raise
+    return Ownership.OURS if owner == settings.prefix else Ownership.NOT_OURS
 
 
 def read_rule_quota(clients: Clients, settings: Settings) -> tuple[int, str]:

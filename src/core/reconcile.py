@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from core.apply import apply_plan
 from core.desired import desired_state
 from core.discovery import discover
 from core.model import ActualState, DesiredState, Inventory, Plan, Result
-from core.observe import confirm_ownership, observe
+from core.observe import observe, ownership_now
 from core.pacing import SYSTEM_CLOCK, Clock, Pacer, pacing_enabled
 from core.plan import make_plan
 from core.settings import Settings
@@ -45,12 +46,13 @@ def run_reconcile(
     inventory = discover(clients)
     actual = observe(clients, settings)  # first: the rules of others take their share of the quota
     desired = desired_state(inventory, settings, actual.quota)
-    plan = confirm_ownership(make_plan(desired, actual, settings.max_deletes), actual, clients, settings)
+    plan = make_plan(desired, actual, settings.max_deletes)
     result = None
     if not dry_run:
         if not pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url):
             pacer = Pacer({}, clock)
         elif pacer is None:
             pacer = Pacer(settings.write_rates, clock)
-        result = apply_plan(plan, clients, settings, pacer=pacer, deadline=deadline)
+        ownership = partial(ownership_now, clients, settings)
+        result = apply_plan(plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership)
     return Outcome(inventory, desired, actual, plan, result)

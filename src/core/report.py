@@ -82,6 +82,8 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
         data["failed"] = [{**change_to_dict(f.change), "error": f.error} for f in outcome.result.failed]
         # Not started before the invocation's deadline; the next reconcile plans them again.
         data["deferred"] = [change_to_dict(change) for change in outcome.result.deferred]
+        # Planned, but its owner mark was gone when its turn came: someone else's now, never touched.
+        data["left_alone"] = [change_to_dict(change) for change in outcome.result.left_alone]
         data["paced_seconds"] = round(outcome.result.paced_seconds, 1)
     return data
 
@@ -125,4 +127,5 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
         lines.append(line + (f"; {result.paced_seconds:.0f} s waiting for write rates" if result.paced_seconds else ""))
         lines += [f"  failed {f.change.action.value} {f.change.name}: {f.error}" for f in result.failed]
         lines += [f"  deferred {c.action.value} {c.artifact} {c.name}" for c in result.deferred]
+        lines += [f"  left alone {c.artifact} {c.name}: no longer carries our owner mark" for c in result.left_alone]
     return "\n".join(lines)

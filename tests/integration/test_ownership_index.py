@@ -92,9 +92,9 @@ def test_an_artifact_whose_owner_tag_is_gone_is_not_deleted_on_the_word_of_a_sta
     tagging_answers(aws, 200, {"ResourceTagMappingList": stale, "PaginationToken": ""})
     aws.world.delete_endpoint(demo.consumer_endpoint)
     outcome = run_reconcile(aws.clients, aws.settings)
+    assert outcome.result is not None and outcome.result.failed == []
     assert taken in aws.world.rule_names()
-    assert not any(c.name == taken for c in outcome.plan.changes)
-    assert any(taken in note and "no longer carries our owner tag" in note for note in outcome.plan.notes)
-    assert {c.name for c in outcome.plan.changes if c.artifact == "rule"} == {
-        f"plinsights-{demo.consumer_endpoint}-{kind}" for kind in ("tcpflows", "rejects")
-    }
+    assert [c.name for c in outcome.result.left_alone] == [taken]  # planned on the index's word, then re-read
+    deleted = {c.name for c in outcome.result.done if c.artifact == "rule"}
+    assert deleted == {f"plinsights-{demo.consumer_endpoint}-{kind}" for kind in ("tcpflows", "rejects")}
+    assert not any(demo.consumer_endpoint in name and name != taken for name in aws.world.rule_names())

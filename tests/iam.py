@@ -137,8 +137,6 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
     """The ARNs IAM authorises a call against, for the operations that support resource-level permissions."""
     cloudwatch = f"arn:aws:cloudwatch:{region}:{MOTO_ACCOUNT}"
     dashboard = f"arn:aws:cloudwatch::{MOTO_ACCOUNT}:dashboard/"
-    if service == "service-quotas" and operation == "GetServiceQuota":
-        return (f"arn:aws:servicequotas:{region}:{MOTO_ACCOUNT}:{params['ServiceCode']}/{params['QuotaCode']}",)
     if service != "cloudwatch":
         return ("*",)
     by_operation: dict[str, Callable[[], list[str]]] = {

@@ -65,7 +65,7 @@ class Clients:
 
     @cached_property
     def tagging(self) -> ResourceGroupsTaggingAPIClient:
-        return self.session.client("resourcegroupstaggingapi", config=RETRY_CONFIG)
+        return self.session.client("resourcegroupstaggingapi", config=self.config)
 
     @cached_property
     def service_quotas(self) -> ServiceQuotasClient:

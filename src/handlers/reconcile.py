@@ -22,9 +22,11 @@ from core.settings import Settings
 from core.triggers import parse_trigger, payload
 
 # Seconds of the invocation kept back when no new write may start any more: room for the call in
-# flight (30 s read timeout, usually far less), the summary and the metrics. What is left over is
-# deferred to the next run, which plans it again from the account.
-DEADLINE_MARGIN = 30.0
+# flight with a few throttled retries (backoff doubles up to 20 s a wait), its owner-mark read, the
+# summary and the metrics. What is left over is deferred to the next run, which plans it again from
+# the account. A call that outlasts even this is cut by the timeout: the summary is lost, and the
+# next run finds the account as that call left it, done or not, and carries on.
+DEADLINE_MARGIN = 60.0
 
 logger = Logger()  # service name: POWERTOOLS_SERVICE_NAME in template.yaml
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PrivateLinkInsights"))

@@ -29,9 +29,7 @@ def index_pages(aws: Harness) -> int:
     """Pages of our owner tag's index, as the tagging API cuts them."""
     tagging: Any = aws.world.session.client("resourcegroupstaggingapi")
     filters = [{"Key": OWNER_TAG, "Values": ["plinsights"]}]
-    pages = tagging.get_paginator("get_resources").paginate(
-        TagFilters=filters, ResourceTypeFilters=TYPES, PaginationConfig={"PageSize": 100}
-    )
+    pages = tagging.get_paginator("get_resources").paginate(TagFilters=filters, PaginationConfig={"PageSize": 100})
     return sum(1 for _ in pages)
 
 

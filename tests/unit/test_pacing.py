@@ -99,6 +99,7 @@ def test_a_bad_pacing_setting_is_a_config_error(env: dict[str, str]) -> None:
         ("arn:aws-cn:cloudwatch:cn-north-1:123456789012:alarm:plinsights-vpce-1-high-bytes", ("alarm", "plinsights-vpce-1-high-bytes")),
         ("arn:aws:cloudwatch:us-east-1:123456789012:alarm:name:with:colons", ("alarm", "name:with:colons")),
         ("arn:aws:cloudwatch:us-east-1:123456789012:dashboard/PrivateLink", None),
+        ("arn:aws:ec2:us-east-1:123456789012:alarm:plinsights-x", None),  # another service tagged by us
         ("not an arn", None),
     ],
 )  # fmt: skip

@@ -28,11 +28,6 @@ def field_positions(log_format: str) -> dict[str, int]:
     return positions
 
 
-def covers(flow_log: FlowLog, eni: NetworkInterface) -> bool:
-    """A flow log on a VPC or subnet covers every ENI in it, including ENIs created later."""
-    return flow_log.resource_id in (eni.eni_id, eni.subnet_id, eni.vpc_id)
-
-
 def unusable_reason(flow_log: FlowLog) -> str:
     """Why this flow log cannot feed any Contributor Insights rule; empty when it can."""
     if flow_log.destination_type != CLOUDWATCH_LOGS or not flow_log.log_group:
@@ -55,7 +50,8 @@ def flow_logs_by_attachment(flow_logs: Iterable[FlowLog]) -> dict[str, list[tupl
 
 
 def flow_logs_covering(eni: NetworkInterface, index: Mapping[str, Sequence[tuple[int, FlowLog]]]) -> list[FlowLog]:
-    """The flow logs that cover this ENI (see `covers`), in inventory order."""
+    """The flow logs that cover this ENI, in inventory order: those on the ENI, its subnet or its VPC
+    (a flow log on a VPC or subnet covers every ENI in it, including ENIs created later)."""
     found = [entry for key in {eni.eni_id, eni.subnet_id, eni.vpc_id} for entry in index.get(key, ())]
     return [flow_log for _, flow_log in sorted(found, key=lambda entry: entry[0])]
 

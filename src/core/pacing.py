@@ -7,7 +7,8 @@ recovers from throttling, but every throttled attempt spends the quota that the 
 tools in the account share with us; spacing our calls keeps us under it in the first place.
 
 Calls to one API are spaced evenly, 1/rate seconds apart from start to start: an interval, not a
-bucket with a burst, so that no one-second window ever holds more than the rate. The clock is
+bucket with a burst, so that the calls never come faster than the rate (a closed one-second window
+can hold rate + 1 starts, at its two ends; a throttle's token bucket allows that much). The clock is
 injected, so that the tests and the benchmark count the waits instead of sleeping them.
 """
 

@@ -1,12 +1,11 @@
 from core.flowlogs import (
     DEFAULT_FORMAT,
-    covers,
     field_positions,
     flow_logs_by_attachment,
     flow_logs_covering,
     unusable_reason,
 )
-from core.model import NetworkInterface
+from core.model import FlowLog, NetworkInterface
 from tests.builders import CUSTOM_FORMAT, flow_log
 
 
@@ -34,11 +33,15 @@ def test_a_token_that_is_not_a_field_still_takes_a_position() -> None:
     assert field_positions("${version} junk ${srcaddr}") == {"version": 1, "srcaddr": 3}
 
 
+def covers(flow_log: FlowLog, eni: NetworkInterface) -> bool:
+    """The definition, scanned: what the index must find."""
+    return flow_log.resource_id in (eni.eni_id, eni.subnet_id, eni.vpc_id)
+
+
 def test_flow_logs_cover_an_eni_through_the_eni_its_subnet_or_its_vpc() -> None:
     eni = NetworkInterface("eni-1", "subnet-a", "vpc-1")
-    assert all(covers(flow_log(on=target), eni) for target in ("eni-1", "subnet-a", "vpc-1"))
-    assert not covers(flow_log(on="subnet-b"), eni)
-    assert not covers(flow_log(on="vpc-2"), eni)
+    for target, found in (("eni-1", 1), ("subnet-a", 1), ("vpc-1", 1), ("subnet-b", 0), ("vpc-2", 0)):
+        assert len(flow_logs_covering(eni, flow_logs_by_attachment([flow_log(on=target)]))) == found, target
 
 
 def test_the_flow_logs_over_an_eni_are_looked_up_by_attachment_in_inventory_order() -> None:

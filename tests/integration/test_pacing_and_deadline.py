@@ -126,3 +126,18 @@ def test_the_handler_stops_before_its_timeout_and_reports_what_it_deferred(
     emf = next(json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line)
     assert emf["ChangesDeferred"] in (15.0, [15.0])
     assert len(reconcile.handler(event, lambda_context())["done"]) == 15  # the next invocation catches up
+
+
+def test_warm_invocations_of_the_handler_share_one_pacer(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    pacers: list[object] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        pacers.append(kwargs["pacer"])
+        return run_reconcile(*args, **kwargs)
+
+    monkeypatch.setattr(reconcile, "run_reconcile", spy)
+    event = json.loads((EVENTS / "scheduled.json").read_text())
+    for _ in range(2):
+        reconcile.handler(event, lambda_context())
+    assert len(pacers) == 2 and pacers[0] is pacers[1] and isinstance(pacers[0], Pacer)

@@ -33,6 +33,15 @@ THROTTLING_CODES = frozenset(
 )
 
 
+def no_retry_when_the_quota_is_full(response: Any = None, **_: Any) -> bool | None:
+    """PutInsightRule answers LimitExceededException when the Region's rule quota is full, a code
+    botocore retries as throttling (CloudWatch throttles with "Throttling"). Retries cannot free a
+    quota: False tells botocore not to retry, so the change fails at once and the run goes on."""
+    if response and response[1].get("Error", {}).get("Code") == "LimitExceededException":
+        return False
+    return None
+
+
 class Clients:
     """The AWS clients of one run; boto3 reads profile, Region and AWS_ENDPOINT_URL itself."""
 
@@ -61,7 +70,11 @@ class Clients:
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
-        return self.session.client("cloudwatch", config=self.config)
+        client = self.session.client("cloudwatch", config=self.config)
+        # The stubs type every handler as returning None; a needs-retry handler returns a delay or False.
+        veto: Any = no_retry_when_the_quota_is_full
+        client.meta.events.register_first("needs-retry.cloudwatch.PutInsightRule", veto)
+        return client
 
     @cached_property
     def tagging(self) -> ResourceGroupsTaggingAPIClient:

@@ -5,16 +5,19 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from core.clients import Clients
+from core.clients import RETRY_CONFIG, Clients
 from core.errors import ReconcileError
 from core.reconcile import run_reconcile
 from core.settings import Settings
 from demo.local import lambda_context
-from demo.world import build_demo_world
+from demo.world import World, build_demo_world
 from handlers import reconcile
 from tests.integration.conftest import Harness
+from tests.integration.faults import cbor_text_map
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -94,3 +97,55 @@ def test_the_handler_publishes_its_own_metrics(aws: Harness, monkeypatch: pytest
     values = {key: value[0] if isinstance(value, list) else value for key, value in document.items()}
     assert values["ResourcesMonitored"] == 2.0 and values["ArtifactsCreated"] == 15.0
     assert values["ChangesFailed"] == 0.0 and values["RuleQuotaLeft"] == 94.0
+
+
+class Body:
+    """The raw HTTP body botocore reads an answer from."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self.data
+
+
+def cloudwatch_answers(aws: Harness, operation: str, code: str, status: int = 400) -> list[int]:
+    """Every attempt at `operation` reaches CloudWatch and gets this error, as CloudWatch sends it
+    in the protocol botocore speaks to it; returns the list the attempts are counted in."""
+    attempts: list[int] = []
+    protocol = aws.clients.cloudwatch.meta.service_model.resolved_protocol  # the one botocore speaks
+    error = {"__type": f"com.amazonaws.monitoring#{code}", "message": code}
+    headers = {"x-amzn-query-error": f"{code};Sender", "x-amzn-RequestId": "req-1"}
+    if protocol == "json":
+        headers["Content-Type"], body = "application/x-amz-json-1.0", json.dumps(error).encode()
+    else:
+        headers |= {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
+        body = cbor_text_map(error)
+
+    def answer(**_: Any) -> AWSResponse:
+        attempts.append(1)
+        http_headers = HTTPHeaders.from_dict(headers)
+        return AWSResponse("https://monitoring.us-east-1.amazonaws.com/", status, http_headers, Body(body))
+
+    aws.clients.cloudwatch.meta.events.register(f"before-send.cloudwatch.{operation}", answer)  # type: ignore[arg-type]
+    return attempts
+
+
+def test_a_full_rule_quota_fails_the_rule_at_once_instead_of_retrying_it_as_throttling(aws: Harness) -> None:
+    """botocore takes LimitExceededException for throttling; for PutInsightRule it means the quota is full."""
+    build_demo_world(aws.world)
+    attempts = cloudwatch_answers(aws, "PutInsightRule", "LimitExceededException")
+    outcome = run_reconcile(aws.clients, aws.settings)
+    assert outcome.result is not None
+    rules = [f for f in outcome.result.failed if f.change.artifact == "rule"]
+    assert len(rules) == len(attempts) == 6  # one attempt each
+    assert all("LimitExceededException" in f.error for f in rules)
+
+
+def test_real_throttling_of_put_insight_rule_is_still_retried(moto_endpoint: str) -> None:
+    clients = Clients(config=RETRY_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 2})))
+    harness = Harness(world=World(boto3.Session()), clients=clients)
+    attempts = cloudwatch_answers(harness, "PutInsightRule", "Throttling")
+    with pytest.raises(ClientError, match="Throttling"):
+        clients.cloudwatch.put_insight_rule(RuleName="r", RuleDefinition="{}")
+    assert len(attempts) == 2

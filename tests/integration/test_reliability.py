@@ -147,5 +147,5 @@ def test_real_throttling_of_put_insight_rule_is_still_retried(moto_endpoint: str
     harness = Harness(world=World(boto3.Session()), clients=clients)
     attempts = cloudwatch_answers(harness, "PutInsightRule", "Throttling")
     with pytest.raises(ClientError, match="Throttling"):
-        clients.cloudwatch.put_insight_rule(RuleName="r", RuleDefinition="{}")
+        clients.cloudwatch.put_insight_rule(RuleName="plinsights-throttled", RuleDefinition="{}")
     assert len(attempts) == 2

@@ -22,6 +22,7 @@ def endpoint(
     kind: ResourceKind = ResourceKind.INTERFACE_ENDPOINT,
     state: str = "available",
     tags: dict[str, str] | None = None,
+    service_region: str = "",
 ) -> Resource:
     return Resource(
         resource_id=endpoint_id,
@@ -34,6 +35,7 @@ def endpoint(
             kind, "Interface"
         ),
         tags=tuple(sorted((tags or {}).items())),
+        service_region=service_region,
     )
 
 
@@ -43,6 +45,7 @@ def load_balancer(
     kind: str = "net",
     state: str = "active",
     tags: dict[str, str] | None = None,
+    endpoint_services: tuple[str, ...] = ("vpce-svc-1",),
 ) -> Resource:
     return Resource(
         resource_id=f"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/{kind}/{name}/0123456789abcdef",
@@ -51,7 +54,7 @@ def load_balancer(
         vpc_id=VPC,
         enis=enis(*eni_ids),
         name=name,
-        endpoint_services=("vpce-svc-1",),
+        endpoint_services=endpoint_services,
         tags=tuple(sorted((tags or {}).items())),
     )
 
@@ -64,6 +67,7 @@ def flow_log(
     destination: str = "cloud-watch-logs",
     status: str = "ACTIVE",
     flow_log_id: str = "",
+    aggregation: int = 600,
 ) -> FlowLog:
     return FlowLog(
         flow_log_id=flow_log_id or f"fl-{on}-{group}-{traffic}-{destination}-{status}",
@@ -73,6 +77,7 @@ def flow_log(
         traffic_type=traffic,
         log_format=log_format,
         status=status,
+        max_aggregation_interval=aggregation,
     )
 
 

@@ -111,7 +111,7 @@ def section(
         rule = rules[name]
         title = f"{resource.short_id}: {RULE_TEMPLATES[rule.kind].title} ({rule.log_group})"
         widgets.append((insight_rule_widget(name, title, region), 8, 6))
-    if native := native_metrics(coverage):
+    if native := native_metrics(coverage, region):
         widgets.append((metric_widget(f"{resource.short_id}: PrivateLink metrics", native, region), 12, 6))
     if coverage.alarm_names:
         arns = [alarm_arn(inventory.partition, region, inventory.account_id, n) for n in coverage.alarm_names]
@@ -121,9 +121,9 @@ def section(
     return Section(tuple(widgets))
 
 
-def native_metrics(coverage: Coverage) -> list[list[Any]]:
+def native_metrics(coverage: Coverage, region: str) -> list[list[Any]]:
     rows: list[list[Any]] = []
-    for namespace, dimensions in native_dimension_sets(coverage.resource):
+    for namespace, dimensions in native_dimension_sets(coverage.resource, region):
         metrics = ENDPOINT_METRICS if namespace == ENDPOINT_NAMESPACE else SERVICE_METRICS
         flat = [part for d in dimensions for part in (d["Name"], d["Value"])]
         rows += [[namespace, metric, *flat, {"stat": stat}] for metric, stat in metrics]

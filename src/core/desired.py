@@ -70,7 +70,7 @@ def desired_state(inventory: Inventory, settings: Settings, quota: RuleQuota | N
             else:
                 left -= len(specs)
         if is_live(resource):
-            alarm_specs, notes = render_alarms(resource, specs, settings)
+            alarm_specs, notes = render_alarms(resource, specs, settings, inventory.region)
             alarms.update((spec.name, spec) for spec in alarm_specs)
             resource_coverage = replace(
                 resource_coverage,
@@ -127,7 +127,7 @@ def desire_resource(
         uncovered = sorted(eni for eni, sources in options.items() if not sources)
         if uncovered:
             notes.append(f"{template.title}: {', '.join(uncovered)} not covered by a usable flow log")
-        specs += render_specs(resource, template, chosen, settings)
+        specs += [with_aggregation(spec, candidates) for spec in render_specs(resource, template, chosen, settings)]
 
     if not specs:
         return Coverage(resource, unmonitorable=why_unmonitorable(candidates, notes)), []
@@ -140,6 +140,15 @@ def desire_resource(
         ),
         specs,
     )
+
+
+def with_aggregation(spec: RuleSpec, candidates: Mapping[str, Sequence[FlowLog]]) -> RuleSpec:
+    """The rule reads every record its log group gets for its ENIs: its data is as late as the
+    largest aggregation interval among the flow logs that deliver them."""
+    feeding = [
+        fl.max_aggregation_interval for eni in spec.eni_ids for fl in candidates[eni] if fl.log_group == spec.log_group
+    ]
+    return replace(spec, aggregation_interval=max(feeding, default=spec.aggregation_interval))
 
 
 def usable_sources(template: RuleTemplate, flow_logs: Sequence[FlowLog]) -> list[Source]:

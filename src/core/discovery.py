@@ -187,6 +187,7 @@ def endpoint_from_api(endpoint: Mapping[str, Any], interfaces: Mapping[str, Netw
         name=dict(tags).get("Name", ""),
         service_name=endpoint.get("ServiceName", ""),
         endpoint_type=str(endpoint.get("VpcEndpointType", "")),
+        service_region=str(endpoint.get("ServiceRegion", "")),
         tags=tags,
         created=timestamp(endpoint.get("CreationTimestamp")),
     )
@@ -224,4 +225,6 @@ def flow_log_from_api(item: Mapping[str, Any]) -> FlowLog:
         log_format=item.get("LogFormat", ""),
         status=item.get("FlowLogStatus", ""),
         delivery_status=item.get("DeliverLogsStatus", ""),
+        # Absent from an older answer: AWS's default, the later of the two, is the safe guess.
+        max_aggregation_interval=int(item.get("MaxAggregationInterval") or 600),
     )

@@ -48,6 +48,7 @@ class Resource:
     tags: tuple[tuple[str, str], ...] = ()
     created: str = ""  # ISO 8601
     endpoint_type: str = ""  # endpoint: VpcEndpointType as AWS spells it, a PrivateLink metric dimension
+    service_region: str = ""  # endpoint: ServiceRegion, the service's Region (cross-Region access when not ours)
 
     @property
     def short_id(self) -> str:
@@ -73,6 +74,8 @@ class FlowLog:
     log_format: str  # always returned by DescribeFlowLogs, default format included
     status: str = "ACTIVE"  # FlowLogStatus
     delivery_status: str = "SUCCESS"  # DeliverLogsStatus
+    # MaxAggregationInterval: records cover up to this many seconds (60 or 600; AWS's default is 600)
+    max_aggregation_interval: int = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,8 @@ class RuleSpec:
     eni_ids: tuple[str, ...]
     definition: str  # canonical JSON: equal specs give byte-equal strings
     state: str = "ENABLED"
+    # The largest MaxAggregationInterval of the flow logs feeding it: how late its data can be
+    aggregation_interval: int = 600
 
     @property
     def body(self) -> str:
@@ -111,8 +116,10 @@ class RuleSpec:
 
 
 class AlarmKind(StrEnum):
-    BYTES = "high-bytes"
-    REJECTS = "rejected-flows"
+    BYTES = "high-bytes"  # the sum over all contributors
+    TOP_BYTES = "top-pair-bytes"  # the top contributor: one source/destination pair
+    REJECTS = "rejected-flows"  # the sum over all contributors
+    TOP_REJECTS = "top-source-rejects"  # the top contributor: one source at one ENI
     DROPS = "dropped-packets"
     RESETS = "reset-packets"
 

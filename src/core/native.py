@@ -42,9 +42,24 @@ def service_dimensions(service_id: str) -> list[dict[str, str]]:
     return [{"Name": "Service Id", "Value": service_id}]
 
 
-def native_dimension_sets(resource: Resource) -> list[tuple[str, list[dict[str, str]]]]:
+def unpublished_reason(resource: Resource, region: str) -> str:
+    """Why AWS publishes no PrivateLink metrics for this endpoint; empty when it does (or may).
+    AWS publishes none for an endpoint that reaches its service by cross-Region access, that is
+    one whose ServiceRegion (DescribeVpcEndpoints) is not the Region it is in."""
+    if resource.kind in ENDPOINT_KINDS and resource.service_region and resource.service_region != region:
+        return (
+            f"no PrivateLink-metric alarm or widget: it reaches its service in {resource.service_region} by "
+            "cross-Region access, for which AWS publishes no PrivateLink metrics"
+        )
+    return ""
+
+
+def native_dimension_sets(resource: Resource, region: str) -> list[tuple[str, list[dict[str, str]]]]:
     """(namespace, dimensions) for each native metric source of this resource; none for gateway
-    endpoints and for load balancers that back no endpoint service."""
+    endpoints, for endpoints that use cross-Region access, and for load balancers that back no
+    endpoint service."""
+    if unpublished_reason(resource, region):
+        return []
     if resource.kind in ENDPOINT_KINDS and resource.endpoint_type and resource.service_name:
         return [(ENDPOINT_NAMESPACE, endpoint_dimensions(resource))]
     return [(SERVICE_NAMESPACE, service_dimensions(service)) for service in resource.endpoint_services]

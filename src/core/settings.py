@@ -18,7 +18,8 @@ RESOURCE_TAG = "plinsights:resource-id"
 KIND_TAG = "plinsights:kind"
 PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,24}")  # fits rule, alarm and dashboard names alike
 DASHBOARD_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # dashboard names: no "."
-MAX_ALARM_WINDOW = 86_400  # PutMetricAlarm: period x evaluation periods
+MAX_ALARM_WINDOW = 86_400  # PutMetricAlarm: period x evaluation periods, for periods under an hour
+RULE_ALARM_MODES = ("total", "top", "both")
 
 
 def period_error(seconds: int) -> str:
@@ -33,9 +34,14 @@ class Settings:
     prefix: str = "plinsights"
     rule_state: str = "ENABLED"
     alarm_topic_arn: str = ""  # alarm and OK actions; no actions when empty
-    bytes_threshold: float = 10_000.0  # the replaced template's figures: bytes per 600 s
-    bytes_period: int = 600
-    rejects_threshold: float = 3.0  # rejected flow records per 60 s
+    # Which alarms the byte and reject rules get: "total" (the sum over all contributors), "top"
+    # (the top contributor alone) or "both"; README "Alarms" says why "top" is the default.
+    rule_alarms: str = "top"
+    bytes_threshold: float = 10_000.0  # total: bytes of all source/destination pairs per bytes_period
+    bytes_top_threshold: float = 10_000.0  # top: bytes of one source/destination pair per bytes_period
+    bytes_period: int = 600  # the replaced template's figures: 10,000 bytes per 600 s
+    rejects_threshold: float = 3.0  # total: rejected flow records of all sources per rejects_period
+    rejects_top_threshold: float = 3.0  # top: rejected flow records of one source at one ENI
     rejects_period: int = 60
     drops_threshold: float = 1.0  # PacketsDropped per 300 s: an endpoint should drop nothing
     drops_period: int = 300
@@ -56,10 +62,15 @@ class Settings:
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
             raise ConfigError(f"prefix {self.prefix!r} must be 1-24 characters from A-Za-z0-9_-")
-        if self.rule_state not in ("ENABLED", "DISABLED"):
-            raise ConfigError(f"rule state {self.rule_state!r} must be ENABLED or DISABLED")
-        if self.selection not in ("all", "tagged"):
-            raise ConfigError(f"selection {self.selection!r} must be 'all' or 'tagged'")
+        for name, allowed in (
+            ("rule_state", ("ENABLED", "DISABLED")),
+            ("rule_alarms", RULE_ALARM_MODES),
+            ("selection", ("all", "tagged")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(
+                    f"{name.replace('_', ' ')} {getattr(self, name)!r} must be one of {', '.join(allowed)}"
+                )
         if not DASHBOARD_PREFIX_PATTERN.fullmatch(self.dashboard_prefix):
             raise ConfigError(f"dashboard prefix {self.dashboard_prefix!r} must be 1-64 characters from A-Za-z0-9_-")
         if self.rule_quota < 0 or self.max_deletes < 0:
@@ -70,9 +81,10 @@ class Settings:
             rate = getattr(self, f"{kind}_write_rate")
             if not math.isfinite(rate) or rate <= 0:
                 raise ConfigError(f"{kind} write rate must be a finite number of calls per second above 0")
-        for kind in ("bytes", "rejects", "drops", "resets"):
+        for kind in ("bytes", "bytes_top", "rejects", "rejects_top", "drops", "resets"):
             if not math.isfinite(getattr(self, f"{kind}_threshold")) or getattr(self, f"{kind}_threshold") < 0:
-                raise ConfigError(f"{kind} threshold must be a finite number, 0 or more")
+                raise ConfigError(f"{kind.replace('_', ' ')} threshold must be a finite number, 0 or more")
+        for kind in ("bytes", "rejects", "drops", "resets"):
             if problem := period_error(getattr(self, f"{kind}_period")):
                 raise ConfigError(f"{kind} period: {problem}")
 
@@ -100,7 +112,8 @@ class Settings:
                 raise ConfigError(f"PLINSIGHTS_{field.name.upper()}={raw!r} is not a valid {field.type}") from err
         if "rule_state" in values:
             values["rule_state"] = values["rule_state"].upper()
-        if "pacing" in values:
-            values["pacing"] = values["pacing"].lower()
+        for name in ("pacing", "rule_alarms"):
+            if name in values:
+                values[name] = values[name].lower()
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)

@@ -187,7 +187,7 @@ def endpoint_from_api(endpoint: Mapping[str, Any], interfaces: Mapping[str, Netw
         name=dict(tags).get("Name", ""),
         service_name=endpoint.get("ServiceName", ""),
         endpoint_type=str(endpoint.get("VpcEndpointType", "")),
-        service_region=str(endpoint.get("ServiceRegion", "")),
+        service_region=str(endpoint.get("ServiceRegion") or ""),
         tags=tags,
         created=timestamp(endpoint.get("CreationTimestamp")),
     )

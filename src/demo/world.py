@@ -102,13 +102,17 @@ class World:
         traffic: str = "ALL",
         log_format: str = "",
         bucket: str = "",
+        aggregation: int = 0,
     ) -> list[str]:
-        """A flow log to CloudWatch Logs (log_group) or to S3 (bucket); the default format unless given."""
+        """A flow log to CloudWatch Logs (log_group) or to S3 (bucket); the default format and
+        aggregation interval (600 s) unless given."""
         kwargs: dict[str, Any] = {
             "ResourceIds": resource_ids,
             "ResourceType": resource_type,
             "TrafficType": traffic,
         }
+        if aggregation:
+            kwargs["MaxAggregationInterval"] = aggregation
         if bucket:
             self.s3.create_bucket(Bucket=bucket)
             kwargs |= {"LogDestinationType": "s3", "LogDestination": f"arn:aws:s3:::{bucket}"}

@@ -1,5 +1,9 @@
 import json
 
+import pytest
+
+from core.alarms import DELIVERY_DELAY
+from core.model import AlarmKind
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world
@@ -24,12 +28,12 @@ def test_alarms_and_the_dashboard_are_created_with_the_rules_and_tagged_as_ours(
     found = alarms(aws)
     consumer = {n for n in found if demo.consumer_endpoint in n}
     assert consumer == {
-        f"plinsights-{demo.consumer_endpoint}-{k}" for k in ("high-bytes", "rejected-flows", "dropped-packets")
+        f"plinsights-{demo.consumer_endpoint}-{k}" for k in ("top-pair-bytes", "top-source-rejects", "dropped-packets")
     }
-    high = found[f"plinsights-{demo.consumer_endpoint}-high-bytes"]
+    high = found[f"plinsights-{demo.consumer_endpoint}-top-pair-bytes"]
     assert high["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"] == high["OKActions"]
-    assert (
-        high["Metrics"][0]["Expression"] == f'INSIGHT_RULE_METRIC("plinsights-{demo.consumer_endpoint}-bytes", "Sum")'
+    assert high["Metrics"][0]["Expression"] == (
+        f'INSIGHT_RULE_METRIC("plinsights-{demo.consumer_endpoint}-bytes", "MaxContributorValue")'
     )
     tags = aws.world.cloudwatch.list_tags_for_resource(ResourceARN=high["AlarmArn"])["Tags"]
     assert {"Key": OWNER_TAG, "Value": "plinsights"} in tags
@@ -41,24 +45,25 @@ def test_a_threshold_tag_updates_only_that_alarm_in_place(aws: Harness) -> None:
     demo = build_demo_world(aws.world)
     run_reconcile(aws.clients, aws.settings)
     aws.world.ec2.create_tags(
-        Resources=[demo.consumer_endpoint], Tags=[{"Key": "plinsights:bytes-threshold", "Value": "50000000"}]
+        Resources=[demo.consumer_endpoint], Tags=[{"Key": "plinsights:bytes-top-threshold", "Value": "50000000"}]
     )
     with aws.recording() as calls:
         outcome = run_reconcile(aws.clients, aws.settings)
     assert aws.writes(calls) == ["cloudwatch:PutMetricAlarm"]
-    assert [c.name for c in outcome.plan.changes] == [f"plinsights-{demo.consumer_endpoint}-high-bytes"]
-    assert alarms(aws)[f"plinsights-{demo.consumer_endpoint}-high-bytes"]["Threshold"] == 5e7
+    assert [c.name for c in outcome.plan.changes] == [f"plinsights-{demo.consumer_endpoint}-top-pair-bytes"]
+    assert alarms(aws)[f"plinsights-{demo.consumer_endpoint}-top-pair-bytes"]["Threshold"] == 5e7
 
 
 def test_a_bad_threshold_tag_is_reported_and_the_default_kept(aws: Harness) -> None:
     demo = build_demo_world(aws.world)
     aws.world.ec2.create_tags(
-        Resources=[demo.consumer_endpoint], Tags=[{"Key": "plinsights:rejects-threshold", "Value": "many"}]
+        Resources=[demo.consumer_endpoint], Tags=[{"Key": "plinsights:rejects-top-threshold", "Value": "many"}]
     )
     outcome = run_reconcile(aws.clients, aws.settings)
-    assert alarms(aws)[f"plinsights-{demo.consumer_endpoint}-rejected-flows"]["Threshold"] == 3
+    alarm = alarms(aws)[f"plinsights-{demo.consumer_endpoint}-top-source-rejects"]
+    assert alarm["Threshold"] == aws.settings.rejects_top_threshold
     notes = next(c.notes for c in outcome.desired.coverage if c.resource.resource_id == demo.consumer_endpoint)
-    assert any("plinsights:rejects-threshold='many' is not a number" in note for note in notes)
+    assert any("plinsights:rejects-top-threshold='many' is not a number" in note for note in notes)
 
 
 def test_an_exclude_tag_on_a_vpc_removes_the_monitoring_already_made(aws: Harness) -> None:
@@ -75,15 +80,14 @@ def test_tagged_mode_monitors_only_the_tagged_resources(aws: Harness) -> None:
     demo = build_demo_world(aws.world)
     aws.world.elbv2.add_tags(ResourceArns=[demo.load_balancer], Tags=[{"Key": "plinsights:monitor", "Value": "true"}])
     run_reconcile(aws.clients, Settings(selection="tagged"))
-    assert {n.rsplit("-", 2)[0] for n in alarms(aws)} == {
-        f"plinsights-net-orders-nlb-{demo.load_balancer.rsplit('/', 1)[1]}"
-    }
+    tagged = f"plinsights-net-orders-nlb-{demo.load_balancer.rsplit('/', 1)[1]}-"
+    assert alarms(aws) and all(name.startswith(tagged) for name in alarms(aws))
     assert len(aws.world.rule_names()) == 3
 
 
 def test_alarms_and_dashboards_that_are_not_ours_stay_untouched(aws: Harness) -> None:
     demo = build_demo_world(aws.world)
-    theirs = f"plinsights-{demo.consumer_endpoint}-high-bytes"  # our name, no owner tag
+    theirs = f"plinsights-{demo.consumer_endpoint}-top-pair-bytes"  # our name, no owner tag
     aws.world.cloudwatch.put_metric_alarm(
         AlarmName=theirs, MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=60,
         EvaluationPeriods=1, Threshold=90, ComparisonOperator="GreaterThanThreshold",
@@ -121,3 +125,36 @@ def test_an_unchanged_dashboard_is_read_once_and_not_rewritten(aws: Harness) -> 
         run_reconcile(aws.clients, aws.settings)
     assert calls.count("cloudwatch:GetDashboard") == 1
     assert "cloudwatch:PutDashboard" not in calls
+
+
+@pytest.mark.parametrize("mode", ["top", "total", "both"])
+def test_flow_log_alarms_look_back_over_the_aggregation_interval_each_flow_log_reports(aws: Harness, mode: str) -> None:
+    """moto stores MaxAggregationInterval as AWS does; the alarms written follow what discovery read."""
+    fast_vpc, fast_subnets = aws.world.vpc(subnets=1)
+    slow_vpc, slow_subnets = aws.world.vpc(subnets=1)
+    fast = aws.world.interface_endpoint(fast_vpc, fast_subnets, "com.amazonaws.us-east-1.ssm")
+    slow = aws.world.interface_endpoint(slow_vpc, slow_subnets, "com.amazonaws.us-east-1.ssm")
+    aws.world.flow_log(resource_ids=[fast_vpc], log_group="/flow/fast", aggregation=60)
+    aws.world.flow_log(resource_ids=[slow_vpc], log_group="/flow/slow", aggregation=600)
+    settings = Settings(rule_alarms=mode)
+    run_reconcile(aws.clients, settings)
+    found = alarms(aws)
+    rule_alarms = [kind for kind in AlarmKind if kind not in (AlarmKind.DROPS, AlarmKind.RESETS)]
+    checked = 0
+    for endpoint_id, aggregation in ((fast, 60), (slow, 600)):
+        for kind in rule_alarms:
+            alarm = found.get(f"plinsights-{endpoint_id}-{kind.value}")
+            if alarm is None:
+                continue
+            checked += 1
+            period = alarm["Metrics"][0]["Period"]
+            lag = aggregation + DELIVERY_DELAY
+            assert (alarm["EvaluationPeriods"] - 1) * period > lag >= (alarm["EvaluationPeriods"] - 2) * period
+            assert alarm["DatapointsToAlarm"] == 1
+        assert found[f"plinsights-{endpoint_id}-dropped-packets"]["EvaluationPeriods"] == 1
+    kinds_per_endpoint = 4 if mode == "both" else 2
+    assert checked == 2 * kinds_per_endpoint
+    for _ in range(2):  # converged: the window is part of the comparison, and stable
+        with aws.recording() as calls:
+            run_reconcile(aws.clients, settings)
+        assert "cloudwatch:PutMetricAlarm" not in calls

@@ -6,6 +6,7 @@ import pytest
 from core.alarms import DELIVERY_DELAY, LONG_PERIOD, MAX_LONG_WINDOW, MAX_METRICS, evaluation_periods
 from core.dashboards import native_metrics
 from core.desired import desired_state
+from core.discovery import endpoint_from_api, flow_log_from_api
 from core.errors import ConfigError
 from core.model import AlarmKind, ResourceKind, RuleKind
 from core.settings import MAX_ALARM_WINDOW, Settings
@@ -350,3 +351,19 @@ def test_the_rule_alarms_setting_is_read_from_the_environment(raw: str, mode: st
 def test_an_unknown_rule_alarms_value_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="rule alarms"):
         Settings(rule_alarms="largest")
+
+
+# --- what discovery reads for these alarms (translators of real-shaped answers)
+
+
+def test_discovery_reads_the_service_region_and_the_aggregation_interval() -> None:
+    answer = {
+        "VpcEndpointId": "vpce-1", "VpcEndpointType": "Interface", "VpcId": "vpc-1", "State": "available",
+        "ServiceName": "com.amazonaws.vpce.us-west-2.vpce-svc-1", "ServiceRegion": "us-west-2",
+    }  # fmt: skip
+    assert endpoint_from_api(answer, {}).service_region == "us-west-2"
+    del answer["ServiceRegion"]  # an endpoint in its service's Region may not carry it
+    assert endpoint_from_api(answer, {}).service_region == ""
+    flow = {"FlowLogId": "fl-1", "ResourceId": "vpc-1", "LogDestinationType": "cloud-watch-logs", "LogGroupName": "/g"}
+    assert flow_log_from_api({**flow, "MaxAggregationInterval": 60}).max_aggregation_interval == 60
+    assert flow_log_from_api(flow).max_aggregation_interval == 600  # AWS's default when not reported

@@ -6,7 +6,7 @@ from importlib.metadata import version
 
 import pytest
 
-from core.settings import Settings
+from core.settings import RULE_ALARM_MODES, Settings
 from core.triggers import event_names_by_source
 from tests.cfn import TEMPLATE, function_environment, samconfig, template
 
@@ -16,8 +16,11 @@ PARAMETERS = template()["Parameters"]
 SETTINGS_FROM_PARAMETERS = {
     "PLINSIGHTS_PREFIX": "Prefix",
     "PLINSIGHTS_RULE_STATE": "RuleState",
+    "PLINSIGHTS_RULE_ALARMS": "RuleAlarms",
+    "PLINSIGHTS_BYTES_TOP_THRESHOLD": "BytesTopThreshold",
     "PLINSIGHTS_BYTES_THRESHOLD": "BytesThreshold",
     "PLINSIGHTS_BYTES_PERIOD": "BytesPeriod",
+    "PLINSIGHTS_REJECTS_TOP_THRESHOLD": "RejectsTopThreshold",
     "PLINSIGHTS_REJECTS_THRESHOLD": "RejectsThreshold",
     "PLINSIGHTS_REJECTS_PERIOD": "RejectsPeriod",
     "PLINSIGHTS_DROPS_THRESHOLD": "DropsThreshold",
@@ -91,6 +94,7 @@ def test_parameter_patterns_accept_the_defaults_and_what_settings_accept() -> No
     for name in ("Prefix", "DashboardPrefix"):
         assert re.fullmatch(PARAMETERS[name]["AllowedPattern"], PARAMETERS[name]["Default"])
     assert PARAMETERS["Selection"]["AllowedValues"] == ["all", "tagged"]
+    assert sorted(PARAMETERS["RuleAlarms"]["AllowedValues"]) == sorted(RULE_ALARM_MODES)
     email = PARAMETERS["AlarmEmail"]["AllowedPattern"]
     assert re.fullmatch(email, "") and re.fullmatch(email, "ops@example.com")
     assert not re.fullmatch(email, "not an address")

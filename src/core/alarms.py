@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.model import AlarmKind, AlarmSpec, Resource, RuleKind, RuleSpec
-from core.native import ENDPOINT_KINDS, ENDPOINT_NAMESPACE, SERVICE_NAMESPACE, native_dimension_sets
+from core.native import ENDPOINT_NAMESPACE, SERVICE_NAMESPACE, native_dimension_sets
 from core.rules import canonical_json
 from core.selection import override
 from core.settings import Settings
@@ -44,7 +44,7 @@ def alarm_name(prefix: str, resource: Resource, kind: AlarmKind) -> str:
 
 
 def describe_resource(resource: Resource) -> str:
-    if resource.kind in ENDPOINT_KINDS:
+    if resource.kind.side == "consumer":
         return f"{resource.kind.value} {resource.resource_id} to {resource.service_name} in {resource.vpc_id}"
     services = ", ".join(resource.endpoint_services) or "no endpoint service"
     return f"{resource.kind.value} {resource.name} ({services}) in {resource.vpc_id}"

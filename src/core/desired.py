@@ -54,7 +54,7 @@ NOT_PRIVATELINK = {
 # Rule kinds that would be empty for a kind of resource, and why (they are left out, with a note).
 EMPTY_RULE_KINDS = {
     ResourceKind.TUNNEL_ENDPOINT: {
-        RuleKind.TCP_FLOWS: "a tunnel endpoint carries GENEVE over UDP port 6081, so its flow-log records are never TCP",
+        RuleKind.TCP_FLOWS: "a tunnel endpoint carries GENEVE over UDP port 6081: its flow-log records are never TCP",
     },
 }
 
@@ -234,7 +234,12 @@ def render_specs(
             specs.append(
                 RuleSpec(
                     name=rule_name(
-                        settings.prefix, resource.short_id, template.kind, source.log_group, start // MAX_IN_VALUES, layout
+                        settings.prefix,
+                        resource.short_id,
+                        template.kind,
+                        source.log_group,
+                        chunk=start // MAX_IN_VALUES,
+                        layout=layout,
                     ),
                     resource_id=resource.resource_id,
                     kind=template.kind,
@@ -265,7 +270,9 @@ def adopt_earlier_names(specs: Sequence[RuleSpec], existing: Mapping[str, Observ
     return adopted
 
 
-def incomplete_notes(template: RuleTemplate, chosen: Mapping[Source, list[str]], specs: Sequence[RuleSpec]) -> list[str]:
+def incomplete_notes(
+    template: RuleTemplate, chosen: Mapping[Source, list[str]], specs: Sequence[RuleSpec]
+) -> list[str]:
     """Where a rule can only read a log that misses records it counts, the plan and dashboard say so."""
     notes = []
     for source in sorted(chosen):

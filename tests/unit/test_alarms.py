@@ -3,9 +3,9 @@ import json
 import pytest
 
 from core.desired import desired_state
-from core.model import AlarmKind, ResourceKind
+from core.model import AlarmKind, ResourceKind, RuleKind
 from core.settings import Settings
-from tests.builders import endpoint, flow_log, inventory, load_balancer
+from tests.builders import endpoint, flow_log, inventory, load_balancer, name_of
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:plinsights-alarms"
 SETTINGS = Settings(alarm_topic_arn=TOPIC)
@@ -25,7 +25,7 @@ def test_an_endpoint_with_flow_logs_gets_byte_reject_and_drop_alarms_with_the_se
     assert high["Metrics"] == [
         {
             "Id": "r1",
-            "Expression": 'INSIGHT_RULE_METRIC("plinsights-vpce-1-bytes", "Sum")',
+            "Expression": f'INSIGHT_RULE_METRIC("{name_of("vpce-1", RuleKind.BYTES)}", "Sum")',
             "Period": 600,
             "ReturnData": True,
             "Label": "high-bytes",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -151,18 +152,15 @@ def desire_resource(
             notes.append(f"no {template.title} rule: {empty}")
             continue
         options = {eni: usable_sources(template, logs) for eni, logs in candidates.items()}
-        chosen = choose_sources(options)
+        stem = rule_stem(settings.prefix, resource.short_id, template.kind)
+        chosen = choose_sources(options, log_groups_in_use(existing, stem))
         if not chosen:
             notes.append(f"no {template.title} rule: {why_no_source(template, candidates)}")
             continue
         uncovered = sorted(eni for eni, sources in options.items() if not sources)
         if uncovered:
             notes.append(f"{template.title}: {', '.join(uncovered)} not covered by a usable flow log")
-        rendered = adopt_earlier_names(
-            render_specs(resource, template, chosen, settings),
-            existing,
-            rule_stem(settings.prefix, resource.short_id, template.kind),
-        )
+        rendered = adopt_earlier_names(render_specs(resource, template, chosen, settings), existing, stem)
         notes += incomplete_notes(template, chosen, rendered)
         specs += rendered
 
@@ -196,11 +194,14 @@ def usable_sources(template: RuleTemplate, flow_logs: Sequence[FlowLog]) -> list
     return sorted(Source(group, layout, whole) for (group, layout), whole in complete.items())
 
 
-def choose_sources(options: Mapping[str, Sequence[Source]]) -> dict[Source, list[str]]:
+def choose_sources(
+    options: Mapping[str, Sequence[Source]], in_use: frozenset[str] = frozenset()
+) -> dict[Source, list[str]]:
     """Greedy set cover: each ENI is read from exactly one source (so no traffic is counted twice),
     complete sources first (an ENI with one is only read from one: a rule never saves itself a
     source by dropping rejected records), and the fewest sources are used (each one costs a rule
-    against the Region's quota)."""
+    against the Region's quota). Between sources that reach as many ENIs, one whose log group a rule
+    already reads (`in_use`) wins: a new flow log that saves no rule moves no rule."""
     best_options = {
         eni: [source for source in sources if source.complete] or list(sources) for eni, sources in options.items()
     }
@@ -211,7 +212,7 @@ def choose_sources(options: Mapping[str, Sequence[Source]]) -> dict[Source, list
         for eni in uncovered:
             for source in best_options[eni]:
                 reach[source].add(eni)
-        best = min(reach, key=lambda source: (-len(reach[source]), source))
+        best = min(reach, key=lambda source: (-len(reach[source]), source.log_group not in in_use, source))
         chosen[best] = sorted(reach[best])
         uncovered -= reach[best]
     return chosen
@@ -250,6 +251,18 @@ def render_specs(
                 )
             )
     return specs
+
+
+def log_groups_in_use(existing: Mapping[str, ObservedRule], stem: str) -> frozenset[str]:
+    """The log groups our rules of this resource and kind read now."""
+    groups: set[str] = set()
+    for name, rule in existing.items():
+        if name == stem or name.startswith(stem + "-"):
+            try:
+                groups.update(json.loads(rule.definition).get("LogGroupNames", []))
+            except (TypeError, ValueError, AttributeError):
+                continue  # not a definition we can read: it prefers nothing
+    return frozenset(groups)
 
 
 def adopt_earlier_names(specs: Sequence[RuleSpec], existing: Mapping[str, ObservedRule], stem: str) -> list[RuleSpec]:

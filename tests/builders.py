@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core.flowlogs import DEFAULT_FORMAT
-from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
+from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind, RuleKind
+from core.rules import rule_name
 
 VPC, SUBNETS = "vpc-1", ("subnet-a", "subnet-b", "subnet-c")
 CUSTOM_FORMAT = "${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${protocol} ${bytes} ${action}"
@@ -88,3 +89,8 @@ def inventory(*items: Resource | FlowLog, vpc_tags: dict[str, dict[str, str]] | 
         flow_logs=tuple(i for i in items if isinstance(i, FlowLog)),
         vpc_tags={vpc: tuple(sorted(tags.items())) for vpc, tags in (vpc_tags or {}).items()},
     )
+
+
+def name_of(short_id: str, kind: RuleKind, group: str = "/flow/vpc", prefix: str = "plinsights") -> str:
+    """The stable name of the rule of this kind over this log group (the first 10 ENIs)."""
+    return rule_name(prefix, short_id, kind, group)

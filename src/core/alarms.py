@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 
 from core.model import AlarmKind, AlarmSpec, Resource, RuleKind, RuleSpec
 from core.native import (
-    ENDPOINT_KINDS,
     ENDPOINT_NAMESPACE,
     SERVICE_NAMESPACE,
     native_dimension_sets,
@@ -79,7 +78,7 @@ def alarm_name(prefix: str, resource: Resource, kind: AlarmKind, part: int = 1) 
 
 
 def describe_resource(resource: Resource) -> str:
-    if resource.kind in ENDPOINT_KINDS:
+    if resource.kind.side == "consumer":
         return f"{resource.kind.value} {resource.resource_id} to {resource.service_name} in {resource.vpc_id}"
     services = ", ".join(resource.endpoint_services) or "no endpoint service"
     return f"{resource.kind.value} {resource.name} ({services}) in {resource.vpc_id}"

@@ -16,6 +16,7 @@ no longer ours is left alone; one deleted meanwhile needs no delete, and an upda
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -31,6 +32,7 @@ from core.settings import KIND_TAG, RESOURCE_TAG, Settings
 if TYPE_CHECKING:
     from core.clients import Clients
 
+LOGGER = logging.getLogger(__name__)
 NAMES_PER_DELETE = 100  # DeleteAlarms takes at most 100 names; the other deletes take lists too
 WRITE_OPERATIONS = {"rule": "PutInsightRule", "alarm": "PutMetricAlarm", "dashboard": "PutDashboard"}
 DELETE_OPERATIONS = {"rule": "DeleteInsightRules", "alarm": "DeleteAlarms", "dashboard": "DeleteDashboards"}
@@ -61,7 +63,7 @@ def apply_plan(
     waited_before = pacer.waited  # a pacer may serve several runs
     result = Result()
     failed_rules: set[str] = set()
-    remaining = list(calls(plan, clients, settings))
+    remaining = list(calls(plan, clients, settings, result.notes))
     for index, call in enumerate(remaining):
         waiting = sorted({name for c in call.changes for name in getattr(c.spec, "rule_names", ())} & failed_rules)
         if waiting:
@@ -101,8 +103,9 @@ def still_to_make(changes: Sequence[Change], ownership: Callable[[Change], Owner
     return kept
 
 
-def calls(plan: Plan, clients: Clients, settings: Settings) -> Iterator[Call]:
-    """The plan's changes as calls, in order: one per write, deletions in batches."""
+def calls(plan: Plan, clients: Clients, settings: Settings, notes: list[str]) -> Iterator[Call]:
+    """The plan's changes as calls, in order: one per write, deletions in batches. What AWS says
+    about a write that succeeded goes to `notes`."""
     for (artifact, action), group in groupby(plan.changes, key=lambda c: (c.artifact, c.action)):
         changes = list(group)
         if action is Action.DELETE:
@@ -110,8 +113,9 @@ def calls(plan: Plan, clients: Clients, settings: Settings) -> Iterator[Call]:
                 batch = changes[start : start + NAMES_PER_DELETE]
                 yield Call(DELETE_OPERATIONS[artifact], batch, partial(delete, DELETERS[artifact], clients))
             continue
+        writer = partial(write_dashboard, notes=notes) if artifact == "dashboard" else WRITERS[artifact]
         for change in changes:
-            yield Call(operation(change), [change], partial(write, WRITERS[artifact], clients, settings))
+            yield Call(operation(change), [change], partial(write, writer, clients, settings))
 
 
 def write(
@@ -188,10 +192,22 @@ def write_alarm(clients: Clients, settings: Settings, change: Change) -> dict[st
     return {}
 
 
-def write_dashboard(clients: Clients, settings: Settings, change: Change) -> dict[str, str]:
+def write_dashboard(
+    clients: Clients, settings: Settings, change: Change, notes: list[str] | None = None
+) -> dict[str, str]:
+    """PutDashboard answers DashboardValidationMessages for a body it accepted with warnings (some
+    widgets may not render): each one becomes a note of the run and a log line, never dropped."""
     dashboard = change.spec
     assert isinstance(dashboard, DashboardSpec)
-    clients.cloudwatch.put_dashboard(DashboardName=dashboard.name, DashboardBody=dashboard.body)
+    answer = clients.cloudwatch.put_dashboard(DashboardName=dashboard.name, DashboardBody=dashboard.body)
+    for message in answer.get("DashboardValidationMessages") or []:
+        note = (
+            f"dashboard {dashboard.name} written with a warning at {message.get('DataPath') or 'its body'}: "
+            f"{message.get('Message') or 'no message'}"
+        )
+        LOGGER.warning(note)
+        if notes is not None:
+            notes.append(note)
     return {}
 
 

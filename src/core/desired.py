@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -23,12 +23,21 @@ from core.model import (
     DesiredState,
     FlowLog,
     Inventory,
+    ObservedRule,
     Resource,
     ResourceKind,
+    RuleKind,
     RuleQuota,
     RuleSpec,
 )
-from core.rules import MAX_IN_VALUES, RULE_TEMPLATES, RuleTemplate, render_rule_definition, rule_name
+from core.rules import (
+    MAX_IN_VALUES,
+    RULE_TEMPLATES,
+    RuleTemplate,
+    render_rule_definition,
+    rule_name,
+    rule_stem,
+)
 from core.selection import exclusion_reason
 from core.settings import Settings
 
@@ -38,7 +47,16 @@ PENDING_STATES = frozenset({"pending", "pendingacceptance", "provisioning"})
 ACTIVE_STATES = frozenset({"available", "active", "active_impaired"})
 NOT_PRIVATELINK = {
     ResourceKind.GATEWAY_ENDPOINT: "gateway endpoints have no network interfaces, so no flow log sees them",
-    ResourceKind.OTHER_ENDPOINT: "only Interface and GatewayLoadBalancer endpoints are PrivateLink endpoints",
+    ResourceKind.OTHER_ENDPOINT: (
+        "an endpoint type this version does not know (EC2 lists Interface, Gateway, GatewayLoadBalancer, "
+        "Resource, ServiceNetwork and Tunnel): not monitored until it is understood"
+    ),
+}
+# Rule kinds that would be empty for a kind of resource, and why (they are left out, with a note).
+EMPTY_RULE_KINDS = {
+    ResourceKind.TUNNEL_ENDPOINT: {
+        RuleKind.TCP_FLOWS: "a tunnel endpoint carries GENEVE over UDP port 6081: its flow-log records are never TCP",
+    },
 }
 
 
@@ -48,11 +66,19 @@ class Source:
 
     log_group: str
     layout: tuple[tuple[str, int], ...]  # (field, 1-based position) for the fields a rule reads
+    complete: bool = True  # a flow log feeding it records every record the rule counts (see complete_traffic)
 
 
-def desired_state(inventory: Inventory, settings: Settings, quota: RuleQuota | None = None) -> DesiredState:
+def desired_state(
+    inventory: Inventory,
+    settings: Settings,
+    quota: RuleQuota | None = None,
+    existing: Mapping[str, ObservedRule] | None = None,
+) -> DesiredState:
     """Without a quota every monitorable resource gets its rules; with one, resources are served in
-    priority order (see `priority`) while rules are left, and the rest are reported."""
+    priority order (see `priority`) while rules are left, and the rest are reported. `existing`,
+    our rules as they are, lets a rule made under an earlier naming scheme keep its name (see
+    `adopt_earlier_names`)."""
     rules: dict[str, RuleSpec] = {}
     alarms: dict[str, AlarmSpec] = {}
     coverage: list[Coverage] = []
@@ -62,7 +88,7 @@ def desired_state(inventory: Inventory, settings: Settings, quota: RuleQuota | N
         if reason := exclusion_reason(resource, dict(inventory.vpc_tags.get(resource.vpc_id, ())), settings):
             coverage.append(Coverage(resource, unmonitorable=reason, excluded=True))
             continue
-        resource_coverage, specs = desire_resource(resource, flow_logs, settings)
+        resource_coverage, specs = desire_resource(resource, flow_logs, settings, existing or {})
         if left is not None and specs:
             if len(specs) > left:
                 reason = f"not monitored for lack of Contributor Insights quota: needs {len(specs)} rules, {left} left"
@@ -102,7 +128,10 @@ def is_live(resource: Resource) -> bool:
 
 
 def desire_resource(
-    resource: Resource, flow_logs: Mapping[str, Sequence[tuple[int, FlowLog]]], settings: Settings
+    resource: Resource,
+    flow_logs: Mapping[str, Sequence[tuple[int, FlowLog]]],
+    settings: Settings,
+    existing: Mapping[str, ObservedRule],
 ) -> tuple[Coverage, list[RuleSpec]]:
     if resource.kind in NOT_PRIVATELINK:
         return Coverage(resource, unmonitorable=NOT_PRIVATELINK[resource.kind]), []
@@ -119,15 +148,22 @@ def desire_resource(
     specs: list[RuleSpec] = []
     notes: list[str] = []
     for template in RULE_TEMPLATES.values():
+        if empty := EMPTY_RULE_KINDS.get(resource.kind, {}).get(template.kind):
+            notes.append(f"no {template.title} rule: {empty}")
+            continue
         options = {eni: usable_sources(template, logs) for eni, logs in candidates.items()}
-        chosen = choose_sources(options)
+        stem = rule_stem(settings.prefix, resource.short_id, template.kind)
+        chosen = choose_sources(options, log_groups_in_use(existing, stem))
         if not chosen:
             notes.append(f"no {template.title} rule: {why_no_source(template, candidates)}")
             continue
         uncovered = sorted(eni for eni, sources in options.items() if not sources)
         if uncovered:
             notes.append(f"{template.title}: {', '.join(uncovered)} not covered by a usable flow log")
-        specs += [with_aggregation(spec, candidates) for spec in render_specs(resource, template, chosen, settings)]
+        rendered = adopt_earlier_names(render_specs(resource, template, chosen, settings), existing, stem)
+        rendered = [with_aggregation(spec, candidates) for spec in rendered]
+        notes += incomplete_notes(template, chosen, rendered)
+        specs += rendered
 
     if not specs:
         return Coverage(resource, unmonitorable=why_unmonitorable(candidates, notes)), []
@@ -152,8 +188,9 @@ def with_aggregation(spec: RuleSpec, candidates: Mapping[str, Sequence[FlowLog]]
 
 
 def usable_sources(template: RuleTemplate, flow_logs: Sequence[FlowLog]) -> list[Source]:
-    """The sources among these flow logs that can feed this kind of rule for one ENI."""
-    sources = set()
+    """The sources among these flow logs that can feed this kind of rule for one ENI. A source is
+    complete when a flow log feeding it records all the traffic the rule counts."""
+    complete: dict[tuple[str, tuple[tuple[str, int], ...]], bool] = {}
     for flow_log in flow_logs:
         if unusable_reason(flow_log) or flow_log.traffic_type not in template.traffic_types:
             continue
@@ -162,21 +199,30 @@ def usable_sources(template: RuleTemplate, flow_logs: Sequence[FlowLog]) -> list
             continue
         used = list(template.fields) + (["log-status"] if template.ok_records_only else [])
         layout = tuple((name, positions[name]) for name in used if name in positions)
-        sources.add(Source(flow_log.log_group, layout))
-    return sorted(sources)
+        key = (flow_log.log_group, layout)
+        complete[key] = complete.get(key, False) or flow_log.traffic_type in template.complete_traffic
+    return sorted(Source(group, layout, whole) for (group, layout), whole in complete.items())
 
 
-def choose_sources(options: Mapping[str, Sequence[Source]]) -> dict[Source, list[str]]:
+def choose_sources(
+    options: Mapping[str, Sequence[Source]], in_use: frozenset[str] = frozenset()
+) -> dict[Source, list[str]]:
     """Greedy set cover: each ENI is read from exactly one source (so no traffic is counted twice),
-    and the fewest sources are used (each one costs a rule against the Region's quota)."""
-    uncovered = {eni for eni, sources in options.items() if sources}
+    complete sources first (an ENI with one is only read from one: a rule never saves itself a
+    source by dropping rejected records), and the fewest sources are used (each one costs a rule
+    against the Region's quota). Between sources that reach as many ENIs, one whose log group a rule
+    already reads (`in_use`) wins: a new flow log that saves no rule moves no rule."""
+    best_options = {
+        eni: [source for source in sources if source.complete] or list(sources) for eni, sources in options.items()
+    }
+    uncovered = {eni for eni, sources in best_options.items() if sources}
     chosen: dict[Source, list[str]] = {}
     while uncovered:
         reach: dict[Source, set[str]] = defaultdict(set)
         for eni in uncovered:
-            for source in options[eni]:
+            for source in best_options[eni]:
                 reach[source].add(eni)
-        best = min(reach, key=lambda source: (-len(reach[source]), source))
+        best = min(reach, key=lambda source: (-len(reach[source]), source.log_group not in in_use, source))
         chosen[best] = sorted(reach[best])
         uncovered -= reach[best]
     return chosen
@@ -185,30 +231,83 @@ def choose_sources(options: Mapping[str, Sequence[Source]]) -> dict[Source, list
 def render_specs(
     resource: Resource, template: RuleTemplate, chosen: Mapping[Source, list[str]], settings: Settings
 ) -> list[RuleSpec]:
-    units = [
-        (source, enis[start : start + MAX_IN_VALUES], start // MAX_IN_VALUES, len(enis) > MAX_IN_VALUES)
-        for source, enis in sorted(chosen.items())
-        for start in range(0, len(enis), MAX_IN_VALUES)
-    ]
+    """One rule per source and chunk of 10 ENIs. The name depends on the log group and the chunk
+    only, never on how many other sources there are. Chunks are the ENIs in sorted order: a
+    resource has one ENI per Availability Zone, so past 10 is rare, and an ENI that joins or
+    leaves changes the In filter of its chunk anyway."""
+    groups = [source.log_group for source in chosen]
     specs = []
-    for source, eni_ids, chunk, chunked in units:
-        suffix = ""
-        if len(units) > 1:
-            # Stable across runs: a source keeps its suffix when other sources come or go.
-            suffix = hashlib.sha256(f"{source.log_group}|{source.layout}".encode()).hexdigest()[:6]
-            suffix += str(chunk + 1) if chunked else ""
-        specs.append(
-            RuleSpec(
-                name=rule_name(settings.prefix, resource.short_id, template.kind, suffix),
-                resource_id=resource.resource_id,
-                kind=template.kind,
-                log_group=source.log_group,
-                eni_ids=tuple(eni_ids),
-                definition=render_rule_definition(template, dict(source.layout), source.log_group, eni_ids),
-                state=settings.rule_state,
+    for source, enis in sorted(chosen.items()):
+        # Two layouts in one log group (two flow logs of different formats) need two rules.
+        layout = repr(source.layout) if groups.count(source.log_group) > 1 else ""
+        for start in range(0, len(enis), MAX_IN_VALUES):
+            eni_ids = enis[start : start + MAX_IN_VALUES]
+            specs.append(
+                RuleSpec(
+                    name=rule_name(
+                        settings.prefix,
+                        resource.short_id,
+                        template.kind,
+                        source.log_group,
+                        chunk=start // MAX_IN_VALUES,
+                        layout=layout,
+                    ),
+                    resource_id=resource.resource_id,
+                    kind=template.kind,
+                    log_group=source.log_group,
+                    eni_ids=tuple(eni_ids),
+                    definition=render_rule_definition(template, dict(source.layout), source.log_group, eni_ids),
+                    state=settings.rule_state,
+                )
             )
-        )
     return specs
+
+
+def log_groups_in_use(existing: Mapping[str, ObservedRule], stem: str) -> frozenset[str]:
+    """The log groups our rules of this resource and kind read now."""
+    groups: set[str] = set()
+    for name, rule in existing.items():
+        if name == stem or name.startswith(stem + "-"):
+            try:
+                groups.update(json.loads(rule.definition).get("LogGroupNames", []))
+            except (TypeError, ValueError, AttributeError):
+                continue  # not a definition we can read: it prefers nothing
+    return frozenset(groups)
+
+
+def adopt_earlier_names(specs: Sequence[RuleSpec], existing: Mapping[str, ObservedRule], stem: str) -> list[RuleSpec]:
+    """A rule of ours made under an earlier naming scheme (`<stem>` alone, or `<stem>-<hash><n>`)
+    whose definition is exactly the one wanted keeps its name, and so its history: renaming would
+    mean a new rule. It moves to its stable name only when its definition has to change anyway
+    (a rewrite loses the history too), and then the plan deletes the old one."""
+    taken = {spec.name for spec in specs}
+    earlier = {
+        rule.definition: name
+        for name, rule in sorted(existing.items())
+        if (name == stem or name.startswith(stem + "-")) and name not in taken
+    }
+    adopted = []
+    for spec in specs:
+        name = earlier.pop(spec.definition, None) if spec.name not in existing else None
+        adopted.append(replace(spec, name=name) if name else spec)
+    return adopted
+
+
+def incomplete_notes(
+    template: RuleTemplate, chosen: Mapping[Source, list[str]], specs: Sequence[RuleSpec]
+) -> list[str]:
+    """Where a rule can only read a log that misses records it counts, the plan and dashboard say so."""
+    notes = []
+    for source in sorted(chosen):
+        if source.complete:
+            continue
+        names = sorted(spec.name for spec in specs if spec.log_group == source.log_group)
+        partial_types = " or ".join(sorted(template.traffic_types - template.complete_traffic))
+        notes.append(
+            f"{template.title}: {', '.join(names)} reads {source.log_group}, whose flow logs record "
+            f"{partial_types} traffic only: rejected traffic is not in it ({', '.join(chosen[source])})"
+        )
+    return notes
 
 
 def why_no_source(template: RuleTemplate, candidates: Mapping[str, Sequence[FlowLog]]) -> str:

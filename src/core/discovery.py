@@ -30,7 +30,10 @@ ENDPOINT_KINDS = {
     "interface": ResourceKind.INTERFACE_ENDPOINT,
     "gatewayloadbalancer": ResourceKind.GWLB_ENDPOINT,
     "gateway": ResourceKind.GATEWAY_ENDPOINT,
-}
+    "resource": ResourceKind.RESOURCE_ENDPOINT,
+    "servicenetwork": ResourceKind.SERVICE_NETWORK_ENDPOINT,
+    "tunnel": ResourceKind.TUNNEL_ENDPOINT,
+}  # VpcEndpointType in the EC2 API model; any other type is reported, not guessed at
 LOAD_BALANCER_KINDS = {
     "network": ResourceKind.NETWORK_LOAD_BALANCER,
     "gateway": ResourceKind.GATEWAY_LOAD_BALANCER,
@@ -185,7 +188,10 @@ def endpoint_from_api(endpoint: Mapping[str, Any], interfaces: Mapping[str, Netw
         # An ENI listed by the endpoint but gone from DescribeNetworkInterfaces is being deleted.
         enis=tuple(interfaces[e] for e in sorted(endpoint.get("NetworkInterfaceIds", [])) if e in interfaces),
         name=dict(tags).get("Name", ""),
-        service_name=endpoint.get("ServiceName", ""),
+        # Resource and ServiceNetwork endpoints name what they reach by ARN, not by service name.
+        service_name=endpoint.get("ServiceName")
+        or endpoint.get("ResourceConfigurationArn")
+        or endpoint.get("ServiceNetworkArn", ""),
         endpoint_type=str(endpoint.get("VpcEndpointType", "")),
         service_region=str(endpoint.get("ServiceRegion") or ""),
         tags=tags,
@@ -227,4 +233,5 @@ def flow_log_from_api(item: Mapping[str, Any]) -> FlowLog:
         delivery_status=item.get("DeliverLogsStatus", ""),
         # Absent from an older answer: AWS's default, the later of the two, is the safe guess.
         max_aggregation_interval=int(item.get("MaxAggregationInterval") or 600),
+        cross_account_role=item.get("DeliverCrossAccountRole", ""),
     )

@@ -32,6 +32,12 @@ def unusable_reason(flow_log: FlowLog) -> str:
     """Why this flow log cannot feed any Contributor Insights rule; empty when it can."""
     if flow_log.destination_type != CLOUDWATCH_LOGS or not flow_log.log_group:
         return f"delivers to {flow_log.destination_type or 'an unknown destination'}, not CloudWatch Logs"
+    if flow_log.cross_account_role:
+        # DeliverCrossAccountRole: the log group is in another account, which a rule here cannot read.
+        return (
+            f"flow log {flow_log.flow_log_id} delivers to {flow_log.log_group} in another account "
+            f"(through {flow_log.cross_account_role}), which a Contributor Insights rule here cannot read"
+        )
     if flow_log.status != "ACTIVE":
         return f"flow log {flow_log.flow_log_id} is {flow_log.status or 'not active'}"
     if flow_log.delivery_status == "FAILED":

@@ -11,6 +11,9 @@ class ResourceKind(StrEnum):
     INTERFACE_ENDPOINT = "interface endpoint"
     GWLB_ENDPOINT = "Gateway Load Balancer endpoint"
     GATEWAY_ENDPOINT = "gateway endpoint"
+    RESOURCE_ENDPOINT = "resource endpoint"  # VPC Lattice-backed PrivateLink: a resource configuration
+    SERVICE_NETWORK_ENDPOINT = "service network endpoint"  # VPC Lattice-backed PrivateLink: a service network
+    TUNNEL_ENDPOINT = "tunnel endpoint"  # a CIDR resource configuration, reached over GENEVE
     OTHER_ENDPOINT = "other endpoint"
     NETWORK_LOAD_BALANCER = "Network Load Balancer"
     GATEWAY_LOAD_BALANCER = "Gateway Load Balancer"
@@ -76,6 +79,7 @@ class FlowLog:
     delivery_status: str = "SUCCESS"  # DeliverLogsStatus
     # MaxAggregationInterval: records cover up to this many seconds (60 or 600; AWS's default is 600)
     max_aggregation_interval: int = 600
+    cross_account_role: str = ""  # DeliverCrossAccountRole: it delivers to another account's log group
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,3 +273,4 @@ class Result:
     left_alone: list[Change] = field(default_factory=list)  # no longer ours when its turn came
     deferred: list[Change] = field(default_factory=list)  # not started before the deadline: the next run's
     paced_seconds: float = 0.0  # time spent waiting for the write rates
+    notes: list[str] = field(default_factory=list)  # what AWS said about writes that succeeded (warnings)

@@ -26,6 +26,8 @@ SERVICE_METRICS = (
     ("ActiveConnections", "Average"),
     ("RstPacketsSent", "Sum"),
 )
+# Resource, ServiceNetwork and Tunnel endpoints appear in no PrivateLink metric namespace: their
+# ENIs are watched with flow-log rules only, and no PrivateLink alarm or widget is made for them.
 ENDPOINT_KINDS = (ResourceKind.INTERFACE_ENDPOINT, ResourceKind.GWLB_ENDPOINT)
 
 

@@ -8,6 +8,7 @@ the rules they read.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from core.model import Action, ActualState, AlarmSpec, Change, DashboardSpec, DesiredState, Plan, RuleSpec
 
@@ -54,6 +55,7 @@ def make_plan(desired: DesiredState, actual: ActualState, max_deletes: int | Non
                 unchanged += 1
                 continue
             changes.append(Change(Action.DELETE, artifact, name, delete_reason(have[name], gone)))
+    changes = [replaced_reason(c, changes, actual) for c in changes]
     order = {phase: index for index, phase in enumerate(PHASES)}
     changes.sort(key=lambda c: order[(c.artifact, c.action)])
     deletes = [c for c in changes if c.action is Action.DELETE]
@@ -82,6 +84,22 @@ def update(artifact: str, want: Spec, have: object) -> Change | None:
             Action.UPDATE, artifact, want.name, f"state is {state}, want {want.state}", spec=want, state_only=True
         )
     return None
+
+
+def replaced_reason(change: Change, changes: Sequence[Change], actual: ActualState) -> Change:
+    """A rule deleted while rules are created for the same resource is replaced (a rule under an
+    earlier name whose definition changes, or a source that moved): the plan says by what."""
+    if change.artifact != "rule" or change.action is not Action.DELETE or change.name not in actual.rules:
+        return change
+    resource_id = actual.rules[change.name].resource_id
+    created = sorted(
+        c.name
+        for c in changes
+        if c.artifact == "rule" and c.action is Action.CREATE and getattr(c.spec, "resource_id", None) == resource_id
+    )
+    if not resource_id or not created:
+        return change
+    return replace(change, reason=f"replaced by {', '.join(created)} (its definition changed)")
 
 
 def delete_reason(have: object, gone: Mapping[str, str]) -> str:

@@ -45,7 +45,7 @@ def run_reconcile(
     kept by the caller (on the same clock) spaces the writes of successive runs too."""
     inventory = discover(clients)
     actual = observe(clients, settings)  # first: the rules of others take their share of the quota
-    desired = desired_state(inventory, settings, actual.quota)
+    desired = desired_state(inventory, settings, actual.quota, actual.rules)
     plan = make_plan(desired, actual, settings.max_deletes)
     result = None
     if not dry_run:

@@ -85,6 +85,7 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
         # Planned, but its owner mark was gone when its turn came: someone else's now, never touched.
         data["left_alone"] = [change_to_dict(change) for change in outcome.result.left_alone]
         data["paced_seconds"] = round(outcome.result.paced_seconds, 1)
+        data["notes"] += outcome.result.notes  # what AWS said about writes it accepted
     return data
 
 
@@ -128,4 +129,5 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
         lines += [f"  failed {f.change.action.value} {f.change.name}: {f.error}" for f in result.failed]
         lines += [f"  deferred {c.action.value} {c.artifact} {c.name}" for c in result.deferred]
         lines += [f"  left alone {c.artifact} {c.name}: no longer carries our owner mark" for c in result.left_alone]
+        lines += [f"  note: {note}" for note in result.notes]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,9 @@ class RuleTemplate:
     filters: tuple[Mapping[str, Any], ...] = ()
     ok_records_only: bool = False  # NODATA/SKIPDATA records carry "-" where a number is summed
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Flow logs of these traffic types hold every record the rule counts; a rule read from another
+    # usable type (ACCEPT for bytes and TCP) misses the rejected records.
+    complete_traffic: frozenset[str] = frozenset({"ALL"})
 
 
 RULE_TEMPLATES: dict[RuleKind, RuleTemplate] = {
@@ -61,6 +65,7 @@ RULE_TEMPLATES: dict[RuleKind, RuleTemplate] = {
         keys=("interface-id", "srcaddr"),
         aggregate_on="Count",
         filters=({"Match": "action", "In": ["REJECT"]},),
+        complete_traffic=frozenset({"ALL", "REJECT"}),
     ),
 }
 
@@ -114,10 +119,31 @@ def render_rule_definition(
     return text
 
 
-def rule_name(prefix: str, short_id: str, kind: RuleKind, suffix: str = "") -> str:
-    """Deterministic: prefix, resource, kind and, where one kind needs several rules, a stable suffix."""
-    parts = [prefix, re.sub(r"[^A-Za-z0-9_-]", "-", short_id), kind.value] + ([suffix] if suffix else [])
-    name = "-".join(parts)
+LOG_GROUP_TOKEN_CHARS = 6  # hex digits of the log group's SHA-256 in a rule name
+
+
+def log_group_token(log_group: str, layout: str = "") -> str:
+    """A short, stable stand-in for the log group a rule reads (log group names run to 512
+    characters, too long for a rule name). `layout` is only given when one resource reads one log
+    group with two field layouts, which needs two rules."""
+    token = hashlib.sha256(log_group.encode()).hexdigest()[:LOG_GROUP_TOKEN_CHARS]
+    if layout:
+        token += "x" + hashlib.sha256(layout.encode()).hexdigest()[:4]
+    return token
+
+
+def rule_name(prefix: str, short_id: str, kind: RuleKind, log_group: str, chunk: int = 0, layout: str = "") -> str:
+    """`<prefix>-<resource>-<kind>-<log group token>[-<chunk>]`: it depends only on the resource,
+    the kind, the log group read and, past the first 10 ENIs (the In filter's limit), the chunk
+    (2, 3, ...), so a coverage change elsewhere never renames a rule (a new name is a new rule,
+    whose history starts empty)."""
+    parts = [prefix, re.sub(r"[^A-Za-z0-9_-]", "-", short_id), kind.value, log_group_token(log_group, layout)]
+    name = "-".join(parts + ([str(chunk + 1)] if chunk else []))
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"rule name {name!r} is not 1-{MAX_NAME_CHARS} characters from A-Za-z0-9._-")
     return name
+
+
+def rule_stem(prefix: str, short_id: str, kind: RuleKind) -> str:
+    """What every name of this resource's rules of this kind starts with, today's and earlier ones."""
+    return "-".join([prefix, re.sub(r"[^A-Za-z0-9_-]", "-", short_id), kind.value])

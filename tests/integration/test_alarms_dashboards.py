@@ -3,11 +3,14 @@ import json
 import pytest
 
 from core.alarms import DELIVERY_DELAY
-from core.model import AlarmKind
+from core.model import AlarmKind, RuleKind
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world
+from tests.builders import name_of
 from tests.integration.conftest import Harness
+
+CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
 
 DASHBOARD = "PrivateLink-us-east-1"
 
@@ -33,7 +36,7 @@ def test_alarms_and_the_dashboard_are_created_with_the_rules_and_tagged_as_ours(
     high = found[f"plinsights-{demo.consumer_endpoint}-top-pair-bytes"]
     assert high["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"] == high["OKActions"]
     assert high["Metrics"][0]["Expression"] == (
-        f'INSIGHT_RULE_METRIC("plinsights-{demo.consumer_endpoint}-bytes", "MaxContributorValue")'
+        f'INSIGHT_RULE_METRIC("{name_of(demo.consumer_endpoint, RuleKind.BYTES, CONSUMER_LOGS)}", "MaxContributorValue")'
     )
     tags = aws.world.cloudwatch.list_tags_for_resource(ResourceARN=high["AlarmArn"])["Tags"]
     assert {"Key": OWNER_TAG, "Value": "plinsights"} in tags

@@ -18,9 +18,11 @@ from botocore.parsers import create_parser
 
 from core.clients import RETRY_CONFIG, Clients
 from core.errors import DiscoveryError
+from core.model import RuleKind
 from core.reconcile import Outcome, run_reconcile
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 from demo.world import DemoWorld, World, build_demo_world
+from tests.builders import name_of
 from tests.integration.faults import (
     ANSWERED,
     ERRORS,
@@ -30,6 +32,8 @@ from tests.integration.faults import (
     every_request,
     render_error,
 )
+
+CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
 
 MOTO_SEED = 1128  # the same ids in the reference world and the faulty one
 FAULT_SEED = 20261128
@@ -74,7 +78,7 @@ def fresh_world(endpoint: str, session: boto3.Session) -> tuple[World, DemoWorld
     moto_api(endpoint, f"seed?a={MOTO_SEED}")
     world = World(session)
     demo = build_demo_world(world)
-    taken = f"{SETTINGS.prefix}-{demo.consumer_endpoint}-bytes"
+    taken = name_of(demo.consumer_endpoint, RuleKind.BYTES, CONSUMER_LOGS, SETTINGS.prefix)
     world.cloudwatch.put_insight_rule(RuleName=taken, RuleState="ENABLED", RuleDefinition='{"theirs": 1}')
     world.cloudwatch.put_insight_rule(
         RuleName=STRAY, RuleState="DISABLED", RuleDefinition='{"theirs": 2}',

@@ -5,10 +5,16 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
+from core.model import RuleKind
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG
 from demo.world import build_demo_world
+from tests.builders import name_of
 from tests.integration.conftest import Harness
+
+CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
+
+CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
 
 RULE_ARN = "arn:aws:cloudwatch:us-east-1:123456789012:insight-rule/{}"
 TYPES = ["cloudwatch:insight-rule", "cloudwatch:alarm"]
@@ -85,7 +91,7 @@ def test_an_artifact_whose_owner_tag_is_gone_is_not_deleted_on_the_word_of_a_sta
     demo = build_demo_world(aws.world)
     run_reconcile(aws.clients, aws.settings)
     stale = index_now(aws)  # still lists the tag removed below
-    taken = f"plinsights-{demo.consumer_endpoint}-bytes"
+    taken = name_of(demo.consumer_endpoint, RuleKind.BYTES, CONSUMER_LOGS)
     aws.world.cloudwatch.untag_resource(ResourceARN=RULE_ARN.format(taken), TagKeys=[OWNER_TAG])
     tagging_answers(aws, 200, {"ResourceTagMappingList": stale, "PaginationToken": ""})
     aws.world.delete_endpoint(demo.consumer_endpoint)
@@ -94,5 +100,7 @@ def test_an_artifact_whose_owner_tag_is_gone_is_not_deleted_on_the_word_of_a_sta
     assert taken in aws.world.rule_names()
     assert [c.name for c in outcome.result.left_alone] == [taken]  # planned on the index's word, then re-read
     deleted = {c.name for c in outcome.result.done if c.artifact == "rule"}
-    assert deleted == {f"plinsights-{demo.consumer_endpoint}-{kind}" for kind in ("tcpflows", "rejects")}
+    assert deleted == {
+        name_of(demo.consumer_endpoint, kind, CONSUMER_LOGS) for kind in (RuleKind.TCP_FLOWS, RuleKind.REJECTS)
+    }
     assert not any(demo.consumer_endpoint in name and name != taken for name in aws.world.rule_names())

@@ -1,9 +1,15 @@
 import json
 
+from core.model import RuleKind
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 from demo.world import build_demo_world
+from tests.builders import name_of
 from tests.integration.conftest import Harness
+
+CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
+
+CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
 
 ACCOUNT_RULE_ARN = "arn:aws:cloudwatch:us-east-1:123456789012:insight-rule/{}"
 
@@ -81,13 +87,13 @@ def test_a_new_flow_log_format_updates_the_rules_in_place(aws: Harness) -> None:
         outcome = run_reconcile(aws.clients, aws.settings)
     assert aws.writes(calls) == ["cloudwatch:PutInsightRule"] * 3
     assert {c.action.value for c in outcome.plan.changes} == {"~"}
-    fields = json.loads(rules(aws)[f"plinsights-{endpoint}-bytes"]["Definition"])["Fields"]
+    fields = json.loads(rules(aws)[name_of(endpoint, RuleKind.BYTES, "/flow")]["Definition"])["Fields"]
     assert fields == {"1": "interface_id", "2": "srcaddr", "3": "dstaddr", "4": "bytes"}
 
 
 def test_a_lookalike_rule_we_did_not_create_is_never_touched(aws: Harness) -> None:
     demo = build_demo_world(aws.world)
-    taken = f"plinsights-{demo.consumer_endpoint}-bytes"  # exactly the name we would use
+    taken = name_of(demo.consumer_endpoint, RuleKind.BYTES, CONSUMER_LOGS)  # exactly the name we would use
     stray = "plinsights-vpce-0000000000000000-rejects"  # looks like ours, monitors nothing we know
     for name in (taken, stray):
         aws.world.cloudwatch.put_insight_rule(RuleName=name, RuleState="ENABLED", RuleDefinition='{"theirs": 1}')

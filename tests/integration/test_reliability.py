@@ -11,13 +11,19 @@ from botocore.stub import Stubber
 
 from core.clients import RETRY_CONFIG, Clients
 from core.errors import ReconcileError
+from core.model import RuleKind
 from core.reconcile import run_reconcile
 from core.settings import Settings
 from demo.local import lambda_context
 from demo.world import World, build_demo_world
 from handlers import reconcile
+from tests.builders import name_of
 from tests.integration.conftest import Harness
 from tests.integration.faults import cbor_text_map
+
+CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
+
+CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -68,7 +74,7 @@ def test_a_failed_write_is_reported_the_rest_goes_on_and_the_next_run_repairs_it
     outcome = run_reconcile(aws.clients, aws.settings)
     assert outcome.result is not None
     failed = {(f.change.artifact, f.change.name) for f in outcome.result.failed}
-    assert ("rule", f"plinsights-{demo.consumer_endpoint}-bytes") in failed
+    assert ("rule", name_of(demo.consumer_endpoint, RuleKind.BYTES, CONSUMER_LOGS)) in failed
     waiting = [f for f in outcome.result.failed if f.change.artifact == "alarm"]
     assert waiting and all("waits for rule" in f.error for f in waiting)  # no alarm on a missing rule
     assert any(c.name.endswith("dropped-packets") for c in outcome.result.done)  # the rest went on

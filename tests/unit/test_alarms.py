@@ -10,7 +10,7 @@ from core.discovery import endpoint_from_api, flow_log_from_api
 from core.errors import ConfigError
 from core.model import AlarmKind, ResourceKind, RuleKind
 from core.settings import MAX_ALARM_WINDOW, Settings
-from tests.builders import endpoint, flow_log, inventory, load_balancer
+from tests.builders import endpoint, flow_log, inventory, load_balancer, name_of
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:plinsights-alarms"
 SETTINGS = Settings(alarm_topic_arn=TOPIC)
@@ -40,11 +40,11 @@ def test_by_default_an_endpoint_gets_top_contributor_alarms_on_bytes_and_rejects
     assert top["AlarmName"] == "plinsights-vpce-1-top-pair-bytes"
     assert top["Threshold"] == Settings().bytes_top_threshold
     (query,) = top["Metrics"]
-    assert query["Expression"] == 'INSIGHT_RULE_METRIC("plinsights-vpce-1-bytes", "MaxContributorValue")'
+    assert query["Expression"] == f'INSIGHT_RULE_METRIC("{name_of("vpce-1", RuleKind.BYTES)}", "MaxContributorValue")'
     assert query["Period"] == Settings().bytes_period and query["ReturnData"] is True
     rejects = found["top-source-rejects"]
     assert rejects["Metrics"][0]["Expression"] == (
-        'INSIGHT_RULE_METRIC("plinsights-vpce-1-rejects", "MaxContributorValue")'
+        f'INSIGHT_RULE_METRIC("{name_of("vpce-1", RuleKind.REJECTS)}", "MaxContributorValue")'
     )
     assert rejects["Threshold"] == Settings().rejects_top_threshold
 
@@ -52,7 +52,7 @@ def test_by_default_an_endpoint_gets_top_contributor_alarms_on_bytes_and_rejects
 def test_a_total_alarm_reads_the_sum_over_all_contributors() -> None:
     found = alarms(endpoint(), flow_log(), settings=BOTH)
     (query,) = found["high-bytes"]["Metrics"]
-    assert query["Expression"] == 'INSIGHT_RULE_METRIC("plinsights-vpce-1-bytes", "Sum")'
+    assert query["Expression"] == f'INSIGHT_RULE_METRIC("{name_of("vpce-1", RuleKind.BYTES)}", "Sum")'
     assert found["high-bytes"]["Threshold"] == BOTH.bytes_threshold
     assert found["rejected-flows"]["Metrics"][0]["Expression"].endswith('"Sum")')
 

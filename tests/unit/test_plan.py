@@ -1,10 +1,10 @@
 from dataclasses import replace
 
 from core.desired import desired_state
-from core.model import Action, ActualState, DesiredState, ObservedArtifact, ObservedRule
+from core.model import Action, ActualState, DesiredState, ObservedArtifact, ObservedRule, RuleKind
 from core.plan import PHASES, make_plan
 from core.settings import Settings
-from tests.builders import endpoint, flow_log, inventory
+from tests.builders import endpoint, flow_log, inventory, name_of
 
 SETTINGS = Settings()
 DESIRED = desired_state(inventory(endpoint(), flow_log()), SETTINGS)
@@ -36,7 +36,7 @@ def test_nothing_changes_when_the_account_matches() -> None:
 
 
 def test_a_different_definition_is_updated_in_place() -> None:
-    name = "plinsights-vpce-1-bytes"
+    name = name_of("vpce-1", RuleKind.BYTES)
     actual = matching()
     rules = {**actual.rules, name: ObservedRule(name, '{"old": true}', "ENABLED", "vpce-1")}
     plan = make_plan(DESIRED, replace(actual, rules=rules))
@@ -88,7 +88,7 @@ def test_rules_of_a_resource_that_lost_its_flow_log_are_deleted_with_the_reason(
 
 
 def test_a_lookalike_name_we_do_not_own_is_neither_created_nor_deleted() -> None:
-    name = "plinsights-vpce-1-bytes"
+    name = name_of("vpce-1", RuleKind.BYTES)
     actual = matching()
     owned = {n: r for n, r in actual.rules.items() if n != name}
     plan = make_plan(DESIRED, replace(actual, rules=owned, lookalikes={"rule": (name, "plinsights-vpce-7-bytes")}))

@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import pytest
@@ -87,12 +88,20 @@ def test_definitions_are_canonical_so_equal_rules_compare_equal() -> None:
 
 
 def test_rule_names_are_deterministic_and_valid() -> None:
-    name = rule_name("plinsights", "net-orders-api-0123456789abcdef", RuleKind.BYTES)
-    assert name == "plinsights-net-orders-api-0123456789abcdef-bytes"
+    group_token = hashlib.sha256(b"/flow/vpc").hexdigest()[:6]
+    name = rule_name("plinsights", "net-orders-api-0123456789abcdef", RuleKind.BYTES, "/flow/vpc")
+    assert name == f"plinsights-net-orders-api-0123456789abcdef-bytes-{group_token}"
     assert NAME_PATTERN.fullmatch(name)
-    assert rule_name("plinsights", "vpce-1", RuleKind.REJECTS, "a1b2c3") == "plinsights-vpce-1-rejects-a1b2c3"
+    second_chunk = rule_name("plinsights", "vpce-1", RuleKind.REJECTS, "/flow/vpc", chunk=1)
+    assert second_chunk == f"plinsights-vpce-1-rejects-{group_token}-2"
+
+
+def test_the_longest_names_fit_the_rule_name_limit() -> None:
+    longest_prefix, longest_lb = "p" * 24, f"net-{'n' * 32}-{'f' * 16}"  # Prefix 24, LB name 32, id 16
+    name = rule_name(longest_prefix, longest_lb, RuleKind.TCP_FLOWS, "/g" * 256, chunk=99, layout="(('x', 1),)")
+    assert NAME_PATTERN.fullmatch(name)
 
 
 def test_a_name_past_128_characters_is_refused() -> None:
     with pytest.raises(ValueError, match="rule name"):
-        rule_name("p", "x" * 130, RuleKind.BYTES)
+        rule_name("p", "x" * 130, RuleKind.BYTES, "/flow/vpc")

@@ -23,7 +23,7 @@ from core.alarms import alarm_arn, alarm_body
 from core.dashboards import dashboard_name, is_ours
 from core.errors import DiscoveryError
 from core.model import ActualState, Change, ObservedArtifact, ObservedRule, Ownership, RuleQuota
-from core.rules import canonical_definition
+from core.rules import canonical_definition, canonical_rule_definition
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def observe_rules(
             continue
         owned[rule["Name"]] = ObservedRule(
             name=rule["Name"],
-            definition=canonical_definition(rule.get("Definition", "")),
+            definition=canonical_rule_definition(rule.get("Definition", "")),
             state=rule.get("State", ""),
             resource_id=tags.get(RESOURCE_TAG, ""),
         )

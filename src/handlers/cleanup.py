@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import threading
 import urllib.request
-from urllib.parse import parse_qs, urlsplit
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext

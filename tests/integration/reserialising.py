@@ -56,14 +56,18 @@ def aws_alarm_form(alarm: dict[str, Any]) -> dict[str, Any]:
     alarm["DatapointsToAlarm"] = float(alarm.get("DatapointsToAlarm") or alarm["EvaluationPeriods"])
     alarm["Threshold"] = float(alarm["Threshold"])
     queries = []
-    for query in alarm.get("Metrics") or []:
-        query = {**query, "ReturnData": query.get("ReturnData", True)}
+    for given in alarm.get("Metrics") or []:
+        query = {**given, "ReturnData": given.get("ReturnData", True)}
         if "Period" in query:
             query["Period"] = float(query["Period"])
         if stat := query.get("MetricStat"):
             metric = stat["Metric"]
             dimensions = list(reversed(metric.get("Dimensions") or []))
-            query["MetricStat"] = {**stat, "Period": float(stat["Period"]), "Metric": {**metric, "Dimensions": dimensions}}
+            query["MetricStat"] = {
+                **stat,
+                "Period": float(stat["Period"]),
+                "Metric": {**metric, "Dimensions": dimensions},
+            }
         queries.append(reversed_keys(query))
     alarm["Metrics"] = queries
     return reversed_keys(alarm)

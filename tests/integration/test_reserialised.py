@@ -27,7 +27,8 @@ def reserialised(aws: Harness, moto_endpoint: str) -> Iterator[tuple[Harness, Re
     """The product's clients (made on first use, inside the block) talk to the re-serialising proxy;
     the world's clients, made before, talk to moto directly, as a person at the console would."""
     aws.settings = replace(aws.settings, alarm_topic_arn=TOPIC)
-    with ReserialisingEndpoint(moto_endpoint) as proxy, proxy.routed():
+    proxy = ReserialisingEndpoint(moto_endpoint)
+    with proxy, proxy.routed():
         assert aws.clients.cloudwatch.meta.service_model.resolved_protocol == "json"  # what the proxy rewrites
         yield aws, proxy
 
@@ -72,10 +73,12 @@ def test_a_threshold_changed_by_a_person_is_repaired_with_one_write(reserialised
 
 
 def test_a_rule_whose_filter_a_person_removed_is_repaired_with_one_write(reserialised) -> None:
-    """"Filters": [] added by AWS means nothing; a filter taken away is a real difference."""
+    """ "Filters": [] added by AWS means nothing; a filter taken away is a real difference."""
     aws, _ = reserialised
     converged(aws)
-    rule = next(r for r in aws.world.cloudwatch.describe_insight_rules()["InsightRules"] if r["Name"].endswith("-rejects"))
+    rule = next(
+        r for r in aws.world.cloudwatch.describe_insight_rules()["InsightRules"] if r["Name"].endswith("-rejects")
+    )
     definition = json.loads(rule["Definition"])
     kept = [f for f in definition["Contribution"]["Filters"] if f.get("In") != ["REJECT"]]
     assert len(kept) == len(definition["Contribution"]["Filters"]) - 1
@@ -87,5 +90,7 @@ def test_a_rule_whose_filter_a_person_removed_is_repaired_with_one_write(reseria
         outcome = run_reconcile(aws.clients, aws.settings)
     assert aws.writes(calls) == ["cloudwatch:PutInsightRule"]
     assert outcome.result is not None and [c.name for c in outcome.result.done] == [rule["Name"]]
-    (repaired,) = [r for r in aws.world.cloudwatch.describe_insight_rules()["InsightRules"] if r["Name"] == rule["Name"]]
+    (repaired,) = [
+        r for r in aws.world.cloudwatch.describe_insight_rules()["InsightRules"] if r["Name"] == rule["Name"]
+    ]
     assert {"Match": "action", "In": ["REJECT"]} in json.loads(repaired["Definition"])["Contribution"]["Filters"]

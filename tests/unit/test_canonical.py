@@ -8,12 +8,14 @@ import json
 import pytest
 
 from core.alarms import alarm_body, render_alarms
-from core.rules import RULE_TEMPLATES, canonical_rule_definition, render_rule_definition
 from core.model import RuleKind
+from core.rules import RULE_TEMPLATES, canonical_rule_definition, render_rule_definition
 from core.settings import Settings
 from tests.builders import endpoint
 
-RENDERED = render_rule_definition(RULE_TEMPLATES[RuleKind.REJECTS], {"interface-id": 3, "srcaddr": 4, "action": 13}, "/flows", ["eni-1"])
+RENDERED = render_rule_definition(
+    RULE_TEMPLATES[RuleKind.REJECTS], {"interface-id": 3, "srcaddr": 4, "action": 13}, "/flows", ["eni-1"]
+)
 
 
 def as_aws_returns(text: str) -> str:
@@ -84,7 +86,11 @@ def test_an_alarm_read_back_with_defaults_filled_in_and_floats_is_the_one_render
         "Dimensions": [],
         "StateValue": "OK",
         "Metrics": [
-            {**q, "ReturnData": q.get("ReturnData", True), "MetricStat": {**q["MetricStat"], "Period": float(q["MetricStat"]["Period"])}}
+            {
+                **q,
+                "ReturnData": q.get("ReturnData", True),
+                "MetricStat": {**q["MetricStat"], "Period": float(q["MetricStat"]["Period"])},
+            }
             if "MetricStat" in q
             else {**q, "ReturnData": q.get("ReturnData", True)}
             for q in parameters["Metrics"]
@@ -95,7 +101,9 @@ def test_an_alarm_read_back_with_defaults_filled_in_and_floats_is_the_one_render
     assert alarm_body(without_defaults) == alarm_body(parameters)
 
 
-@pytest.mark.parametrize("edit", [{"Threshold": 2.5}, {"EvaluationPeriods": 3}, {"ActionsEnabled": False}, {"AlarmActions": []}])
+@pytest.mark.parametrize(
+    "edit", [{"Threshold": 2.5}, {"EvaluationPeriods": 3}, {"ActionsEnabled": False}, {"AlarmActions": []}]
+)
 def test_an_alarm_edit_still_differs(edit: dict) -> None:
     parameters = rendered_alarm()
     assert alarm_body({**parameters, **edit}) != alarm_body(parameters)

@@ -39,10 +39,14 @@ def artifact_writes(prefix: str, dashboard_prefix: str, region: str) -> list[Cal
         for part in range(1, DASHBOARD_PARTS + 1)
     ]
     assert rules and alarms
-    writes = [Call("cloudwatch", op, (arn,), region) for op in ("PutInsightRule", "DeleteInsightRules") for arn in rules]
+    writes = [
+        Call("cloudwatch", op, (arn,), region) for op in ("PutInsightRule", "DeleteInsightRules") for arn in rules
+    ]
     writes += [Call("cloudwatch", "PutMetricAlarm", (arn,), region, True, (TOPIC,)) for arn in alarms]
     writes += [Call("cloudwatch", "DeleteAlarms", (arn,), region) for arn in alarms]
-    writes += [Call("cloudwatch", op, (arn,), region) for op in ("PutDashboard", "DeleteDashboards") for arn in dashboards]
+    writes += [
+        Call("cloudwatch", op, (arn,), region) for op in ("PutDashboard", "DeleteDashboards") for arn in dashboards
+    ]
     return writes
 
 
@@ -89,10 +93,12 @@ def test_one_deployment_in_two_regions_never_writes_the_other_regions_dashboards
 def test_a_prefix_with_a_dash_is_refused_by_the_settings_and_the_template(prefix: str) -> None:
     """With "-", `insight-rule/plinsights-*` would also grant `plinsights-test-...`: the reason it is refused."""
     parameters = template()["Parameters"]
-    for name, field in (("Prefix", "prefix"), ("DashboardPrefix", "dashboard_prefix")):
+    for name in ("Prefix", "DashboardPrefix"):
         assert not re.fullmatch(parameters[name]["AllowedPattern"], prefix)
-        with pytest.raises(ConfigError, match="no '-'"):
-            Settings(**{field: prefix})
+    with pytest.raises(ConfigError, match="no '-'"):
+        Settings(prefix=prefix)
+    with pytest.raises(ConfigError, match="no '-'"):
+        Settings(dashboard_prefix=prefix)
 
 
 def test_the_isolation_rests_on_the_missing_dash() -> None:

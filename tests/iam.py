@@ -17,6 +17,7 @@ from typing import Any
 import botocore.session
 
 from core.clients import RETRY_CONFIG
+from core.settings import DASHBOARD_PREFIX_PATTERN, PREFIX_PATTERN
 from tests.cfn import template
 
 MOTO_ACCOUNT = "123456789012"  # moto's account id
@@ -49,9 +50,11 @@ NO_RESOURCE_LEVEL = frozenset(
 )
 READ_PREFIXES = ("Describe", "List", "Get")
 NAME_PATTERNS = {  # what a deployment's parameter can be, for calls made with any test's settings
-    "Prefix": "[A-Za-z0-9_-]{1,24}",
-    "DashboardPrefix": "[A-Za-z0-9_-]{1,64}",
+    "Prefix": PREFIX_PATTERN.pattern,
+    "DashboardPrefix": DASHBOARD_PREFIX_PATTERN.pattern,
+    "AlarmTopic": f"arn:aws:sns:[a-z0-9-]+:{MOTO_ACCOUNT}:[A-Za-z0-9_-]{{1,256}}",  # the stack's topic: !Ref AlarmTopic
 }
+ALARM_ACTION_KEYS = ("AlarmActions", "OKActions", "InsufficientDataActions")  # all in cloudwatch:AlarmActions
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -61,6 +64,7 @@ class Call:
     resources: tuple[str, ...]  # ARNs acted on, or ("*",)
     region: str
     tagged: bool = False  # the request carries Tags, which IAM also checks as TagResource
+    alarm_actions: tuple[str, ...] = ()  # PutMetricAlarm: the values of the cloudwatch:AlarmActions key
 
     def __str__(self) -> str:
         return f"{self.service}:{self.operation} on {', '.join(self.resources)}"
@@ -71,6 +75,7 @@ class Statement:
     sid: str
     actions: tuple[str, ...]
     resources: tuple[Any, ...]  # "*", or {"Sub": ...} forms as the template writes them
+    condition: Mapping[str, Any] | None = None
 
 
 def policy(function: str, doc: Mapping[str, Any] | None = None) -> list[Statement]:
@@ -83,7 +88,7 @@ def policy(function: str, doc: Mapping[str, Any] | None = None) -> list[Statemen
                 continue
             actions = raw["Action"] if isinstance(raw["Action"], list) else [raw["Action"]]
             resources = raw["Resource"] if isinstance(raw["Resource"], list) else [raw["Resource"]]
-            statements.append(Statement(raw.get("Sid", ""), tuple(actions), tuple(resources)))
+            statements.append(Statement(raw.get("Sid", ""), tuple(actions), tuple(resources), raw.get("Condition")))
     return statements
 
 
@@ -100,6 +105,23 @@ def resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pattern[str
         else:
             regex += ".*".join(re.escape(piece) for piece in part.split("*"))
     return re.compile(regex)
+
+
+def condition_holds(statement: Statement, call: Call, action: str, values: Mapping[str, str]) -> bool:
+    """The one condition the template uses: ForAllValues:StringEquals on cloudwatch:AlarmActions (every
+    action of the request is one of the listed values; true when the request has none, as in IAM).
+    Any other condition is refused here, so that a new one cannot pass unevaluated."""
+    if not statement.condition:
+        return True
+    ((operator, keys),) = statement.condition.items()
+    ((key, allowed),) = keys.items()
+    if operator != "ForAllValues:StringEquals" or key != "cloudwatch:AlarmActions":
+        raise AssertionError(f"{statement.sid}: condition {operator} {key} is not evaluated by tests/iam.py")
+    if action != "cloudwatch:PutMetricAlarm":
+        return True  # the key is only in PutMetricAlarm's request context; absent, ForAllValues holds
+    listed = allowed if isinstance(allowed, list) else [allowed]
+    patterns = [re.compile(values[v["Ref"]]) if isinstance(v, dict) else re.compile(re.escape(v)) for v in listed]
+    return all(any(p.fullmatch(arn) for p in patterns) for arn in call.alarm_actions)
 
 
 def parameter_values(region: str, **names: str) -> dict[str, str]:
@@ -124,7 +146,7 @@ def denied(call: Call, statements: Iterable[Statement], values: Mapping[str, str
         patterns = [
             resource_pattern(resource, values)
             for statement in statements
-            if action in statement.actions
+            if action in statement.actions and condition_holds(statement, call, action, values)
             for resource in statement.resources
         ]
         for arn in call.resources:
@@ -160,7 +182,9 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
 
 def call_from_api(service: str, operation: str, params: Mapping[str, Any], region: str) -> Call:
     tagged = operation.startswith("Put") and bool(params.get("Tags"))
-    return Call(service, operation, touched_resources(service, operation, params, region), region, tagged)
+    actions = tuple(sorted({arn for key in ALARM_ACTION_KEYS for arn in params.get(key) or []}))
+    resources = touched_resources(service, operation, params, region)
+    return Call(service, operation, resources, region, tagged, actions if operation == "PutMetricAlarm" else ())
 
 
 SESSION_CALLS: set[Call] = set()  # every product call of this pytest run

@@ -285,9 +285,14 @@ def alarm_body(parameters: Mapping[str, Any]) -> str:
         "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
     )  # fmt: skip
     body: dict[str, Any] = {key: parameters.get(key) for key in keep}
-    body["Threshold"] = float(body["Threshold"] or 0)
+    # DescribeAlarms may fill in defaults and give numbers as floats: each is put in one form here.
+    body["Threshold"] = float(body["Threshold"] or 0)  # canonical_json writes 10000.0 as 10000
+    body["EvaluationPeriods"] = int(body["EvaluationPeriods"] or 1)
     # DatapointsToAlarm defaults to EvaluationPeriods: a read-back without it is the same alarm.
-    body["DatapointsToAlarm"] = body["DatapointsToAlarm"] or body["EvaluationPeriods"]
+    body["DatapointsToAlarm"] = int(body["DatapointsToAlarm"] or body["EvaluationPeriods"])
+    body["ActionsEnabled"] = body["ActionsEnabled"] is not False  # PutMetricAlarm's default: true
+    body["TreatMissingData"] = body["TreatMissingData"] or "missing"  # PutMetricAlarm's default
+    body["AlarmDescription"] = body["AlarmDescription"] or ""
     for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
         body[key] = sorted(body[key] or [])
     body["Metrics"] = [metric_query(q) for q in parameters.get("Metrics") or []]
@@ -295,7 +300,9 @@ def alarm_body(parameters: Mapping[str, Any]) -> str:
 
 
 def metric_query(query: Mapping[str, Any]) -> dict[str, Any]:
-    normal: dict[str, Any] = {"Id": query.get("Id"), "ReturnData": bool(query.get("ReturnData", True))}
+    # ReturnData defaults to true; AWS may list it, or leave it out, either way.
+    returns = query.get("ReturnData")
+    normal: dict[str, Any] = {"Id": query.get("Id"), "ReturnData": returns is None or bool(returns)}
     for key in ("Expression", "Label"):
         if query.get(key):
             normal[key] = query[key]

@@ -33,10 +33,15 @@ THROTTLING_CODES = frozenset(
 )
 
 
+# The calls that answer LimitExceededException when the Region's rule quota is full: creating a
+# rule, and enabling one (an enabled rule counts against the quota; aws-facts F7).
+QUOTA_BOUND_OPERATIONS = ("PutInsightRule", "EnableInsightRules")
+
+
 def no_retry_when_the_quota_is_full(response: Any = None, **_: Any) -> bool | None:
-    """PutInsightRule answers LimitExceededException when the Region's rule quota is full, a code
-    botocore retries as throttling (CloudWatch throttles with "Throttling"). Retries cannot free a
-    quota: False tells botocore not to retry, so the change fails at once and the run goes on."""
+    """A full rule quota answers LimitExceededException, a code botocore retries as throttling
+    (CloudWatch throttles with "Throttling"). Retries cannot free a quota: False tells botocore not
+    to retry, so the change fails at once and the run goes on."""
     if response and response[1].get("Error", {}).get("Code") == "LimitExceededException":
         return False
     return None
@@ -73,7 +78,8 @@ class Clients:
         client = self.session.client("cloudwatch", config=self.config)
         # The stubs type every handler as returning None; a needs-retry handler returns a delay or False.
         veto: Any = no_retry_when_the_quota_is_full
-        client.meta.events.register_first("needs-retry.cloudwatch.PutInsightRule", veto)
+        for operation in QUOTA_BOUND_OPERATIONS:
+            client.meta.events.register_first(f"needs-retry.cloudwatch.{operation}", veto)
         return client
 
     @cached_property

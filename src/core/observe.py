@@ -14,6 +14,7 @@ no call per artifact.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,7 +23,7 @@ from core.alarms import alarm_arn, alarm_body
 from core.dashboards import dashboard_name, is_ours
 from core.errors import DiscoveryError
 from core.model import ActualState, Change, ObservedArtifact, ObservedRule, Ownership, RuleQuota
-from core.rules import canonical_definition
+from core.rules import canonical_definition, canonical_rule_definition
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 TAGGED_TYPES = {"insight-rule": "rule", "alarm": "alarm"}  # tagging API resource type -> artifact
 RESOURCES_PER_PAGE = 100  # GetResources: ResourcesPerPage, 1 to 100
 ALARMS_PER_PAGE = 100  # DescribeAlarms: MaxRecords, 1 to 100
+RATE_WORDS = ("request", "per second", "transactions", "rate of")  # names of rate quotas, should one lack its Period
 NOT_FOUND = {"ResourceNotFoundException", "ResourceNotFound"}  # ListTagsForResource, GetDashboard
 
 
@@ -132,12 +134,25 @@ def read_rule_quota(clients: Clients, settings: Settings) -> tuple[int, str]:
         for operation in ("list_service_quotas", "list_aws_default_service_quotas"):
             for page in clients.service_quotas.get_paginator(operation).paginate(ServiceCode="monitoring"):
                 for quota in page.get("Quotas", []):
-                    name = quota.get("QuotaName", "").lower()
-                    if "contributor insights" in name and "rule" in name and quota.get("Value") is not None:
+                    if is_rule_count_quota(quota):
                         return int(quota["Value"]), f"Service Quotas {quota.get('QuotaCode', '')}".strip()
     except (BotoCoreError, ClientError):
         pass  # the source must not say why: it is shown on the dashboard, which must not churn
     return settings.rule_quota, "configured"
+
+
+def is_rule_count_quota(quota: Mapping[str, Any]) -> bool:
+    """A count of Contributor Insights rules. Service Quotas lists rate quotas of the same service
+    beside count quotas (requests per second, say); those carry a `Period`, and a rate is never a
+    number of rules, however its name reads."""
+    name = str(quota.get("QuotaName", "")).lower()
+    return (
+        not quota.get("Period")
+        and quota.get("Value") is not None
+        and "contributor insights" in name
+        and "rule" in name
+        and not any(word in name for word in RATE_WORDS)
+    )
 
 
 def observe_rules(
@@ -154,7 +169,7 @@ def observe_rules(
             continue
         owned[rule["Name"]] = ObservedRule(
             name=rule["Name"],
-            definition=canonical_definition(rule.get("Definition", "")),
+            definition=canonical_rule_definition(rule.get("Definition", "")),
             state=rule.get("State", ""),
             resource_id=tags.get(RESOURCE_TAG, ""),
         )

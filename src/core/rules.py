@@ -76,16 +76,43 @@ def alias(field_id: str) -> str:
 
 
 def canonical_json(document: Any) -> str:
-    """Equal documents give byte-equal strings, so 'unchanged' is a string comparison."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+    """Equal documents give byte-equal strings, so 'unchanged' is a string comparison. Whole floats
+    are written as integers: AWS may return 6.0 for the 6 it was given (aws-facts F6)."""
+    return json.dumps(whole_numbers(document), sort_keys=True, separators=(",", ":"))
+
+
+def whole_numbers(value: Any) -> Any:
+    """The document with every float that is a whole number as an int (booleans left alone)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
 
 
 def canonical_definition(raw: str) -> str:
-    """The canonical form of a definition read back from AWS; raw text if it does not parse."""
+    """The canonical form of a JSON document read back from AWS (a dashboard body, say): key order,
+    whitespace and 6.0 for 6 do not count; raw text if it does not parse."""
     try:
         return canonical_json(json.loads(raw))
     except (TypeError, ValueError):
         return raw
+
+
+def canonical_rule_definition(raw: str) -> str:
+    """A rule definition as DescribeInsightRules returns it, in the form we render: AWS re-serialises
+    it (tab-indented, keys reordered, "Filters": [] added where there were none: aws-facts F6). An
+    empty filter list filters nothing, so it is dropped; a filter that is there always counts."""
+    try:
+        definition = json.loads(raw)
+    except (TypeError, ValueError):
+        return raw
+    contribution = definition.get("Contribution") if isinstance(definition, dict) else None
+    if isinstance(contribution, dict) and contribution.get("Filters") == []:
+        del contribution["Filters"]
+    return canonical_json(definition)
 
 
 def render_rule_definition(

@@ -16,8 +16,11 @@ PROJECT = "privatelink-insights"
 OWNER_TAG = "plinsights:owner"  # value: the deployment's prefix, so two deployments never share artifacts
 RESOURCE_TAG = "plinsights:resource-id"
 KIND_TAG = "plinsights:kind"
-PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,24}")  # fits rule, alarm and dashboard names alike
-DASHBOARD_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # dashboard names: no "."
+# No "-" in either prefix: names are <prefix>-..., and IAM resource patterns are plain prefixes, so
+# with a "-" allowed, one deployment's `insight-rule/a-*` would also grant another's `a-b-...`.
+# Without it, "<prefix>-" never starts another prefix's names (tests/unit/test_isolation.py).
+PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_]{1,24}")  # fits rule, alarm and dashboard names alike
+DASHBOARD_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")  # dashboard names: no "."
 MAX_ALARM_WINDOW = 86_400  # PutMetricAlarm: period x evaluation periods, for periods under an hour
 RULE_ALARM_MODES = ("total", "top", "both")
 
@@ -61,7 +64,10 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
-            raise ConfigError(f"prefix {self.prefix!r} must be 1-24 characters from A-Za-z0-9_-")
+            raise ConfigError(
+                f"prefix {self.prefix!r} must be 1-24 characters from A-Za-z0-9_ (no '-', which would let "
+                "the IAM policy of one deployment match another's names)"
+            )
         for name, allowed in (
             ("rule_state", ("ENABLED", "DISABLED")),
             ("rule_alarms", RULE_ALARM_MODES),
@@ -72,7 +78,10 @@ class Settings:
                     f"{name.replace('_', ' ')} {getattr(self, name)!r} must be one of {', '.join(allowed)}"
                 )
         if not DASHBOARD_PREFIX_PATTERN.fullmatch(self.dashboard_prefix):
-            raise ConfigError(f"dashboard prefix {self.dashboard_prefix!r} must be 1-64 characters from A-Za-z0-9_-")
+            raise ConfigError(
+                f"dashboard prefix {self.dashboard_prefix!r} must be 1-64 characters from A-Za-z0-9_ (no '-', "
+                "as for the prefix)"
+            )
         if self.rule_quota < 0 or self.max_deletes < 0:
             raise ConfigError("rule quota and maximum deletions must not be negative")
         if self.pacing not in PACING_MODES:

@@ -3,6 +3,11 @@
 Create and Update do nothing. Delete runs `plinsights destroy` for this deployment. CloudFormation
 waits up to an hour for an answer that never comes, so every path answers: success, an error, or a
 watchdog that answers FAILED shortly before the function would time out.
+
+CloudFormation's ResponseURL is always an https pre-signed S3 URL. A request naming any other URL
+is not from CloudFormation (or has been tampered with): it is refused before anything is deleted or
+sent, with one error line in the log. A genuine stack would then wait out its timeout rather than
+have the result of a deletion sent in clear, or to an unauthenticated endpoint.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import threading
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -26,6 +32,18 @@ SAFETY_MARGIN_MS = 10_000  # time kept back to send the watchdog's answer before
 RESPONSE_TIMEOUT_S = 10  # one PUT of a small JSON body to the pre-signed S3 URL
 MAX_REASON_CHARS = 1000  # the whole response body must stay under 4 KB
 REQUIRED_FIELDS = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
+PRESIGNED = ({"X-Amz-Signature", "X-Amz-Credential"}, {"Signature", "AWSAccessKeyId"})  # SigV4, SigV2 query auth
+
+
+def response_url_problem(url: str) -> str:
+    """Why CloudFormation must not be answered at `url`: '' for an https pre-signed S3 URL."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return f"ResponseURL is not an https URL (scheme {parts.scheme or 'none'!r})"
+    query = parse_qs(parts.query)
+    if not any(keys <= query.keys() for keys in PRESIGNED):
+        return "ResponseURL is not pre-signed (no X-Amz-Signature or Signature in its query)"
+    return ""
 
 
 class Responder:
@@ -79,6 +97,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # Without these fields there is nobody to answer; this is not a CloudFormation request.
         logger.error("not a CloudFormation custom resource request", extra={"missing": missing})
         return {"answered": False, "reason": f"missing {', '.join(missing)}"}
+    if problem := response_url_problem(str(event["ResponseURL"])):
+        logger.error(f"request refused, nothing deleted or sent: {problem}")
+        return {"answered": False, "reason": problem}
     responder = Responder(event)
     watchdog = threading.Timer(
         max(context.get_remaining_time_in_millis() - SAFETY_MARGIN_MS, 0) / 1000,

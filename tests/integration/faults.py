@@ -238,7 +238,8 @@ class FaultyEndpoint:
     def forward(self, request: BaseHTTPRequestHandler, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         connection = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
-            headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+            # Content-Length from the body sent, which a subclass may have rewritten.
+            headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | {"content-length"}}
             connection.request(request.command, request.path, body=body, headers=headers)
             response = connection.getresponse()
             payload = response.read()

@@ -1,13 +1,21 @@
 """The cleanup custom resource: Delete removes the deployment, and CloudFormation always gets an answer."""
 
+import datetime
+import ipaddress
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from core.destroy import Removal
 from core.model import Action, Change, Failure, Plan, Result
@@ -35,8 +43,38 @@ class CloudFormation:
         return event
 
 
+PRESIGNED_QUERY = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=EXAMPLE&X-Amz-Signature=00"
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, so that the stand-in speaks https as S3 does."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
 @pytest.fixture
-def cloudformation() -> Iterator[CloudFormation]:
+def cloudformation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CloudFormation]:
+    """An https server with a pre-signed-looking URL; the handler trusts its certificate through
+    SSL_CERT_FILE, as it trusts S3's through the system's store."""
     stand_in = CloudFormation(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -51,10 +89,15 @@ def cloudformation() -> Iterator[CloudFormation]:
         def log_message(self, *_: object) -> None:  # quiet
             pass
 
+    cert_path, key_path = self_signed_certificate(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert_path, key_path)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    stand_in.url = f"http://127.0.0.1:{server.server_address[1]}/response"
+    stand_in.url = f"https://127.0.0.1:{server.server_address[1]}/response?{PRESIGNED_QUERY}"
     try:
         yield stand_in
     finally:
@@ -176,7 +219,7 @@ def test_a_cleanup_that_would_time_out_is_answered_once_by_the_watchdog(
 
 def test_an_unreachable_response_url_does_not_raise(cleanup_aws: Harness, cloudformation: CloudFormation) -> None:
     event = cloudformation.event("create")
-    event["ResponseURL"] = "http://127.0.0.1:9/unreachable"  # discard port: refused at once
+    event["ResponseURL"] = f"https://127.0.0.1:9/unreachable?{PRESIGNED_QUERY}"  # discard port: refused at once
     assert cleanup.handler(event, lambda_context())["answered"] is False
 
 
@@ -185,3 +228,35 @@ def test_something_that_is_not_a_cloudformation_request_is_not_acted_on(cleanup_
     result = cleanup.handler(event, lambda_context())
     assert result["answered"] is False and "missing" in result["reason"]
     assert cleanup_aws.calls == []
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://{host}/response?" + PRESIGNED_QUERY, "not an https URL"),
+        ("https://{host}/response", "not pre-signed"),
+        ("ftp://{host}/response?" + PRESIGNED_QUERY, "not an https URL"),
+    ],
+)
+def test_a_response_url_that_is_not_an_https_pre_signed_url_is_refused_and_nothing_is_deleted(
+    cleanup_aws: Harness, cloudformation: CloudFormation, url: str, problem: str
+) -> None:
+    """CloudFormation always sends an https pre-signed S3 URL: anything else gets no answer and no deletion
+    (the stand-in listens on the same host, so a plain request would have reached it)."""
+    build_demo_world(cleanup_aws.world)
+    from core.reconcile import run_reconcile  # noqa: PLC0415 - only these tests need a reconciled account
+
+    run_reconcile(cleanup_aws.clients, cleanup_aws.settings)
+    rules = cleanup_aws.world.rule_names()
+    event = cloudformation.event("delete")
+    event["ResponseURL"] = url.format(host=urlsplit(cloudformation.url).netloc)
+    with cleanup_aws.recording() as calls:
+        result = cleanup.handler(event, lambda_context())
+    assert result["answered"] is False and problem in result["reason"]
+    assert cloudformation.answers == [] and cleanup_aws.writes(calls) == []
+    assert cleanup_aws.world.rule_names() == rules
+
+
+def test_every_sample_event_names_an_https_pre_signed_url() -> None:
+    for path in sorted(EVENTS.glob("*.json")):
+        assert cleanup.response_url_problem(json.loads(path.read_text())["ResponseURL"]) == "", path.name

@@ -18,7 +18,7 @@ def reconciled(aws: Harness) -> list[str]:
     """The demo world, reconciled by two deployments, with rules of others beside ours."""
     build_demo_world(aws.world)
     run_reconcile(aws.clients, aws.settings)
-    run_reconcile(aws.clients, Settings(prefix="team-b"))
+    run_reconcile(aws.clients, Settings(prefix="teamb"))
     cloudwatch = aws.world.cloudwatch
     cloudwatch.put_insight_rule(
         RuleName="plinsights-vpce-0000-bytes", RuleState="ENABLED", RuleDefinition='{"lookalike": 1}'
@@ -46,7 +46,7 @@ def test_destroy_deletes_our_rules_and_leaves_every_other_rule(aws: Harness) -> 
     assert len(ours) == 6 and all(name.startswith("plinsights-") for name in ours)
     assert aws.world.rule_names() == sorted(set(before) - set(ours))
     assert "plinsights-vpce-0000-bytes" in aws.world.rule_names()  # our prefix, not our tag
-    assert len([n for n in aws.world.rule_names() if n.startswith("team-b-")]) == 6
+    assert len([n for n in aws.world.rule_names() if n.startswith("teamb-")]) == 6
     writes = aws.writes(calls)
     assert writes.count("cloudwatch:DeleteInsightRules") == 1  # one batch
     assert all(write.split(":")[1].startswith("Delete") for write in writes)
@@ -79,11 +79,11 @@ def test_cli_destroy_dry_run_prints_json_and_deletes_nothing(aws: Harness, capsy
 
 def test_cli_destroy_deletes_one_deployment_chosen_by_prefix(aws: Harness, capsys) -> None:
     reconciled(aws)
-    assert main(["--prefix", "team-b", "destroy"]) == cli.EXIT_OK
+    assert main(["--prefix", "teamb", "destroy"]) == cli.EXIT_OK
     out = capsys.readouterr().out
-    assert "deployment team-b:" in out and " done, 0 failed" in out
-    assert out.count("delete rule team-b-") == 6
-    assert not [n for n in aws.world.rule_names() if n.startswith("team-b-")]
+    assert "deployment teamb:" in out and " done, 0 failed" in out
+    assert out.count("delete rule teamb-") == 6
+    assert not [n for n in aws.world.rule_names() if n.startswith("teamb-")]
     assert len([n for n in aws.world.rule_names() if n.startswith("plinsights-")]) == 8
 
 

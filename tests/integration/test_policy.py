@@ -31,6 +31,7 @@ FUNCTIONS = ("ReconcileFunction", "CleanupFunction")
 # applied value (moto has one), and dashboards are deleted when fewer pages are needed.
 SITUATIONAL = {"servicequotas:ListAWSDefaultServiceQuotas", "cloudwatch:DeleteDashboards"}
 DEFAULTS = {name: spec["Default"] for name, spec in template()["Parameters"].items()}
+TOPIC = "arn:aws:sns:us-east-1:123456789012:privatelink-insights-AlarmTopic-1"  # the stack's topic
 
 
 def refused(calls, function: str, region: str, **names: str) -> list[str]:
@@ -40,7 +41,7 @@ def refused(calls, function: str, region: str, **names: str) -> list[str]:
 
 def test_the_demo_lifecycle_needs_nothing_the_policies_do_not_grant(aws: Harness) -> None:
     """Reconcile a world, reconcile after a deletion, then remove the deployment, as deployed."""
-    settings = Settings(prefix=DEFAULTS["Prefix"])
+    settings = Settings(prefix=DEFAULTS["Prefix"], alarm_topic_arn=TOPIC)
     demo = build_demo_world(aws.world)
     with capturing() as reconcile_calls:
         run_reconcile(aws.clients, settings)
@@ -58,7 +59,7 @@ def test_the_demo_lifecycle_needs_nothing_the_policies_do_not_grant(aws: Harness
         "DescribeFlowLogs",
     }
     assert "DeleteInsightRules" in {c.operation for c in destroy_calls}
-    names = {"Prefix": DEFAULTS["Prefix"], "DashboardPrefix": DEFAULTS["DashboardPrefix"]}
+    names = {"Prefix": DEFAULTS["Prefix"], "DashboardPrefix": DEFAULTS["DashboardPrefix"], "AlarmTopic": TOPIC}
     assert refused(reconcile_calls, "ReconcileFunction", aws.clients.region, **names) == []
     assert refused(destroy_calls, "CleanupFunction", aws.clients.region, **names) == []
     # And no more: every action granted is one these runs made, or one that only other situations need.
@@ -78,13 +79,23 @@ def actions(calls: list[Call]) -> set[str]:
 
 def test_a_call_outside_the_prefix_is_refused(aws: Harness) -> None:
     """The check above has teeth: the same lifecycle under another prefix is not ours to write."""
-    settings = Settings(prefix="someone-else")
+    settings = Settings(prefix="someoneelse")
     build_demo_world(aws.world)
     with capturing() as calls:
         run_reconcile(aws.clients, settings)
     problems = refused(calls, "ReconcileFunction", aws.clients.region, Prefix=DEFAULTS["Prefix"])
-    assert problems and all(":someone-else-" in p or "/someone-else-" in p for p in problems)
-    assert any("insight-rule/someone-else-" in problem for problem in problems)
+    assert problems and all(":someoneelse-" in p or "/someoneelse-" in p for p in problems)
+    assert any("insight-rule/someoneelse-" in problem for problem in problems)
+
+
+def test_alarms_that_notify_another_topic_are_refused(aws: Harness) -> None:
+    """PutMetricAlarm is limited by cloudwatch:AlarmActions to the stack's own topic."""
+    build_demo_world(aws.world)
+    with capturing() as calls:
+        run_reconcile(aws.clients, Settings(alarm_topic_arn=TOPIC.replace("AlarmTopic", "SomeoneElses")))
+    alarms = [c for c in calls if c.operation == "PutMetricAlarm"]
+    problems = refused(calls, "ReconcileFunction", aws.clients.region, Prefix="plinsights", AlarmTopic=TOPIC)
+    assert alarms and problems == sorted(f"cloudwatch:PutMetricAlarm on {r}" for c in alarms for r in c.resources)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)

@@ -113,10 +113,10 @@ def test_a_lookalike_rule_we_did_not_create_is_never_touched(aws: Harness) -> No
 def test_deployments_with_different_prefixes_keep_apart(aws: Harness) -> None:
     build_demo_world(aws.world)
     run_reconcile(aws.clients, aws.settings)
-    team = Settings(prefix="team-b")
+    team = Settings(prefix="teamb")
     run_reconcile(aws.clients, team)
     assert len(rules(aws)) == 12
-    aws.world.cloudwatch.delete_insight_rules(RuleNames=[n for n in rules(aws) if n.startswith("team-b")])
+    aws.world.cloudwatch.delete_insight_rules(RuleNames=[n for n in rules(aws) if n.startswith("teamb")])
     outcome = run_reconcile(aws.clients, aws.settings)
     assert outcome.plan.changes == ()
 

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,20 @@ def test_a_full_rule_quota_fails_the_rule_at_once_instead_of_retrying_it_as_thro
     rules = [f for f in outcome.result.failed if f.change.artifact == "rule"]
     assert len(rules) == len(attempts) == 6  # one attempt each
     assert all("LimitExceededException" in f.error for f in rules)
+
+
+def test_a_full_rule_quota_on_enabling_rules_fails_at_once_instead_of_retrying_it_as_throttling(aws: Harness) -> None:
+    """EnableInsightRules answers LimitExceededException too: an enabled rule counts against the quota."""
+    build_demo_world(aws.world)
+    run_reconcile(aws.clients, replace(aws.settings, rule_state="DISABLED"))
+    attempts = cloudwatch_answers(aws, "EnableInsightRules", "LimitExceededException")
+    outcome = run_reconcile(aws.clients, aws.settings)
+    assert outcome.result is not None
+    toggles = [f for f in outcome.result.failed if f.change.artifact == "rule"]
+    assert toggles and all(f.change.state_only for f in toggles)
+    assert len(attempts) == len(toggles)  # one attempt each, no retry
+    assert all("LimitExceededException" in f.error for f in toggles)
+    assert aws.clients.throttles == 0
 
 
 def test_real_throttling_of_put_insight_rule_is_still_retried(moto_endpoint: str) -> None:

@@ -25,8 +25,8 @@ def overlaps(a: dict, b: dict) -> bool:
 def test_one_dashboard_per_region_named_with_the_prefix_and_region() -> None:
     state = desired_state(inventory(endpoint(), load_balancer(), flow_log()), SETTINGS)
     assert list(state.dashboards) == ["PrivateLink-us-east-1"]
-    custom = desired_state(inventory(endpoint(), flow_log()), Settings(dashboard_prefix="Team-A"))
-    assert list(custom.dashboards) == ["Team-A-us-east-1"]
+    custom = desired_state(inventory(endpoint(), flow_log()), Settings(dashboard_prefix="TeamA"))
+    assert list(custom.dashboards) == ["TeamA-us-east-1"]
 
 
 def test_summary_on_top_then_a_section_per_resource_with_rules_metrics_and_alarms() -> None:
@@ -89,7 +89,7 @@ def test_every_dashboard_carries_the_owner_mark_and_others_do_not_pass_for_ours(
     state = desired_state(inventory(endpoint(), flow_log()), SETTINGS)
     body = state.dashboards["PrivateLink-us-east-1"].body
     assert is_ours(body, SETTINGS)
-    assert not is_ours(body, Settings(prefix="team-b"))
+    assert not is_ours(body, Settings(prefix="teamb"))
     assert not is_ours('{"widgets": [{"type": "text", "properties": {"markdown": "hello"}}]}', SETTINGS)
     assert not is_ours("not json", SETTINGS)
 

@@ -164,8 +164,8 @@ def test_desired_state_is_deterministic_whatever_the_input_order() -> None:
 
 
 def test_names_start_with_the_configured_prefix() -> None:
-    state = desired_state(inventory(endpoint(), flow_log()), Settings(prefix="team-a"))
-    assert all(name.startswith("team-a-vpce-1-") for name in state.rules)
+    state = desired_state(inventory(endpoint(), flow_log()), Settings(prefix="teama"))
+    assert all(name.startswith("teama-vpce-1-") for name in state.rules)
 
 
 def test_disabled_rule_state_is_carried_into_every_rule() -> None:

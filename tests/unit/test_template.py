@@ -6,7 +6,7 @@ from importlib.metadata import version
 
 import pytest
 
-from core.settings import RULE_ALARM_MODES, Settings
+from core.settings import DASHBOARD_PREFIX_PATTERN, PREFIX_PATTERN, RULE_ALARM_MODES, Settings
 from core.triggers import event_names_by_source
 from tests.cfn import TEMPLATE, function_environment, samconfig, template
 
@@ -93,6 +93,8 @@ def test_every_setting_is_fed_by_the_template() -> None:
 def test_parameter_patterns_accept_the_defaults_and_what_settings_accept() -> None:
     for name in ("Prefix", "DashboardPrefix"):
         assert re.fullmatch(PARAMETERS[name]["AllowedPattern"], PARAMETERS[name]["Default"])
+    assert PARAMETERS["Prefix"]["AllowedPattern"] == PREFIX_PATTERN.pattern
+    assert PARAMETERS["DashboardPrefix"]["AllowedPattern"] == DASHBOARD_PREFIX_PATTERN.pattern
     assert PARAMETERS["Selection"]["AllowedValues"] == ["all", "tagged"]
     assert sorted(PARAMETERS["RuleAlarms"]["AllowedValues"]) == sorted(RULE_ALARM_MODES)
     email = PARAMETERS["AlarmEmail"]["AllowedPattern"]
@@ -206,3 +208,40 @@ def test_the_package_bundles_the_powertools_the_tests_run() -> None:
         if line.split("#")[0].strip()
     )
     assert pins == {"aws-lambda-powertools": version("aws-lambda-powertools")}
+
+
+RECONCILE_TIMEOUT = RESOURCES["ReconcileFunction"]["Properties"]["Timeout"]  # seconds
+SCHEDULE = PARAMETERS["ReconcileSchedule"]["AllowedPattern"]
+
+
+def rate(value: int, unit: str) -> str:
+    """EventBridge's rate(): the unit is singular for 1, plural otherwise."""
+    return f"rate({value} {unit if value == 1 else unit + 's'})"
+
+
+@pytest.mark.parametrize(("unit", "seconds"), [("minute", 60), ("hour", 3600), ("day", 86400)])
+def test_the_schedule_refuses_rates_shorter_than_the_functions_timeout(unit: str, seconds: int) -> None:
+    """A run may take the whole timeout; a shorter interval would queue runs behind one another."""
+    for value in range(1, 3 * RECONCILE_TIMEOUT // 60 + 1):
+        accepted = re.fullmatch(SCHEDULE, rate(value, unit)) is not None
+        assert accepted is (value * seconds >= RECONCILE_TIMEOUT), rate(value, unit)
+
+
+@pytest.mark.parametrize(
+    ("expression", "accepted"),
+    [
+        (PARAMETERS["ReconcileSchedule"]["Default"], True),
+        ("cron(0 * * * ? *)", True),  # hourly, at a fixed minute
+        ("cron(15 2 * * ? *)", True),
+        ("cron(* * * * ? *)", False),  # every minute
+        ("cron(0/5 * * * ? *)", False),
+        ("cron(0,30 * * * ? *)", False),
+        ("rate(600 seconds)", False),
+        ("rate(10 minute)", False),
+        ("rate(1 hours)", False),
+        ("rate(0 hours)", False),
+        ("rate(010 minutes)", False),
+    ],
+)
+def test_the_schedule_accepts_only_expressions_that_cannot_fire_within_a_run(expression: str, accepted: bool) -> None:
+    assert (re.fullmatch(SCHEDULE, expression) is not None) is accepted

@@ -69,12 +69,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     batch = isinstance(event, Mapping) and isinstance(event.get("Records"), list)
     if batch:
+        logger.set_correlation_id(None)  # each message's id goes to its own log line
         triggers, sent_at = read_batch(event["Records"], region)
     else:
         # The EventBridge id, cut short: correlation_id_path would log whatever "id" holds, and a deeply
         # nested one makes the JSON log formatter raise RecursionError, which logging lets through.
         logger.set_correlation_id(event_fields(event).get("id") or None)
         triggers, sent_at = [parse_trigger(event, region)], []
+        if triggers[0].ignored:
+            logger.warning("event ignored", extra={"reason": triggers[0].reason, **event_fields(event)})
+            metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
     acted = [t for t in triggers if not t.ignored]
     if not acted:
         return {"ignored": True, "reason": "; ".join(t.reason for t in triggers)[:1000] or "an empty batch"}

@@ -27,6 +27,8 @@ IAM_PREFIXES = {
     "elbv2": "elasticloadbalancing",
     "service-quotas": "servicequotas",
     "resourcegroupstaggingapi": "tag",
+    "sqs": "sqs",
+    "scheduler": "scheduler",
 }
 NO_PERMISSION_NEEDED = {("sts", "GetCallerIdentity")}  # STS answers it for any caller
 # Actions without resource-level permissions (Service Authorization Reference): "*" is the only
@@ -51,6 +53,10 @@ READ_PREFIXES = ("Describe", "List", "Get")
 NAME_PATTERNS = {  # what a deployment's parameter can be, for calls made with any test's settings
     "Prefix": "[A-Za-z0-9_-]{1,24}",
     "DashboardPrefix": "[A-Za-z0-9_-]{1,64}",
+    # The stack's own resources, as !Ref and !GetAtt name them; tests make their own of each.
+    "FollowUpScheduleGroup": "[0-9A-Za-z_.-]{1,64}",
+    "ReconcileQueue.Arn": "arn:aws:sqs:[a-z0-9-]+:" + MOTO_ACCOUNT + r":[A-Za-z0-9_-]{1,75}\.fifo",
+    "FollowUpScheduleRole.Arn": f"arn:aws:iam::{MOTO_ACCOUNT}:role/[A-Za-z0-9+=,.@_-]+",
 }
 
 
@@ -61,6 +67,7 @@ class Call:
     resources: tuple[str, ...]  # ARNs acted on, or ("*",)
     region: str
     tagged: bool = False  # the request carries Tags, which IAM also checks as TagResource
+    passed_role: str = ""  # a role handed to a service (a schedule's target role): iam:PassRole on it
 
     def __str__(self) -> str:
         return f"{self.service}:{self.operation} on {', '.join(self.resources)}"
@@ -91,6 +98,8 @@ def resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pattern[str
     """A regex for a policy resource: IAM's * matches anything; ${Name} becomes values[Name]."""
     if resource == "*":
         return re.compile(".*", re.DOTALL)
+    if "GetAtt" in resource:  # one of this stack's resources
+        return re.compile(values[resource["GetAtt"]])
     text = resource["Sub"] if isinstance(resource["Sub"], str) else resource["Sub"][0]
     parts = re.split(r"(\$\{[^}]+\})", text)
     regex = ""
@@ -115,19 +124,21 @@ def denied(call: Call, statements: Iterable[Statement], values: Mapping[str, str
         return []
     if call.service not in IAM_PREFIXES:
         return [f"{call}: service {call.service} has no permission in the policy"]
-    actions = [f"{IAM_PREFIXES[call.service]}:{call.operation}"]
+    actions = [(f"{IAM_PREFIXES[call.service]}:{call.operation}", call.resources)]
     if call.tagged:
-        actions.append("cloudwatch:TagResource")
+        actions.append(("cloudwatch:TagResource", call.resources))
+    if call.passed_role:
+        actions.append(("iam:PassRole", (call.passed_role,)))
     statements = list(statements)
     problems = []
-    for action in actions:
+    for action, resources in actions:
         patterns = [
             resource_pattern(resource, values)
             for statement in statements
             if action in statement.actions
             for resource in statement.resources
         ]
-        for arn in call.resources:
+        for arn in resources:
             if not any(pattern.fullmatch(arn) for pattern in patterns):
                 problems.append(f"{action} on {arn}")
     return problems
@@ -137,6 +148,11 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
     """The ARNs IAM authorises a call against, for the operations that support resource-level permissions."""
     cloudwatch = f"arn:aws:cloudwatch:{region}:{MOTO_ACCOUNT}"
     dashboard = f"arn:aws:cloudwatch::{MOTO_ACCOUNT}:dashboard/"
+    if service == "sqs" and "QueueUrl" in params:  # https://host/<account>/<name>
+        return (f"arn:aws:sqs:{region}:{MOTO_ACCOUNT}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}",)
+    if service == "scheduler" and "Name" in params:
+        group = params.get("GroupName", "default")
+        return (f"arn:aws:scheduler:{region}:{MOTO_ACCOUNT}:schedule/{group}/{params['Name']}",)
     if service != "cloudwatch":
         return ("*",)
     by_operation: dict[str, Callable[[], list[str]]] = {
@@ -160,7 +176,9 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
 
 def call_from_api(service: str, operation: str, params: Mapping[str, Any], region: str) -> Call:
     tagged = operation.startswith("Put") and bool(params.get("Tags"))
-    return Call(service, operation, touched_resources(service, operation, params, region), region, tagged)
+    target = params.get("Target")
+    passed_role = str(target.get("RoleArn", "")) if service == "scheduler" and isinstance(target, Mapping) else ""
+    return Call(service, operation, touched_resources(service, operation, params, region), region, tagged, passed_role)
 
 
 SESSION_CALLS: set[Call] = set()  # every product call of this pytest run

@@ -20,6 +20,6 @@ def rule_patterns() -> list[dict[str, Any]]:
     ]
 
 
-def matches(event: dict[str, Any]) -> bool:
+def matches(event: Any) -> bool:
     """Whether any of the stack's rules would send the event to the reconcile queue."""
     return any(EventPattern.load(json.dumps(pattern)).matches_event(event) for pattern in rule_patterns())

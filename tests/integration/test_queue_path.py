@@ -22,7 +22,7 @@ from demo.world import build_demo_world
 from handlers import reconcile
 from tests.integration.conftest import Harness
 from tests.integration.faults import FaultyEndpoint
-from tests.queue_delivery import BATCH_SIZE, MAX_RECEIVES, Queues, make_queues, set_endpoint_state
+from tests.queue_delivery import BATCH_SIZE, MAX_RECEIVES, Queues, set_endpoint_state
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 BURST = 50  # endpoint creations within a minute: a Terraform apply, a StackSet roll-out
@@ -39,28 +39,6 @@ def creation(number: int) -> dict[str, Any]:
     response = event["detail"]["responseElements"]["CreateVpcEndpointResponse"]["vpcEndpoint"]
     response["vpcEndpointId"] = f"vpce-burst{number:05d}"
     return event
-
-
-class Clock:
-    """The handler's wall clock, moved by the test: seconds since the epoch."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def queued(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> tuple[Harness, Queues, Clock]:
-    queues = make_queues(boto3.Session())
-    clock = Clock()
-    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
-    monkeypatch.setattr(reconcile, "last_read", reconcile.ReadMark())
-    monkeypatch.setattr(reconcile, "wall_clock", clock)
-    for key, value in queues.environment().items():
-        monkeypatch.setenv(key, value)
-    return aws, queues, clock
 
 
 def drain(queues: Queues, remaining_millis: int = 300_000) -> list[dict[str, Any]]:
@@ -179,19 +157,19 @@ def test_a_batch_that_keeps_failing_ends_in_the_dead_letter_queue(queued, moto_e
     build_demo_world(aws.world)
     queues.send(sample("create-vpc-endpoint.json"))
     only_rules = lambda service, operation: operation == "PutInsightRule"  # noqa: E731
-    with FaultyEndpoint(moto_endpoint, share=1.0, seed=11, faults=("unavailable",), only=only_rules) as proxy:
-        with proxy.routed():  # the product's clients, made on first use, go through the proxy; the queue's not
-            failing = Clients(
-                session=boto3.Session(),
-                config=Config(retries={"mode": "standard", "max_attempts": 1}, user_agent_extra="privatelink-insights"),
-            )
-            reconcile.cached_clients = lambda *_: failing  # type: ignore[assignment]  # undone by monkeypatch
-            for _ in range(MAX_RECEIVES):
-                records = queues.receive()
-                assert len(records) == 1
-                with pytest.raises(Exception, match="changes failed"):
-                    reconcile.handler({"Records": records}, lambda_context())
-                queues.time_out(records)  # not deleted: back after the visibility timeout
+    proxy = FaultyEndpoint(moto_endpoint, share=1.0, seed=11, faults=("unavailable",), only=only_rules)
+    with proxy, proxy.routed():  # the product's clients, made on first use, go through the proxy; the queue's not
+        failing = Clients(
+            session=boto3.Session(),
+            config=Config(retries={"mode": "standard", "max_attempts": 1}, user_agent_extra="privatelink-insights"),
+        )
+        reconcile.cached_clients = lambda *_: failing  # type: ignore[assignment]  # undone by monkeypatch
+        for _ in range(MAX_RECEIVES):
+            records = queues.receive()
+            assert len(records) == 1
+            with pytest.raises(Exception, match="changes failed"):
+                reconcile.handler({"Records": records}, lambda_context())
+            queues.time_out(records)  # not deleted: back after the visibility timeout
     assert queues.receive() == []  # after maxReceiveCount receives, SQS moves it on
     kept = queues.receive(queues.dead_letter_url)
     assert len(kept) == 1 and json.loads(kept[0]["body"])["detail"]["eventName"] == "CreateVpcEndpoint"

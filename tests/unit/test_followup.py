@@ -1,5 +1,7 @@
 """When a reconcile follows itself up, and when a batch is already covered: the pure decisions."""
 
+from itertools import pairwise
+
 import pytest
 
 from core.followup import (
@@ -31,14 +33,15 @@ def test_pending_resources_are_looked_at_again_after_each_backoff_step_then_left
         delays.append(decision.follow_up.seconds)
         triggers = [follow_up(decision.follow_up.step)]
     assert delays == list(BACKOFF_SECONDS)
-    assert delays == sorted(delays) and all(b == 2 * a for a, b in zip(delays, delays[1:], strict=False))
+    assert delays == sorted(delays) and all(b == 2 * a for a, b in pairwise(delays))
     assert "left to the schedule" in decision.reason
 
 
 @pytest.mark.parametrize("fresh", [EVENT, SCHEDULE, BACKFILL])
 def test_a_fresh_hint_starts_the_backoff_again(fresh: Trigger) -> None:
     assert backoff_index([follow_up(3), fresh]) == 0
-    assert decide_follow_up([follow_up(3), fresh], pending=1, deferred=0).follow_up.seconds == BACKOFF_SECONDS[0]
+    decision = decide_follow_up([follow_up(3), fresh], pending=1, deferred=0)
+    assert decision.follow_up is not None and decision.follow_up.seconds == BACKOFF_SECONDS[0]
 
 
 def test_follow_ups_alone_go_on_from_the_earliest_step() -> None:

@@ -6,8 +6,8 @@ from importlib.metadata import version
 
 import pytest
 
-from core.settings import Settings
 from core.delivery import MESSAGE_GROUP, SCHEDULE_NAME
+from core.settings import Settings
 from core.triggers import event_patterns
 from tests.cfn import TEMPLATE, function_environment, samconfig, template
 

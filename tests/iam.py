@@ -28,6 +28,8 @@ IAM_PREFIXES = {
     "elbv2": "elasticloadbalancing",
     "service-quotas": "servicequotas",
     "resourcegroupstaggingapi": "tag",
+    "sqs": "sqs",
+    "scheduler": "scheduler",
 }
 NO_PERMISSION_NEEDED = {("sts", "GetCallerIdentity")}  # STS answers it for any caller
 # Actions without resource-level permissions (Service Authorization Reference): "*" is the only
@@ -53,6 +55,10 @@ NAME_PATTERNS = {  # what a deployment's parameter can be, for calls made with a
     "Prefix": PREFIX_PATTERN.pattern,
     "DashboardPrefix": DASHBOARD_PREFIX_PATTERN.pattern,
     "AlarmTopic": f"arn:aws:sns:[a-z0-9-]+:{MOTO_ACCOUNT}:[A-Za-z0-9_-]{{1,256}}",  # the stack's topic: !Ref AlarmTopic
+    # The stack's own resources, as !Ref and !GetAtt name them; tests make their own of each.
+    "FollowUpScheduleGroup": "[0-9A-Za-z_.-]{1,64}",
+    "ReconcileQueue.Arn": "arn:aws:sqs:[a-z0-9-]+:" + MOTO_ACCOUNT + r":[A-Za-z0-9_-]{1,75}\.fifo",
+    "FollowUpScheduleRole.Arn": f"arn:aws:iam::{MOTO_ACCOUNT}:role/[A-Za-z0-9+=,.@_-]+",
 }
 ALARM_ACTION_KEYS = ("AlarmActions", "OKActions", "InsufficientDataActions")  # all in cloudwatch:AlarmActions
 
@@ -65,6 +71,7 @@ class Call:
     region: str
     tagged: bool = False  # the request carries Tags, which IAM also checks as TagResource
     alarm_actions: tuple[str, ...] = ()  # PutMetricAlarm: the values of the cloudwatch:AlarmActions key
+    passed_role: str = ""  # a role handed to a service (a schedule's target role): iam:PassRole on it
 
     def __str__(self) -> str:
         return f"{self.service}:{self.operation} on {', '.join(self.resources)}"
@@ -96,6 +103,8 @@ def resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pattern[str
     """A regex for a policy resource: IAM's * matches anything; ${Name} becomes values[Name]."""
     if resource == "*":
         return re.compile(".*", re.DOTALL)
+    if "GetAtt" in resource:  # one of this stack's resources
+        return re.compile(values[resource["GetAtt"]])
     text = resource["Sub"] if isinstance(resource["Sub"], str) else resource["Sub"][0]
     parts = re.split(r"(\$\{[^}]+\})", text)
     regex = ""
@@ -107,14 +116,20 @@ def resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pattern[str
     return re.compile(regex)
 
 
+PASSED_TO = {"scheduler": "scheduler.amazonaws.com"}  # the service a call hands its role to: iam:PassedToService
+
+
 def condition_holds(statement: Statement, call: Call, action: str, values: Mapping[str, str]) -> bool:
-    """The one condition the template uses: ForAllValues:StringEquals on cloudwatch:AlarmActions (every
-    action of the request is one of the listed values; true when the request has none, as in IAM).
-    Any other condition is refused here, so that a new one cannot pass unevaluated."""
+    """The conditions the template uses: ForAllValues:StringEquals on cloudwatch:AlarmActions (every
+    action of the request is one of the listed values; true when the request has none, as in IAM), and
+    StringEquals on iam:PassedToService (the role goes to that service). Any other condition is refused
+    here, so that a new one cannot pass unevaluated."""
     if not statement.condition:
         return True
     ((operator, keys),) = statement.condition.items()
     ((key, allowed),) = keys.items()
+    if (operator, key) == ("StringEquals", "iam:PassedToService"):
+        return action == "iam:PassRole" and PASSED_TO.get(call.service) == allowed
     if operator != "ForAllValues:StringEquals" or key != "cloudwatch:AlarmActions":
         raise AssertionError(f"{statement.sid}: condition {operator} {key} is not evaluated by tests/iam.py")
     if action != "cloudwatch:PutMetricAlarm":
@@ -137,19 +152,21 @@ def denied(call: Call, statements: Iterable[Statement], values: Mapping[str, str
         return []
     if call.service not in IAM_PREFIXES:
         return [f"{call}: service {call.service} has no permission in the policy"]
-    actions = [f"{IAM_PREFIXES[call.service]}:{call.operation}"]
+    actions = [(f"{IAM_PREFIXES[call.service]}:{call.operation}", call.resources)]
     if call.tagged:
-        actions.append("cloudwatch:TagResource")
+        actions.append(("cloudwatch:TagResource", call.resources))
+    if call.passed_role:
+        actions.append(("iam:PassRole", (call.passed_role,)))
     statements = list(statements)
     problems = []
-    for action in actions:
+    for action, resources in actions:
         patterns = [
             resource_pattern(resource, values)
             for statement in statements
             if action in statement.actions and condition_holds(statement, call, action, values)
             for resource in statement.resources
         ]
-        for arn in call.resources:
+        for arn in resources:
             if not any(pattern.fullmatch(arn) for pattern in patterns):
                 problems.append(f"{action} on {arn}")
     return problems
@@ -159,6 +176,11 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
     """The ARNs IAM authorises a call against, for the operations that support resource-level permissions."""
     cloudwatch = f"arn:aws:cloudwatch:{region}:{MOTO_ACCOUNT}"
     dashboard = f"arn:aws:cloudwatch::{MOTO_ACCOUNT}:dashboard/"
+    if service == "sqs" and "QueueUrl" in params:  # https://host/<account>/<name>
+        return (f"arn:aws:sqs:{region}:{MOTO_ACCOUNT}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}",)
+    if service == "scheduler" and "Name" in params:
+        group = params.get("GroupName", "default")
+        return (f"arn:aws:scheduler:{region}:{MOTO_ACCOUNT}:schedule/{group}/{params['Name']}",)
     if service != "cloudwatch":
         return ("*",)
     by_operation: dict[str, Callable[[], list[str]]] = {
@@ -184,7 +206,10 @@ def call_from_api(service: str, operation: str, params: Mapping[str, Any], regio
     tagged = operation.startswith("Put") and bool(params.get("Tags"))
     actions = tuple(sorted({arn for key in ALARM_ACTION_KEYS for arn in params.get(key) or []}))
     resources = touched_resources(service, operation, params, region)
-    return Call(service, operation, resources, region, tagged, actions if operation == "PutMetricAlarm" else ())
+    target = params.get("Target")
+    passed_role = str(target.get("RoleArn", "")) if service == "scheduler" and isinstance(target, Mapping) else ""
+    alarm_actions = actions if operation == "PutMetricAlarm" else ()
+    return Call(service, operation, resources, region, tagged, alarm_actions, passed_role)
 
 
 SESSION_CALLS: set[Call] = set()  # every product call of this pytest run

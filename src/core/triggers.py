@@ -15,6 +15,12 @@ from typing import Any
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 SCHEDULE_SOURCE, SCHEDULE_DETAIL_TYPE = "aws.events", "Scheduled Event"
 BACKFILL_SOURCE, BACKFILL_DETAIL_TYPE = "plinsights", "Backfill"
+FOLLOW_UP_DETAIL_TYPE = "Follow-up"  # from BACKFILL_SOURCE: a reconcile's own follow-up (core/followup.py)
+# Classic Load Balancing's CloudTrail events carry this apiVersion (ELBv2's carry 2015-12-01). Classic
+# and Application Load Balancers never back a PrivateLink endpoint service.
+CLASSIC_ELB_API_VERSION = "2012-06-01"
+PRIVATELINK_LB_TYPES = ("network", "gateway")  # CreateLoadBalancer's Type; omitted, it means application
+PRIVATELINK_LB_ARNS = ("*:loadbalancer/net/*", "*:loadbalancer/gwy/*")  # the type sits in the ARN
 MAX_ID_CHARS = 2048  # longer than any AWS id or ARN: anything longer is not one
 
 
@@ -66,11 +72,12 @@ TRIGGERS: dict[str, TriggerSpec] = {
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    kind: str  # "event" | "schedule" | "backfill" | "ignored"
+    kind: str  # "event" | "schedule" | "backfill" | "follow-up" | "ignored"
     name: str = ""  # the CloudTrail eventName, for events
-    ids: tuple[str, ...] = ()  # what the event names; a hint for logs, the reconcile reads the account
+    ids: tuple[str, ...] = ()  # what the event names, if readable; a hint for logs, the reconcile reads the account
     dry_run: bool = False
     reason: str = ""  # why it was ignored
+    step: int = 0  # a follow-up's place in the backoff (core/followup.py)
 
     @property
     def ignored(self) -> bool:
@@ -99,6 +106,8 @@ def _parse(event: object, region: str | None) -> Trigger:  # noqa: PLR0911 - one
         return Trigger("schedule")
     if source == BACKFILL_SOURCE and detail_type == BACKFILL_DETAIL_TYPE:
         return parse_backfill(detail)
+    if source == BACKFILL_SOURCE and detail_type == FOLLOW_UP_DETAIL_TYPE:
+        return parse_follow_up(detail)
     if detail_type != CLOUDTRAIL_DETAIL_TYPE:
         return ignored(f"unexpected detail-type {str(detail_type)[:80]!r} from source {str(source)[:80]!r}")
     if not isinstance(detail, Mapping):
@@ -109,12 +118,29 @@ def _parse(event: object, region: str | None) -> Trigger:  # noqa: PLR0911 - one
         return ignored(f"event {str(name)[:80]!r} is not one we act on")
     if source != spec.source or detail.get("eventSource") != spec.event_source:
         return ignored(f"{name} from {str(source)[:80]!r}/{str(detail.get('eventSource'))[:80]!r} is not {spec.source}")
-    if detail.get("errorCode"):
+    if detail.get("errorCode"):  # the patterns drop these too; an event invoked by hand still gets here
         return ignored(f"{name} failed ({str(detail['errorCode'])[:80]}): nothing changed in the account")
     ids = tuple(dict.fromkeys(i for path in spec.id_paths for i in ids_at(detail, path)))
-    if not ids:
-        return ignored(f"{name} event names no resource where expected: malformed")
+    if spec.source == ELB[0] and (never := never_privatelink(name, detail, ids)):
+        return ignored(f"{name} concerns {never}, which never backs PrivateLink")
+    # Events are hints: one whose ids cannot be read still says that something changed (the ids
+    # only go to the log), and a full reconcile reads the account anyway.
     return Trigger("event", name=name, ids=ids)
+
+
+def never_privatelink(name: str, detail: Mapping[str, Any], ids: tuple[str, ...]) -> str:
+    """Which kind of load balancer an ELB event concerns, when it is one that never backs PrivateLink;
+    "" when it may be (or cannot be told: then the event triggers a reconcile)."""
+    if detail.get("apiVersion") == CLASSIC_ELB_API_VERSION:
+        return "a Classic Load Balancer"
+    request = detail.get(REQ)
+    if name == "CreateLoadBalancer" and isinstance(request, Mapping):
+        kinds = list(ids_at(request, ("type",)))
+        if not kinds or all(kind not in PRIVATELINK_LB_TYPES for kind in kinds):
+            return "an Application Load Balancer"  # ELBv2 CreateLoadBalancer's Type defaults to application
+    elif ids and all(":loadbalancer/app/" in arn for arn in ids):
+        return "an Application Load Balancer"
+    return ""
 
 
 def parse_backfill(detail: object) -> Trigger:
@@ -125,6 +151,13 @@ def parse_backfill(detail: object) -> Trigger:
     if not isinstance(dry_run, bool):
         return ignored(f"backfill dryRun must be true or false, got {str(dry_run)[:40]!r}")
     return Trigger("backfill", name="Backfill", dry_run=dry_run)
+
+
+def parse_follow_up(detail: object) -> Trigger:
+    step = detail.get("step", 0) if isinstance(detail, Mapping) else None
+    if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step < 100:
+        return ignored(f"follow-up step must be a small whole number, got {str(step)[:40]!r}")
+    return Trigger("follow-up", name="FollowUp", step=step)
 
 
 def ids_at(node: object, path: tuple[str, ...]) -> Iterator[str]:
@@ -151,6 +184,26 @@ def event_names_by_source() -> dict[str, list[str]]:
     for name, spec in TRIGGERS.items():
         names.setdefault(spec.source, []).append(name)
     return {source: sorted(found) for source, found in names.items()}
+
+
+def event_patterns() -> dict[str, dict[str, Any]]:
+    """The EventBridge patterns template.yaml must carry, by source: the watched names, successful
+    calls only (a failed call has an errorCode), and for ELB only what may be a Network or Gateway
+    Load Balancer (a classic call has no type and no ARN of net/ or gwy/)."""
+    patterns: dict[str, dict[str, Any]] = {}
+    for source, names in event_names_by_source().items():
+        spec = TRIGGERS[names[0]]
+        detail: dict[str, Any] = {"eventSource": [spec.event_source], "errorCode": [{"exists": False}]}
+        if source == ELB[0]:
+            by_arn = sorted(n for n in names if n != "CreateLoadBalancer")
+            detail["$or"] = [
+                {"eventName": ["CreateLoadBalancer"], REQ: {"type": list(PRIVATELINK_LB_TYPES)}},
+                {"eventName": by_arn, REQ: {"loadBalancerArn": [{"wildcard": w} for w in PRIVATELINK_LB_ARNS]}},
+            ]
+        else:
+            detail["eventName"] = names
+        patterns[source] = {"source": [source], "detail-type": [CLOUDTRAIL_DETAIL_TYPE], "detail": detail}
+    return patterns
 
 
 def payload(event: Mapping[str, Any]) -> dict[str, Any]:

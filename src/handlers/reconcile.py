@@ -1,10 +1,13 @@
-"""Lambda entry point: CloudTrail events from EventBridge, the schedule, and manual backfill."""
+"""Lambda entry point: batches from the reconcile queue (CloudTrail events, the schedule, follow-ups),
+and the same events, or a backfill, invoked directly."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -13,13 +16,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clients import Clients
+from core.delivery import Wiring, arrange_follow_up
 from core.errors import ReconcileError
+from core.followup import covered_by_earlier_read, decide_follow_up
 from core.model import Action
 from core.pacing import Pacer
 from core.reconcile import Outcome, run_reconcile
 from core.report import summary
 from core.settings import Settings
-from core.triggers import parse_trigger, payload
+from core.triggers import Trigger, parse_trigger, payload
 
 # Seconds of the invocation kept back when no new write may start any more: room for the call in
 # flight with a few throttled retries (backoff doubles up to 20 s a wait), its owner-mark read, the
@@ -27,6 +32,8 @@ from core.triggers import parse_trigger, payload
 # the account. A call that outlasts even this is cut by the timeout: the summary is lost, and the
 # next run finds the account as that call left it, done or not, and carries on.
 DEADLINE_MARGIN = 60.0
+
+SQS_SOURCE = "aws:sqs"
 
 logger = Logger()  # service name: POWERTOOLS_SERVICE_NAME in template.yaml
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PrivateLinkInsights"))
@@ -45,26 +52,64 @@ def cached_pacer(rates: tuple[tuple[str, float], ...]) -> Pacer:
     return Pacer(dict(rates))
 
 
+class ReadMark:
+    """When the last reconcile of this container that ended without failures began reading the
+    account. Lost with the container, which only costs a reconcile that could have been skipped."""
+
+    started: float | None = None
+
+
+wall_clock: Callable[[], float] = time.time  # the benchmark replaces it with its virtual clock
+last_read = ReadMark()
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # The EventBridge id, cut short: correlation_id_path would log whatever "id" holds, and a deeply
-    # nested one makes the JSON log formatter raise RecursionError, which logging lets through.
-    logger.set_correlation_id(event_fields(event).get("id") or None)
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    trigger = parse_trigger(event, region)
-    if trigger.ignored:
-        logger.warning("event ignored", extra={"reason": trigger.reason, **event_fields(event)})
-        metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
-        return {"ignored": True, "reason": trigger.reason}
-    logger.info("reconcile due", extra={"trigger": trigger.kind, "event_name": trigger.name, "ids": list(trigger.ids)})
+    batch = isinstance(event, Mapping) and isinstance(event.get("Records"), list)
+    if batch:
+        logger.set_correlation_id(None)  # each message's id goes to its own log line
+        triggers, sent_at = read_batch(event["Records"], region)
+    else:
+        # The EventBridge id, cut short: correlation_id_path would log whatever "id" holds, and a deeply
+        # nested one makes the JSON log formatter raise RecursionError, which logging lets through.
+        logger.set_correlation_id(event_fields(event).get("id") or None)
+        triggers, sent_at = [parse_trigger(event, region)], []
+        if triggers[0].ignored:
+            logger.warning("event ignored", extra={"reason": triggers[0].reason, **event_fields(event)})
+            metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
+    acted = [t for t in triggers if not t.ignored]
+    if not acted:
+        return {"ignored": True, "reason": "; ".join(t.reason for t in triggers)[:1000] or "an empty batch"}
+    if covered_by_earlier_read(sent_at, last_read.started, acted):
+        reason = "every message reached the queue before the last reconcile began reading the account"
+        extra = {"reason": reason, "messages": len(sent_at), "read_started": last_read.started}
+        logger.info("batch covered", extra=extra)
+        metrics.add_metric(name="BatchesCovered", unit=MetricUnit.Count, value=1)
+        return {"skipped": True, "reason": reason, "messages": len(sent_at), "follow_up_seconds": None}
+    return reconcile(acted, batch, context, region)
+
+
+def reconcile(triggers: list[Trigger], batch: bool, context: LambdaContext, region: str | None) -> dict[str, Any]:
+    """One reconcile for every hint of the invocation: the account is read whole, whatever they named."""
+    dry_run = all(t.dry_run for t in triggers)
+    first = triggers[0]
+    for trigger in triggers:
+        extra = {"trigger": trigger.kind, "event_name": trigger.name, "ids": list(trigger.ids)}
+        logger.info("reconcile due", extra=extra)
     clients = cached_clients(region, os.environ.get("AWS_ENDPOINT_URL"))
     throttles_before = clients.throttles
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN
     settings = Settings.from_env()
     pacer = cached_pacer(tuple(sorted(settings.write_rates.items())))
-    outcome = run_reconcile(clients, settings, dry_run=trigger.dry_run, deadline=deadline, pacer=pacer)
-    result = {"trigger": trigger.kind, "event_name": trigger.name, **summary(outcome, trigger.dry_run)}
+    read_started = wall_clock()
+    outcome = run_reconcile(clients, settings, dry_run=dry_run, deadline=deadline, pacer=pacer)
+    result = {
+        "trigger": "batch" if batch else first.kind,
+        "event_name": ",".join(sorted({t.name for t in triggers if t.name})),
+        **summary(outcome, dry_run),
+    }
     record_metrics(outcome, clients.throttles - throttles_before)
     logger.info(
         "reconcile finished",
@@ -76,12 +121,59 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "notes": result["notes"],
         },
     )
+    result["follow_up_seconds"] = None if dry_run else follow_up(triggers, outcome, clients)
     if outcome.failed:
-        # Raised so that the asynchronous invocation's on-failure destination sees it; what did
-        # not fail is done, and the next reconcile retries the rest.
+        # Raised so that the queue delivers the batch again, and after its retries keeps it in the
+        # dead-letter queue; what did not fail is done, and the next reconcile retries the rest.
         logger.error("changes failed", extra={"failed": result["failed"]})
         raise ReconcileError(f"{len(result['failed'])} changes failed; the next reconcile retries them")
+    if not dry_run:
+        last_read.started = read_started
     return result
+
+
+def follow_up(triggers: list[Trigger], outcome: Outcome, clients: Clients) -> int | None:
+    """Arranges the one follow-up the outcome calls for, if any; says why in the log either way."""
+    pending = sum(1 for c in outcome.desired.coverage if c.pending)
+    deferred = len(outcome.result.deferred) if outcome.result else 0
+    decision = decide_follow_up(triggers, pending, deferred)
+    wiring = Wiring.from_env()
+    if decision.follow_up and wiring:
+        arrange_follow_up(clients, wiring, decision.follow_up, datetime.fromtimestamp(wall_clock(), UTC))
+    seconds = decision.follow_up.seconds if decision.follow_up else None
+    arranged = bool(decision.follow_up and wiring)
+    logger.info("follow-up", extra={"follow_up_seconds": seconds, "reason": decision.reason, "arranged": arranged})
+    return seconds
+
+
+def read_batch(records: list[Any], region: str | None) -> tuple[list[Trigger], list[float]]:
+    """The triggers of an SQS batch, and when each message reached the queue (epoch seconds)."""
+    triggers: list[Trigger] = []
+    sent_at: list[float] = []
+    for record in records:
+        trigger = parse_record(record, region)
+        if trigger.ignored:
+            fields = {"messageId": str(record.get("messageId", ""))[:80]} if isinstance(record, Mapping) else {}
+            logger.warning("event ignored", extra={"reason": trigger.reason, **fields})
+            metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
+        triggers.append(trigger)
+        attributes = record.get("attributes") if isinstance(record, Mapping) else None
+        sent = attributes.get("SentTimestamp") if isinstance(attributes, Mapping) else None
+        try:
+            sent_at.append(int(str(sent)) / 1000)
+        except ValueError:
+            sent_at.append(float("inf"))  # unknown: never counts as covered by an earlier read
+    return triggers, sent_at
+
+
+def parse_record(record: object, region: str | None) -> Trigger:
+    if not isinstance(record, Mapping) or record.get("eventSource") != SQS_SOURCE:
+        return Trigger("ignored", reason="batch record is not an SQS message")
+    try:
+        body = json.loads(str(record.get("body", "")))
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack
+        return Trigger("ignored", reason="SQS message body is not JSON")
+    return parse_trigger(body, region)
 
 
 def record_metrics(outcome: Outcome, throttles: int) -> None:

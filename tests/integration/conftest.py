@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from core.clients import Clients
 from core.settings import Settings
 from demo.local import local_aws
 from demo.world import World
+from tests.queue_delivery import Queues, make_queues
 from tests.recording import recording_session
 
 READ_PREFIXES = ("Describe", "List", "Get")
@@ -49,3 +51,27 @@ def aws(moto_endpoint: str) -> Harness:
     urllib.request.urlopen(request).close()
     calls: list[str] = []
     return Harness(world=World(boto3.Session()), clients=Clients(session=recording_session(calls)), calls=calls)
+
+
+class Clock:
+    """The handler's wall clock, moved by the test: seconds since the epoch."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def queued(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> tuple[Harness, Queues, Clock]:
+    queues = make_queues(boto3.Session())
+    clock = Clock()
+    from handlers import reconcile  # noqa: PLC0415 - the handler module is imported when a test needs it
+
+    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    monkeypatch.setattr(reconcile, "last_read", reconcile.ReadMark())
+    monkeypatch.setattr(reconcile, "wall_clock", clock)
+    for key, value in queues.environment().items():
+        monkeypatch.setenv(key, value)
+    return aws, queues, clock

@@ -4,6 +4,7 @@ Every call the product makes in this run is recorded (tests/conftest.py); a call
 policy would refuse fails the suite, so a new AWS call cannot land without its permission.
 """
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -11,7 +12,9 @@ import pytest
 from core.destroy import run_destroy
 from core.reconcile import run_reconcile
 from core.settings import Settings
+from demo.local import lambda_context
 from demo.world import build_demo_world
+from handlers import reconcile
 from tests.cfn import template
 from tests.iam import (
     IAM_PREFIXES,
@@ -25,11 +28,24 @@ from tests.iam import (
     policy,
 )
 from tests.integration.conftest import Harness
+from tests.integration.test_queue_path import EVENTS
+from tests.queue_delivery import set_endpoint_state
 
 FUNCTIONS = ("ReconcileFunction", "CleanupFunction")
 # Granted, but not called by the lifecycle below: the default quota is read when the account has no
 # applied value (moto has one), and dashboards are deleted when fewer pages are needed.
 SITUATIONAL = {"servicequotas:ListAWSDefaultServiceQuotas", "cloudwatch:DeleteDashboards"}
+# Made by the handler on the queue path (follow-ups), proven by the test of that path below.
+QUEUE_PATH = {
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+    "iam:PassRole",
+    "sqs:SendMessage",
+}
+# Made by Lambda's event source mapping with the function's role, never by our code.
+EVENT_SOURCE_MAPPING = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+OWN_RESOURCES = {"ReconcileQueue.Arn", "FollowUpScheduleRole.Arn"}
 DEFAULTS = {name: spec["Default"] for name, spec in template()["Parameters"].items()}
 TOPIC = "arn:aws:sns:us-east-1:123456789012:privatelink-insights-AlarmTopic-1"  # the stack's topic
 
@@ -63,7 +79,7 @@ def test_the_demo_lifecycle_needs_nothing_the_policies_do_not_grant(aws: Harness
     assert refused(reconcile_calls, "ReconcileFunction", aws.clients.region, **names) == []
     assert refused(destroy_calls, "CleanupFunction", aws.clients.region, **names) == []
     # And no more: every action granted is one these runs made, or one that only other situations need.
-    assert granted("ReconcileFunction") - actions(reconcile_calls) <= SITUATIONAL
+    assert granted("ReconcileFunction") - actions(reconcile_calls) <= SITUATIONAL | QUEUE_PATH | EVENT_SOURCE_MAPPING
     assert granted("CleanupFunction") - actions(destroy_calls) <= SITUATIONAL
 
 
@@ -74,7 +90,46 @@ def granted(function: str) -> set[str]:
 def actions(calls: list[Call]) -> set[str]:
     """The IAM actions the calls need: TagResource too for a write that carries tags."""
     made = {f"{IAM_PREFIXES[c.service]}:{c.operation}" for c in calls if c.service in IAM_PREFIXES}
+    made |= {"iam:PassRole"} if any(c.passed_role for c in calls) else set()
     return made | ({"cloudwatch:TagResource"} if any(c.tagged for c in calls) else set())
+
+
+def test_the_queue_path_needs_only_its_own_queue_schedule_and_role(queued, monkeypatch) -> None:
+    """A pending endpoint (a schedule created, then moved), then a deadline hand-over (a message, and
+    the pending schedule removed): every call allowed on exactly this stack's names, all of QUEUE_PATH made."""
+    aws, queues, _ = queued
+    demo = build_demo_world(aws.world)
+    set_endpoint_state(demo.consumer_endpoint, "pending")
+    with capturing() as calls:
+        for _ in range(2):
+            reconcile.handler(sample_batch(queues), lambda_context())
+        set_endpoint_state(demo.consumer_endpoint, "available")
+        short = lambda_context(remaining_millis=int(reconcile.DEADLINE_MARGIN * 1000) - 1)
+        assert reconcile.handler(sample_batch(queues), short)["follow_up_seconds"] == 0
+    assert actions(calls) >= QUEUE_PATH
+    names = {
+        "Prefix": aws.settings.prefix,
+        "DashboardPrefix": aws.settings.dashboard_prefix,
+        "FollowUpScheduleGroup": queues.schedule_group,
+        "ReconcileQueue.Arn": queues.arn,
+        "FollowUpScheduleRole.Arn": queues.role_arn,
+    }
+    assert refused(calls, "ReconcileFunction", aws.clients.region, **names) == []
+    elsewhere = {**names, "FollowUpScheduleGroup": "another-stacks-group", "ReconcileQueue.Arn": queues.arn + "x"}
+    assert refused(calls, "ReconcileFunction", aws.clients.region, **elsewhere)
+
+
+def sample_batch(queues) -> dict:
+    queues.send(json.loads((EVENTS / "create-vpc-endpoint.json").read_text()))
+    records = queues.receive()
+    queues.delete(records)
+    return {"Records": records}
+
+
+def test_the_event_source_mapping_reads_only_the_stacks_queue() -> None:
+    [statement] = [s for s in policy("ReconcileFunction") if set(s.actions) & EVENT_SOURCE_MAPPING]
+    assert set(statement.actions) == EVENT_SOURCE_MAPPING
+    assert statement.resources == ({"GetAtt": "ReconcileQueue.Arn"},)
 
 
 def test_a_call_outside_the_prefix_is_refused(aws: Harness) -> None:
@@ -111,7 +166,13 @@ def test_every_write_is_scoped_to_the_deployments_names(function: str) -> None:
             continue
         for resource in statement.resources:
             assert resource != "*", f"{statement.sid} writes on every resource"
+            if "GetAtt" in resource:  # one of the stack's own resources
+                assert resource["GetAtt"] in OWN_RESOURCES, statement.sid
+                continue
             text = resource["Sub"]
+            if "${FollowUpScheduleGroup}" in text:
+                assert text.endswith(":schedule/${FollowUpScheduleGroup}/follow-up"), statement.sid
+                continue
             assert "${Prefix}-" in text or "${DashboardPrefix}-${AWS::Region}" in text, statement.sid
             assert "${AWS::AccountId}" in text and "${AWS::Partition}" in text, statement.sid
 

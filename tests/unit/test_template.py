@@ -6,8 +6,9 @@ from importlib.metadata import version
 
 import pytest
 
+from core.delivery import MESSAGE_GROUP, SCHEDULE_NAME
 from core.settings import DASHBOARD_PREFIX_PATTERN, PREFIX_PATTERN, RULE_ALARM_MODES, Settings
-from core.triggers import event_names_by_source
+from core.triggers import event_patterns
 from tests.cfn import TEMPLATE, function_environment, samconfig, template
 
 RESOURCES = template()["Resources"]
@@ -40,22 +41,104 @@ SETTINGS_FROM_PARAMETERS = {
 }
 
 
-def test_eventbridge_patterns_match_the_triggers_table() -> None:
-    events = RESOURCES["ReconcileFunction"]["Properties"]["Events"]
-    patterns = [e["Properties"]["Pattern"] for e in events.values() if e["Type"] == "EventBridgeRule"]
-    found = {p["source"][0]: sorted(p["detail"]["eventName"]) for p in patterns}
-    assert found == event_names_by_source()
-    assert all(p["detail-type"] == ["AWS API Call via CloudTrail"] for p in patterns)
+RULES = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Events::Rule"}
+QUEUE_ARN = {"GetAtt": "ReconcileQueue.Arn"}
 
 
-def test_the_function_runs_python_3_13_on_arm_with_one_concurrent_execution() -> None:
+def test_eventbridge_patterns_are_the_triggers_tables() -> None:
+    patterns = [rule["EventPattern"] for rule in RULES.values() if "EventPattern" in rule]
+    assert {p["source"][0]: p for p in patterns} == event_patterns()
+
+
+def test_the_patterns_drop_failed_calls_and_classic_and_application_load_balancers() -> None:
+    for pattern in event_patterns().values():
+        assert pattern["detail"]["errorCode"] == [{"exists": False}]
+    elb = event_patterns()["aws.elasticloadbalancing"]["detail"]["$or"]
+    assert elb[0]["requestParameters"]["type"] == ["network", "gateway"]
+    assert {w["wildcard"] for w in elb[1]["requestParameters"]["loadBalancerArn"]} == {
+        "*:loadbalancer/net/*",
+        "*:loadbalancer/gwy/*",
+    }
+
+
+def test_the_function_runs_python_3_13_on_arm_without_reserved_concurrency() -> None:
+    """AWS refuses reserved concurrency that leaves an account under 10 unreserved (new accounts
+    have 10 in all): one reconcile at a time comes from the queue instead."""
     doc = template()
     function = RESOURCES["ReconcileFunction"]["Properties"]
     assert doc["Globals"]["Function"]["Runtime"] == "python3.13"
     assert doc["Globals"]["Function"]["Architectures"] == ["arm64"]
-    assert function["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in function
+    assert "ReservedConcurrentExecutions" not in doc["Globals"]["Function"]
     assert function["Handler"] == "handlers.reconcile.handler"
     assert RESOURCES["CleanupFunction"]["Properties"]["Handler"] == "handlers.cleanup.handler"
+
+
+def test_every_trigger_feeds_one_fifo_message_group() -> None:
+    """The rules (events and the schedule) target only the queue, in the group follow-ups use too;
+    nothing invokes the function but the queue's event source mapping."""
+    assert RULES and any(rule.get("ScheduleExpression") == {"Ref": "ReconcileSchedule"} for rule in RULES.values())
+    for rule in RULES.values():
+        assert rule["Targets"] == [
+            {"Id": "ReconcileQueue", "Arn": QUEUE_ARN, "SqsParameters": {"MessageGroupId": MESSAGE_GROUP}}
+        ]
+    queue = RESOURCES["ReconcileQueue"]["Properties"]
+    assert queue["FifoQueue"] is True and queue["ContentBasedDeduplication"] is True
+    assert queue["SqsManagedSseEnabled"] is True
+    assert "Events" not in RESOURCES["ReconcileFunction"]["Properties"]
+    assert "EventInvokeConfig" not in RESOURCES["ReconcileFunction"]["Properties"]
+    permissions = [r for r in RESOURCES.values() if r["Type"] == "AWS::Lambda::Permission"]
+    assert permissions == []  # no service may invoke the function directly
+
+
+def test_the_function_reads_the_queue_one_batch_of_at_most_ten_at_a_time() -> None:
+    mappings = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert mappings == [
+        {"EventSourceArn": QUEUE_ARN, "FunctionName": {"Ref": "ReconcileFunction"}, "BatchSize": 10, "Enabled": True}
+    ]  # a batching window is not supported for FIFO queues
+
+
+def test_a_failed_batch_is_retried_then_kept_in_a_watched_fifo_dead_letter_queue() -> None:
+    queue = RESOURCES["ReconcileQueue"]["Properties"]
+    # AWS requires a visibility timeout of at least the function's timeout for an event source mapping.
+    assert queue["VisibilityTimeout"] >= RESOURCES["ReconcileFunction"]["Properties"]["Timeout"]
+    redrive = queue["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"GetAtt": "FailedInvocationsQueue.Arn"}
+    assert 2 <= redrive["maxReceiveCount"] <= 5
+    dead_letters = RESOURCES["FailedInvocationsQueue"]["Properties"]
+    assert dead_letters["FifoQueue"] is True and dead_letters["SqsManagedSseEnabled"] is True
+    assert dead_letters["MessageRetentionPeriod"] == 14 * 24 * 3600
+    alarm = RESOURCES["FailedInvocationsAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"GetAtt": "FailedInvocationsQueue.QueueName"}}]
+
+
+def test_only_this_stacks_rules_may_send_to_the_queue() -> None:
+    statements = RESOURCES["ReconcileQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert len(allows) == 1 and allows[0]["Principal"] == {"Service": "events.amazonaws.com"}
+    assert allows[0]["Action"] == "sqs:SendMessage" and allows[0]["Resource"] == QUEUE_ARN
+    sources = allows[0]["Condition"]["ArnEquals"]["aws:SourceArn"]
+    assert sorted(sources, key=str) == sorted(({"GetAtt": f"{name}.Arn"} for name in RULES), key=str)
+
+
+def test_follow_ups_are_sent_by_a_role_that_can_only_send_to_the_queue() -> None:
+    role = RESOURCES["FollowUpScheduleRole"]["Properties"]
+    trust = role["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "scheduler.amazonaws.com"}]
+    assert trust[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    granted = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    assert [(s["Action"], s["Resource"]) for s in granted] == [("sqs:SendMessage", QUEUE_ARN)]
+    assert RESOURCES["FollowUpScheduleGroup"]["Type"] == "AWS::Scheduler::ScheduleGroup"
+    environment = function_environment(template(), "ReconcileFunction")
+    assert environment["FOLLOW_UP_SCHEDULE_GROUP"] == {"Ref": "FollowUpScheduleGroup"}
+    assert environment["FOLLOW_UP_ROLE_ARN"] == {"GetAtt": "FollowUpScheduleRole.Arn"}
+    schedule_statement = next(
+        s
+        for item in RESOURCES["ReconcileFunction"]["Properties"]["Policies"]
+        for s in item["Statement"]
+        if "scheduler:CreateSchedule" in s["Action"]
+    )
+    assert schedule_statement["Resource"]["Sub"].endswith(f":schedule/${{FollowUpScheduleGroup}}/{SCHEDULE_NAME}")
 
 
 @pytest.mark.parametrize("function", ["ReconcileFunction", "CleanupFunction"])
@@ -100,15 +183,6 @@ def test_parameter_patterns_accept_the_defaults_and_what_settings_accept() -> No
     email = PARAMETERS["AlarmEmail"]["AllowedPattern"]
     assert re.fullmatch(email, "") and re.fullmatch(email, "ops@example.com")
     assert not re.fullmatch(email, "not an address")
-
-
-def test_asynchronous_failures_are_retried_a_bounded_number_of_times_then_kept_encrypted() -> None:
-    config = RESOURCES["ReconcileFunction"]["Properties"]["EventInvokeConfig"]
-    assert 0 <= config["MaximumRetryAttempts"] <= 2
-    assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
-    destination = config["DestinationConfig"]["OnFailure"]
-    assert destination == {"Type": "SQS", "Destination": {"GetAtt": "FailedInvocationsQueue.Arn"}}
-    assert RESOURCES["FailedInvocationsQueue"]["Properties"]["SqsManagedSseEnabled"] is True
 
 
 def test_the_alarm_topic_uses_a_key_cloudwatch_may_use() -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from core.triggers import TRIGGERS, ids_at, parse_trigger
+from tests.eventbridge import matches
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -55,7 +56,10 @@ def test_schedule_and_backfill() -> None:
     [
         ("ignored/create-vpc-endpoint-failed.json", "failed (Client.InvalidParameter)"),
         ("ignored/unrelated-run-instances.json", "not one we act on"),
-        ("ignored/delete-vpc-endpoints-without-ids.json", "names no resource"),
+        ("ignored/create-classic-load-balancer.json", "a Classic Load Balancer, which never backs PrivateLink"),
+        ("ignored/delete-classic-load-balancer.json", "a Classic Load Balancer, which never backs PrivateLink"),
+        ("ignored/create-application-load-balancer.json", "an Application Load Balancer, which never backs"),
+        ("ignored/delete-application-load-balancer.json", "an Application Load Balancer, which never backs"),
         ("ignored/backfill-bad-dry-run.json", "dryRun must be true or false"),
         ("ignored/not-an-event.json", "not an object"),
     ],
@@ -109,3 +113,59 @@ def test_an_ec2_event_name_from_the_wrong_source_is_ignored() -> None:
 )
 def test_junk_is_ignored_without_raising(event: object) -> None:
     assert parse_trigger(event).ignored
+
+
+def test_an_event_whose_ids_cannot_be_read_still_triggers_a_reconcile() -> None:
+    """Events are hints: the reconcile reads the account whole, the ids only go to the log."""
+    trigger = parse_trigger(sample("delete-vpc-endpoints-without-ids.json"))
+    assert (trigger.kind, trigger.name, trigger.ids) == ("event", "DeleteVpcEndpoints", ())
+
+
+@pytest.mark.parametrize("kind", ["gateway", "network"])
+def test_a_network_or_gateway_load_balancer_without_a_readable_arn_still_triggers(kind: str) -> None:
+    event = sample("create-load-balancer.json")
+    event["detail"]["requestParameters"]["type"] = kind
+    event["detail"]["responseElements"] = None
+    assert parse_trigger(event).kind == "event"
+
+
+def test_a_load_balancer_event_of_unknown_kind_triggers_rather_than_being_dropped() -> None:
+    event = sample("set-subnets.json")
+    del event["detail"]["requestParameters"]["loadBalancerArn"]
+    assert (parse_trigger(event).kind, parse_trigger(event).ids) == ("event", ())
+
+
+def test_a_follow_up_carries_its_backoff_step() -> None:
+    trigger = parse_trigger(sample("follow-up.json"))
+    assert (trigger.kind, trigger.step) == ("follow-up", 1)
+    bad = sample("follow-up.json") | {"detail": {"step": "soon"}}
+    assert parse_trigger(bad).ignored and "step" in parse_trigger(bad).reason
+
+
+ACCEPTED_EVENTS = [*SAMPLES, "delete-vpc-endpoints-without-ids.json"]
+DROPPED_BY_PATTERNS = [
+    "ignored/create-vpc-endpoint-failed.json",
+    "ignored/unrelated-run-instances.json",
+    "ignored/create-classic-load-balancer.json",
+    "ignored/delete-classic-load-balancer.json",
+    "ignored/create-application-load-balancer.json",
+    "ignored/delete-application-load-balancer.json",
+]
+
+
+@pytest.mark.parametrize("file", ACCEPTED_EVENTS)
+def test_the_template_patterns_let_every_accepted_sample_through(file: str) -> None:
+    assert matches(sample(file))
+
+
+@pytest.mark.parametrize("file", DROPPED_BY_PATTERNS)
+def test_the_template_patterns_drop_failed_calls_and_what_never_concerns_privatelink(file: str) -> None:
+    assert not matches(sample(file))
+
+
+@pytest.mark.parametrize("file", ["create-load-balancer.json", "set-subnets.json"])
+def test_a_gateway_load_balancer_passes_the_patterns(file: str) -> None:
+    event = json.loads(json.dumps(sample(file)).replace("loadbalancer/net/", "loadbalancer/gwy/"))
+    if "type" in event["detail"]["requestParameters"]:
+        event["detail"]["requestParameters"]["type"] = "gateway"
+    assert matches(event) and parse_trigger(event).kind == "event"

@@ -1,0 +1,69 @@
+"""When a reconcile runs again on its own, and whether a batch of hints needs a reconcile at all: pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.triggers import Trigger
+
+# Seconds before each follow-up while resources stay pending: endpoints and load balancers take
+# from seconds to a few minutes to become available. After the last, the schedule takes over.
+BACKOFF_SECONDS = (60, 120, 240, 480)
+# A batch is covered by an earlier reconcile only if each message reached the queue at least this
+# long before that reconcile began reading: EC2 and ELB Describe calls are eventually consistent.
+CONSISTENCY_MARGIN_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    seconds: int  # from now; 0 = at once
+    step: int  # the backoff index the follow-up's own reconcile starts from
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpDecision:
+    follow_up: FollowUp | None
+    reason: str  # why there is one, or why not: for the log
+
+
+def backoff_index(triggers: Sequence[Trigger]) -> int:
+    """Fresh hints (events, the schedule, a backfill) start the backoff again: what they announce
+    has its own minutes to become available. A batch of follow-ups alone goes on from theirs."""
+    follow_ups = [t.step for t in triggers if t.kind == "follow-up"]
+    if not follow_ups or any(t.kind not in ("follow-up", "ignored") for t in triggers):
+        return 0
+    return min(follow_ups)
+
+
+def decide_follow_up(triggers: Sequence[Trigger], pending: int, deferred: int) -> FollowUpDecision:
+    """One follow-up at most, whatever the reconcile saw: writes deferred past the deadline are handed
+    over at once (the run made progress, the rest is planned again from the account); pending
+    resources are looked at again after the next backoff step, until the steps run out."""
+    index = backoff_index(triggers)
+    if deferred:
+        reason = f"{deferred} changes deferred past the deadline: the next reconcile follows at once"
+        return FollowUpDecision(FollowUp(0, index, reason), reason)
+    if not pending:
+        return FollowUpDecision(None, "nothing pending or deferred")
+    if index >= len(BACKOFF_SECONDS):
+        waited = sum(BACKOFF_SECONDS)
+        steps = len(BACKOFF_SECONDS)
+        reason = f"{pending} resources still pending after {steps} follow-ups ({waited} s): left to the schedule"
+        return FollowUpDecision(None, reason)
+    seconds = BACKOFF_SECONDS[index]
+    reason = f"{pending} resources pending: follow-up {index + 1} of {len(BACKOFF_SECONDS)} in {seconds} s"
+    return FollowUpDecision(FollowUp(seconds, index + 1, reason), reason)
+
+
+def covered_by_earlier_read(
+    sent_at: Sequence[float], read_started_at: float | None, triggers: Sequence[Trigger]
+) -> bool:
+    """True when every message of the batch reached the queue before a reconcile that finished
+    without failures began reading the account: that reconcile saw what they announce, and arranged
+    its own follow-up. `read_started_at` is None when unknown (a new container): never skip then.
+    A backfill is a person asking for a run, and is never skipped."""
+    if read_started_at is None or not sent_at or any(t.kind == "backfill" for t in triggers):
+        return False
+    return max(sent_at) < read_started_at - CONSISTENCY_MARGIN_SECONDS

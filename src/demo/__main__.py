@@ -45,7 +45,9 @@ SAMPLE_EVENTS = [
 
 def sample_event(name: str, world: DemoWorld) -> Any:
     text = (EVENTS / name).read_text()
-    text = text.replace(SAMPLE_ENDPOINT, world.consumer_endpoint).replace(SAMPLE_LOAD_BALANCER, world.load_balancer)
+    # moto writes app/ into every load balancer ARN; AWS writes net/ for a Network Load Balancer.
+    load_balancer = world.load_balancer.replace(":loadbalancer/app/", ":loadbalancer/net/")
+    text = text.replace(SAMPLE_ENDPOINT, world.consumer_endpoint).replace(SAMPLE_LOAD_BALANCER, load_balancer)
     return json.loads(text)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 import traceback
 from collections.abc import Iterator
-from typing import Any
+from contextlib import ExitStack
+from typing import Any, Literal
 
 import pytest
 
@@ -25,9 +26,9 @@ SESSION_END_KEY = "session_end_tests"  # the session_end tests a worker collecte
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{SESSION_END}: runs after every other test of the run")
-    loader = sharing_one_loader()
-    loader.__enter__()
-    config.add_cleanup(lambda: loader.__exit__(None, None, None))
+    shared = ExitStack()
+    shared.enter_context(sharing_one_loader())
+    config.add_cleanup(shared.close)
     if is_distributed(config) and not is_worker(config):
         config.pluginmanager.register(SessionEndInController(config), "session-end-in-controller")
 
@@ -101,7 +102,8 @@ class SessionEndInController:
     def run_in_controller(self, nodeid: str) -> pytest.TestReport:
         """Runs a session_end test function (it takes no fixtures) here, over the merged calls."""
         path, _, name = nodeid.partition("::")
-        outcome, longrepr = "passed", None
+        outcome: Literal["passed", "failed"] = "passed"
+        longrepr = None
         try:
             if self.lost:
                 raise AssertionError(f"workers went down before handing over their calls: {self.lost}")

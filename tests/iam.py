@@ -174,6 +174,8 @@ def call_to_wire(call: Call) -> WireCall:
 def call_from_wire(wire: WireCall) -> Call:
     service, operation, resources, region, tagged = wire
     return Call(service, operation, tuple(resources), region, tagged)
+
+
 _SINKS: list[list[Call]] = []  # open captures
 
 

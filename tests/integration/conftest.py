@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import boto3
+import moto.backends
 import pytest
 
 from core.clients import Clients
@@ -43,11 +44,18 @@ class Harness:
 MOTO_SETTINGS: dict[str, str | None] = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 
 
+# The server lists moto's package directory on every request to route it (werkzeug_app's
+# get_backend_for_host); the listing cannot change while the tests run, so it is read once.
+MOTO_MODULES = tuple(moto.backends.list_of_moto_modules())
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """One server per process: under pytest-xdist, each worker its own, on a port the system picks."""
-    with patched_environ(MOTO_SETTINGS), local_aws() as endpoint:
-        yield endpoint
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(moto.backends, "list_of_moto_modules", lambda: MOTO_MODULES)
+        with patched_environ(MOTO_SETTINGS), local_aws() as endpoint:
+            yield endpoint
 
 
 @pytest.fixture

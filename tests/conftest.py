@@ -22,6 +22,7 @@ from tests.shared_loader import sharing_one_loader
 SESSION_END = "session_end"
 CALLS_KEY = "product_calls"  # a worker's recorded calls, in its workeroutput
 SESSION_END_KEY = "session_end_tests"  # the session_end tests a worker collected and left to the controller
+held_key = pytest.StashKey[list[str]]()  # in a worker: the node ids of those tests
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,9 +60,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.stash[held_key] = [item.nodeid for item in held]
         items[:] = [item for item in items if item not in held]
         config.hook.pytest_deselected(items=held)
-
-
-held_key = pytest.StashKey[list[str]]()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

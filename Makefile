@@ -33,7 +33,7 @@ demo: $(STAMP) ## a PrivateLink world on a local moto server, reconciled; no AWS
 	$(BIN)/python -m demo
 
 test: $(STAMP) ## the test suite, offline, on a worker per CPU (pytest-xdist; work-stealing evens out the long tests)
-	$(BIN)/python -m pytest -n auto --dist worksteal
+	$(BIN)/python -m pytest -n logical --dist worksteal
 
 check: $(STAMP) ## lint, format and types
 	$(BIN)/ruff check src tests scripts bench

@@ -1,7 +1,7 @@
 """Suite-wide: one botocore loader per process, every AWS call the product makes recorded, and the
 tests that judge the whole run (marked session_end) run once, after every other test.
 
-Alone, pytest runs session_end tests last. Under pytest-xdist (`make test` runs `-n auto`) each worker
+Alone, pytest runs session_end tests last. Under pytest-xdist (`make test` runs `-n logical`) each worker
 records the calls of its own tests: workers leave session_end tests to the controller, hand it their
 recorded calls when they finish, and the controller runs those tests once over the merged calls.
 """

@@ -32,8 +32,8 @@ $(TOOLS_STAMP): requirements-tools.txt
 demo: $(STAMP) ## a PrivateLink world on a local moto server, reconciled; no AWS account needed
 	$(BIN)/python -m demo
 
-test: $(STAMP) ## the test suite, offline
-	$(BIN)/python -m pytest
+test: $(STAMP) ## the test suite, offline, on a worker per CPU (pytest-xdist; work-stealing evens out the long tests)
+	$(BIN)/python -m pytest -n logical --dist worksteal
 
 check: $(STAMP) ## lint, format and types
 	$(BIN)/ruff check src tests scripts bench

@@ -212,7 +212,19 @@ def call_from_api(service: str, operation: str, params: Mapping[str, Any], regio
     return Call(service, operation, resources, region, tagged, alarm_actions, passed_role)
 
 
-SESSION_CALLS: set[Call] = set()  # every product call of this pytest run
+SESSION_CALLS: set[Call] = set()  # every product call of this pytest run (of this process, under xdist)
+WireCall = tuple[str, str, tuple[str, ...], str, bool]  # a Call as pytest-xdist carries it between processes
+
+
+def call_to_wire(call: Call) -> WireCall:
+    return (call.service, call.operation, call.resources, call.region, call.tagged)
+
+
+def call_from_wire(wire: WireCall) -> Call:
+    service, operation, resources, region, tagged = wire
+    return Call(service, operation, tuple(resources), region, tagged)
+
+
 _SINKS: list[list[Call]] = []  # open captures
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,12 +20,6 @@ FAKE_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -52,10 +45,12 @@ def local_aws(region: str = REGION) -> Iterator[str]:
     """Starts a moto server on loopback and points boto3 at it through AWS_ENDPOINT_URL."""
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # a line per request, a trace per gap in moto
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: the server binds a port the system picks, so servers started at once (the demo beside a
+    # test run, or one per pytest-xdist worker) never pick the same one.
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
     environment: dict[str, str | None] = {
         **FAKE_CREDENTIALS,
         "AWS_ENDPOINT_URL": endpoint,

@@ -1,4 +1,5 @@
-"""A moto server shared by the session and reset before each test, so no test sees another's state."""
+"""A moto server shared by the session (by each pytest-xdist worker) and reset before each test, so no test
+sees another's state."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import boto3
+import moto.backends
 import pytest
 
 from core.clients import Clients
 from core.settings import Settings
-from demo.local import local_aws
+from demo.local import local_aws, patched_environ
 from demo.world import World
 from tests.queue_delivery import Queues, make_queues
 from tests.recording import recording_session
@@ -39,10 +41,23 @@ class Harness:
         return [c for c in (self.calls if calls is None else calls) if not c.split(":")[1].startswith(READ_PREFIXES)]
 
 
+# moto builds its EC2 backend again after each reset, and by default loads thousands of public AMIs into
+# it (moto.settings.ec2_load_default_amis): the product never reads images, so the tests skip them.
+MOTO_SETTINGS: dict[str, str | None] = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+
+
+# The server lists moto's package directory on every request to route it (werkzeug_app's
+# get_backend_for_host); the listing cannot change while the tests run, so it is read once.
+MOTO_MODULES = tuple(moto.backends.list_of_moto_modules())
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    with local_aws() as endpoint:
-        yield endpoint
+    """One server per process: under pytest-xdist, each worker its own, on a port the system picks."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(moto.backends, "list_of_moto_modules", lambda: MOTO_MODULES)
+        with patched_environ(MOTO_SETTINGS), local_aws() as endpoint:
+            yield endpoint
 
 
 @pytest.fixture

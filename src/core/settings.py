@@ -38,7 +38,7 @@ class Settings:
     rule_state: str = "ENABLED"
     alarm_topic_arn: str = ""  # alarm and OK actions; no actions when empty
     # Which alarms the byte and reject rules get: "total" (the sum over all contributors), "top"
-    # (the top contributor alone) or "both"; README "Alarms" says why "top" is the default.
+    # (the top contributor alone) or "both"; docs/alarms.md says why "top" is the default.
     rule_alarms: str = "top"
     bytes_threshold: float = 10_000.0  # total: bytes of all source/destination pairs per bytes_period
     bytes_top_threshold: float = 10_000.0  # top: bytes of one source/destination pair per bytes_period

@@ -44,7 +44,6 @@ import boto3
 from tests.cfn import template
 
 from bench.worlds import build_world, synthetic_inventory
-from core.apply import tags
 from core.clients import Clients
 from core.dashboards import dashboard_name
 from core.desired import desired_state
@@ -58,6 +57,7 @@ from core.model import (
     RuleQuota,
     RuleSpec,
 )
+from core.ownership import owner_tags as tags
 from core.plan import make_plan
 from core.reconcile import run_reconcile
 from core.settings import Settings

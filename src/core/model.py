@@ -278,12 +278,13 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Create:
-    action: ClassVar[Action] = Action.CREATE
+class PlanItem:
+    """What every plan item has: its kind and its name; `artifact` is the kind's name as shown."""
+
+    action: ClassVar[Action]
     kind: ArtifactKind
     name: str
     reason: str  # shown by `plinsights plan`; apply never branches on it
-    spec: ArtifactSpec
 
     @property
     def artifact(self) -> str:
@@ -291,46 +292,31 @@ class Create:
 
 
 @dataclass(frozen=True, slots=True)
-class Update:
+class Create(PlanItem):
+    action: ClassVar[Action] = Action.CREATE
+    spec: ArtifactSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Update(PlanItem):
     """The body differs: the artifact is written again whole."""
 
     action: ClassVar[Action] = Action.UPDATE
-    kind: ArtifactKind
-    name: str
-    reason: str
     spec: ArtifactSpec
-
-    @property
-    def artifact(self) -> str:
-        return self.kind.name
 
 
 @dataclass(frozen=True, slots=True)
-class StateChange:
+class StateChange(PlanItem):
     """Only the state differs (a rule's ENABLED or DISABLED): switched, not rewritten, so its history stays."""
 
     action: ClassVar[Action] = Action.UPDATE
-    kind: ArtifactKind
-    name: str
-    reason: str
     spec: ArtifactSpec
     state: str  # the state wanted
 
-    @property
-    def artifact(self) -> str:
-        return self.kind.name
-
 
 @dataclass(frozen=True, slots=True)
-class Delete:
+class Delete(PlanItem):
     action: ClassVar[Action] = Action.DELETE
-    kind: ArtifactKind
-    name: str
-    reason: str
-
-    @property
-    def artifact(self) -> str:
-        return self.kind.name
 
 
 Write = Create | Update | StateChange

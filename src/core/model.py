@@ -235,17 +235,8 @@ class ArtifactSpec(Protocol):
     def resource_id(self) -> str: ...
 
 
-class Observed(Protocol):
-    """What every observed artifact of ours has, as it exists in the account."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def body(self) -> str: ...
-
-    @property
-    def resource_id(self) -> str: ...
+class Observed(ArtifactSpec, Protocol):
+    """What every observed artifact of ours has, as it exists in the account: the same as a spec."""
 
 
 @dataclass(frozen=True, slots=True)

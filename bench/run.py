@@ -51,6 +51,7 @@ from core.model import (
     ActualState,
     AlarmSpec,
     DashboardSpec,
+    Delete,
     DesiredState,
     ObservedArtifact,
     ObservedRule,
@@ -134,7 +135,7 @@ def desired_writes(settings: Settings) -> list[dict[str, Any]]:
     outcome = run_reconcile(Clients(session=boto3.Session()), settings, dry_run=True)
     writes: list[dict[str, Any]] = []
     for change in outcome.plan.changes:
-        spec = change.spec
+        spec = None if isinstance(change, Delete) else change.spec
         if isinstance(spec, RuleSpec):
             parameters = {
                 "RuleName": spec.name,

@@ -44,7 +44,6 @@ import boto3
 from tests.cfn import template
 
 from bench.worlds import build_world, synthetic_inventory
-from core.apply import tags
 from core.clients import Clients
 from core.dashboards import dashboard_name
 from core.desired import desired_state
@@ -52,12 +51,14 @@ from core.model import (
     ActualState,
     AlarmSpec,
     DashboardSpec,
+    Delete,
     DesiredState,
     ObservedArtifact,
     ObservedRule,
     RuleQuota,
     RuleSpec,
 )
+from core.ownership import owner_tags as tags
 from core.plan import make_plan
 from core.reconcile import run_reconcile
 from core.settings import Settings
@@ -134,7 +135,7 @@ def desired_writes(settings: Settings) -> list[dict[str, Any]]:
     outcome = run_reconcile(Clients(session=boto3.Session()), settings, dry_run=True)
     writes: list[dict[str, Any]] = []
     for change in outcome.plan.changes:
-        spec = change.spec
+        spec = None if isinstance(change, Delete) else change.spec
         if isinstance(spec, RuleSpec):
             parameters = {
                 "RuleName": spec.name,

@@ -320,7 +320,3 @@ def metric_query(query: Mapping[str, Any]) -> dict[str, Any]:
             "Stat": stat.get("Stat"),
         }
     return normal
-
-
-def alarm_arn(partition: str, region: str, account_id: str, name: str) -> str:
-    return f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{name}"

@@ -15,27 +15,20 @@ no longer ours is left alone; one deleted meanwhile needs no delete, and an upda
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core.model import Action, AlarmSpec, Change, DashboardSpec, Failure, Ownership, Plan, Result, RuleSpec
+from core.model import Change, Create, Delete, Failure, Ownership, Plan, Result
 from core.pacing import Pacer
-from core.settings import KIND_TAG, RESOURCE_TAG, Settings
+from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
-
-LOGGER = logging.getLogger(__name__)
-NAMES_PER_DELETE = 100  # DeleteAlarms takes at most 100 names; the other deletes take lists too
-WRITE_OPERATIONS = {"rule": "PutInsightRule", "alarm": "PutMetricAlarm", "dashboard": "PutDashboard"}
-DELETE_OPERATIONS = {"rule": "DeleteInsightRules", "alarm": "DeleteAlarms", "dashboard": "DeleteDashboards"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +55,11 @@ def apply_plan(
     pacer = pacer or Pacer({})
     waited_before = pacer.waited  # a pacer may serve several runs
     result = Result()
-    failed_rules: set[str] = set()
+    failed: set[tuple[str, str]] = set()  # (kind's name, name)
     remaining = list(calls(plan, clients, settings, result.notes))
     for index, call in enumerate(remaining):
-        waiting = sorted({name for c in call.changes for name in getattr(c.spec, "rule_names", ())} & failed_rules)
-        if waiting:
-            result.failed += [Failure(c, f"waits for rule {', '.join(waiting)}, which failed") for c in call.changes]
+        if waiting := failed_prerequisites(call.changes, failed):
+            result.failed += [Failure(c, f"waits for {waiting}, which failed") for c in call.changes]
             continue
         if deadline is not None and pacer.clock.now() + pacer.delay(call.operation) >= deadline:
             result.deferred = [change for later in remaining[index:] for change in later.changes]
@@ -76,9 +68,18 @@ def apply_plan(
         changes = still_to_make(call.changes, ownership, result) if ownership else call.changes
         if changes:
             run(result, changes, partial(call.send, changes))
-        failed_rules |= {f.change.name for f in result.failed if f.change.artifact == "rule"}
+        failed |= {(f.change.kind.name, f.change.name) for f in result.failed}
     result.paced_seconds = pacer.waited - waited_before
     return result
+
+
+def failed_prerequisites(changes: Sequence[Change], failed: set[tuple[str, str]]) -> str:
+    """The artifacts these changes read that failed to be written in this run ("rule a, b"), or ""."""
+    needed = {need for c in changes if not isinstance(c, Delete) for need in c.kind.prerequisites(c.spec)}
+    missing = sorted(needed & failed)
+    return "; ".join(
+        f"{kind} {', '.join(name for _, name in group)}" for kind, group in groupby(missing, key=lambda n: n[0])
+    )
 
 
 def still_to_make(changes: Sequence[Change], ownership: Callable[[Change], Ownership], result: Result) -> list[Change]:
@@ -86,7 +87,7 @@ def still_to_make(changes: Sequence[Change], ownership: Callable[[Change], Owner
     recorded: left alone, done (a delete of what is gone) or failed (the mark could not be read)."""
     kept: list[Change] = []
     for change in changes:
-        if change.action is Action.CREATE:
+        if isinstance(change, Create):
             kept.append(change)
             continue
         try:
@@ -96,7 +97,7 @@ def still_to_make(changes: Sequence[Change], ownership: Callable[[Change], Owner
             continue
         if owner is Ownership.NOT_OURS:
             result.left_alone.append(change)
-        elif owner is Ownership.GONE and change.action is Action.DELETE:
+        elif owner is Ownership.GONE and isinstance(change, Delete):
             result.done.append(change)
         else:
             kept.append(change)
@@ -106,38 +107,25 @@ def still_to_make(changes: Sequence[Change], ownership: Callable[[Change], Owner
 def calls(plan: Plan, clients: Clients, settings: Settings, notes: list[str]) -> Iterator[Call]:
     """The plan's changes as calls, in order: one per write, deletions in batches. What AWS says
     about a write that succeeded goes to `notes`."""
-    for (artifact, action), group in groupby(plan.changes, key=lambda c: (c.artifact, c.action)):
+    for (kind, _action), group in groupby(plan.changes, key=lambda c: (c.kind, c.action)):
         changes = list(group)
-        if action is Action.DELETE:
-            for start in range(0, len(changes), NAMES_PER_DELETE):
-                batch = changes[start : start + NAMES_PER_DELETE]
-                yield Call(DELETE_OPERATIONS[artifact], batch, partial(delete, DELETERS[artifact], clients))
-            continue
-        writer = partial(write_dashboard, notes=notes) if artifact == "dashboard" else WRITERS[artifact]
+        deletes = [c for c in changes if isinstance(c, Delete)]
+        for start in range(0, len(deletes), kind.names_per_delete):
+            batch = deletes[start : start + kind.names_per_delete]
+            yield Call(kind.delete_operation, batch, partial(delete, clients))
         for change in changes:
-            yield Call(operation(change), [change], partial(write, writer, clients, settings))
+            if not isinstance(change, Delete):
+                yield Call(kind.operation(change), [change], partial(write, clients, settings, notes))
 
 
-def write(
-    writer: Callable[[Clients, Settings, Change], dict[str, str]],
-    clients: Clients,
-    settings: Settings,
-    changes: Sequence[Change],
-) -> dict[str, str]:
+def write(clients: Clients, settings: Settings, notes: list[str], changes: Sequence[Change]) -> dict[str, str]:
     (change,) = changes
-    return writer(clients, settings, change)
+    assert not isinstance(change, Delete)
+    return change.kind.write(clients, settings, change, notes)
 
 
-def delete(
-    deleter: Callable[[Clients, list[str]], dict[str, str]], clients: Clients, changes: Sequence[Change]
-) -> dict[str, str]:
-    return deleter(clients, [change.name for change in changes])
-
-
-def operation(change: Change) -> str:
-    if change.artifact == "rule" and change.state_only and isinstance(change.spec, RuleSpec):
-        return "EnableInsightRules" if change.spec.state == "ENABLED" else "DisableInsightRules"
-    return WRITE_OPERATIONS[change.artifact]
+def delete(clients: Clients, changes: Sequence[Change]) -> dict[str, str]:
+    return changes[0].kind.delete(clients, [change.name for change in changes])
 
 
 def run(result: Result, changes: Sequence[Change], call: Callable[[], dict[str, str]]) -> None:
@@ -155,92 +143,3 @@ def run(result: Result, changes: Sequence[Change], call: Callable[[], dict[str, 
             result.failed.append(Failure(change, failures[change.name]))
         else:
             result.done.append(change)
-
-
-def tags(settings: Settings, resource_id: str, kind: str) -> list[Any]:
-    # Tags are only taken at creation (PutInsightRule and PutMetricAlarm ignore them on update);
-    # ours never change, since the name already carries the resource and the kind.
-    values = {**settings.owner_tags, RESOURCE_TAG: resource_id, KIND_TAG: kind}
-    return [{"Key": key, "Value": value} for key, value in sorted(values.items())]
-
-
-def write_rule(clients: Clients, settings: Settings, change: Change) -> dict[str, str]:
-    rule = change.spec
-    assert isinstance(rule, RuleSpec)
-    if change.state_only:
-        # Enabling or disabling keeps the rule's history, which a rewrite would lose.
-        toggle = (
-            clients.cloudwatch.enable_insight_rules
-            if rule.state == "ENABLED"
-            else clients.cloudwatch.disable_insight_rules
-        )
-        return failures_from_api(toggle(RuleNames=[rule.name]).get("Failures", []))
-    clients.cloudwatch.put_insight_rule(
-        RuleName=rule.name,
-        RuleState=rule.state,
-        RuleDefinition=rule.definition,
-        Tags=tags(settings, rule.resource_id, rule.kind.value),
-    )
-    return {}
-
-
-def write_alarm(clients: Clients, settings: Settings, change: Change) -> dict[str, str]:
-    alarm = change.spec
-    assert isinstance(alarm, AlarmSpec)
-    parameters: dict[str, Any] = json.loads(alarm.body)
-    clients.cloudwatch.put_metric_alarm(**parameters, Tags=tags(settings, alarm.resource_id, alarm.kind.value))
-    return {}
-
-
-def write_dashboard(
-    clients: Clients, settings: Settings, change: Change, notes: list[str] | None = None
-) -> dict[str, str]:
-    """PutDashboard answers DashboardValidationMessages for a body it accepted with warnings (some
-    widgets may not render): each one becomes a note of the run and a log line, never dropped."""
-    dashboard = change.spec
-    assert isinstance(dashboard, DashboardSpec)
-    answer = clients.cloudwatch.put_dashboard(DashboardName=dashboard.name, DashboardBody=dashboard.body)
-    for message in answer.get("DashboardValidationMessages") or []:
-        note = (
-            f"dashboard {dashboard.name} written with a warning at {message.get('DataPath') or 'its body'}: "
-            f"{message.get('Message') or 'no message'}"
-        )
-        LOGGER.warning(note)
-        if notes is not None:
-            notes.append(note)
-    return {}
-
-
-def delete_rules(clients: Clients, names: list[str]) -> dict[str, str]:
-    return failures_from_api(clients.cloudwatch.delete_insight_rules(RuleNames=names).get("Failures", []))
-
-
-def delete_alarms(clients: Clients, names: list[str]) -> dict[str, str]:
-    clients.cloudwatch.delete_alarms(AlarmNames=names)
-    return {}
-
-
-def delete_dashboards(clients: Clients, names: list[str]) -> dict[str, str]:
-    clients.cloudwatch.delete_dashboards(DashboardNames=names)
-    return {}
-
-
-WRITERS: dict[str, Callable[[Clients, Settings, Change], dict[str, str]]] = {
-    "rule": write_rule,
-    "alarm": write_alarm,
-    "dashboard": write_dashboard,
-}
-DELETERS: dict[str, Callable[[Clients, list[str]], dict[str, str]]] = {
-    "rule": delete_rules,
-    "alarm": delete_alarms,
-    "dashboard": delete_dashboards,
-}
-
-
-def failures_from_api(failures: Sequence[Any]) -> dict[str, str]:
-    """DeleteInsightRules and Enable/DisableInsightRules report per-name failures in a 200 response."""
-    return {
-        str(f.get("FailureResource", "")): f"{f.get('FailureCode', 'Failure')}: {f.get('FailureDescription', '')}"
-        for f in failures
-        if isinstance(f, dict)
-    }

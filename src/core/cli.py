@@ -32,7 +32,7 @@ def parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=text, description=text)
         command.add_argument("--output", choices=("text", "json"), default="text")
-        command.add_argument("--max-deletes", type=int, help="safety valve: most deletions in one run (default 60)")
+        command.add_argument("--max-deletes", type=int, help="deletion limit: most deletions in one run (default 60)")
     text = "delete every rule, alarm and dashboard this deployment owns (its prefix and owner tag)"
     destroy = commands.add_parser("destroy", help=text, description=text)
     destroy.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")

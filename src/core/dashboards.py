@@ -6,14 +6,13 @@ is written only when it differs from the one in the account, and never patched.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.alarms import alarm_arn
 from core.model import AlarmSpec, Coverage, DashboardSpec, Inventory, RuleQuota, RuleSpec
 from core.native import ENDPOINT_METRICS, ENDPOINT_NAMESPACE, SERVICE_METRICS, native_dimension_sets
+from core.ownership import alarm_arn, owner_mark
 from core.rules import RULE_TEMPLATES, canonical_json
 from core.settings import Settings
 
@@ -21,19 +20,6 @@ GRID_WIDTH = 24  # dashboard grid columns
 MAX_WIDGETS = 500  # PutDashboard: widgets per dashboard
 MAX_SUMMARY_ROWS = 100  # longer lists are counted, not listed: a text widget is not a report
 CONTRIBUTORS = 10
-
-
-def owner_mark(settings: Settings) -> str:
-    """PutDashboard takes no tags: this line in the summary marks a dashboard as ours."""
-    return f"plinsights-owner:{settings.prefix}"
-
-
-def is_ours(body: str, settings: Settings) -> bool:
-    try:
-        widgets = json.loads(body).get("widgets", [])
-        return owner_mark(settings) in widgets[0]["properties"]["markdown"]
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
-        return False
 
 
 def dashboard_name(settings: Settings, region: str, part: int) -> str:

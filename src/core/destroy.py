@@ -2,70 +2,31 @@
 
 Used by `plinsights destroy` and by the stack's cleanup custom resource, so that deleting the stack
 strands no rule, alarm or dashboard. It reads through `core.observe` (our prefix AND our ownership
-mark) and writes through `core.apply`, and it takes the artifact kinds from whatever mappings
-`ActualState` holds, so a new kind of artifact is removed without a change here.
+mark), writes through `core.apply`, and takes the artifact kinds from the registry, so a new kind
+of artifact is removed without a change here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from core.apply import apply_plan
-from core.model import Action, ActualState, Change, Plan, Result
-from core.observe import observe, ownership_now
+from core.artifacts import DELETE_ORDER
+from core.model import ActualState, Delete, Plan, Removal
+from core.observe import observe, owner_mark_now
 from core.report import change_to_dict
 from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
 
-NOT_ARTIFACTS = frozenset({"lookalikes"})  # names that are never ours to delete
-# Alarms and widgets read rules: they go first, so that a run cut short leaves nothing pointing
-# at a rule that is gone. Kinds not listed here go after these and before the rules.
-DELETE_ORDER = ("alarms", "dashboards")
-LAST = ("rules",)
-
-
-@dataclass(frozen=True, slots=True)
-class Removal:
-    region: str
-    prefix: str
-    plan: Plan
-    result: Result | None  # None on a dry run: nothing was deleted
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.result and self.result.failed)
-
-
-def owned_artifacts(actual: ActualState) -> list[tuple[str, list[str]]]:
-    """(artifact kind, sorted names) for each mapping of owned artifacts in ActualState, in delete order."""
-    kinds: list[tuple[str, list[str]]] = []
-    for field in fields(actual):
-        value: Any = getattr(actual, field.name)
-        if field.name in NOT_ARTIFACTS or not isinstance(value, Mapping):
-            continue
-        kinds.append((field.name, sorted(str(name) for name in value)))
-
-    def position(kind: str) -> int:
-        if kind in DELETE_ORDER:
-            return DELETE_ORDER.index(kind)
-        return len(DELETE_ORDER) + (1 + LAST.index(kind) if kind in LAST else 0)
-
-    return sorted(kinds, key=lambda item: (position(item[0]), item[0]))
-
 
 def destroy_plan(actual: ActualState, settings: Settings) -> Plan:
-    """A delete for every artifact we own; look-alikes (our prefix without our mark) are left alone."""
+    """A delete for every artifact we own, readers before the rules they read; look-alikes (our
+    prefix without our mark) are left alone."""
     reason = f"owned by deployment {settings.prefix}: removed with it"
-    changes = [
-        Change(Action.DELETE, kind.removesuffix("s"), name, reason)
-        for kind, names in owned_artifacts(actual)
-        for name in names
-    ]
+    changes = [Delete(kind, name, reason) for kind in DELETE_ORDER for name in sorted(kind.actual(actual))]
     return Plan(changes=tuple(changes))
 
 
@@ -73,7 +34,7 @@ def run_destroy(clients: Clients, settings: Settings, *, dry_run: bool = False) 
     """A failed read raises DiscoveryError before anything is deleted; a failed delete is reported."""
     plan = destroy_plan(observe(clients, settings), settings)
     # Like the reconcile, each owner mark is read again right before its delete.
-    ownership = partial(ownership_now, clients, settings)
+    ownership = partial(owner_mark_now, clients, settings)
     result = None if dry_run else apply_plan(plan, clients, settings, ownership=ownership)
     return Removal(clients.region, settings.prefix, plan, result)
 

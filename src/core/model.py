@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from core.artifacts.kind import ArtifactKind
 
 
 class ResourceKind(StrEnum):
@@ -145,6 +149,10 @@ class DashboardSpec:
     body: str  # canonical JSON
     widgets: int = 0
 
+    @property
+    def resource_id(self) -> str:
+        return ""  # a dashboard shows every resource
+
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
@@ -213,15 +221,33 @@ class ObservedArtifact:
     resource_id: str = ""
 
 
+class ArtifactSpec(Protocol):
+    """What every artifact's spec has: its name, its body (compared as a string with the observed
+    one's) and the resource it belongs to ("" when it belongs to none)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def resource_id(self) -> str: ...
+
+
+class Observed(ArtifactSpec, Protocol):
+    """What every observed artifact of ours has, as it exists in the account: the same as a spec."""
+
+
 @dataclass(frozen=True, slots=True)
 class ActualState:
     """The artifacts that exist and that this project owns: our name prefix AND our owner mark
     (the ownership tag; for dashboards, which PutDashboard cannot tag, a mark in the body)."""
 
     rules: Mapping[str, ObservedRule] = field(default_factory=dict)
-    alarms: Mapping[str, ObservedArtifact] = field(default_factory=dict)
-    dashboards: Mapping[str, ObservedArtifact] = field(default_factory=dict)
-    lookalikes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> names never touched
+    alarms: Mapping[str, Observed] = field(default_factory=dict)
+    dashboards: Mapping[str, Observed] = field(default_factory=dict)
+    lookalikes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind's name -> names never touched
     quota: RuleQuota | None = None  # limit and the rules of others; None when not read
     notes: tuple[str, ...] = ()  # how the reading went, for the plan's notes
 
@@ -235,19 +261,57 @@ class Ownership(StrEnum):
 
 
 class Action(StrEnum):
+    """How a change shows in the plan and the summary."""
+
     CREATE = "+"
     UPDATE = "~"
     DELETE = "-"
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
-    action: Action
-    artifact: str  # "rule" | "alarm" | "dashboard"
+class PlanItem:
+    """What every plan item has: its kind and its name; `artifact` is the kind's name as shown."""
+
+    action: ClassVar[Action]
+    kind: ArtifactKind
     name: str
     reason: str  # shown by `plinsights plan`; apply never branches on it
-    spec: RuleSpec | AlarmSpec | DashboardSpec | None = None
-    state_only: bool = False  # a rule whose ENABLED/DISABLED alone differs: no rewrite, history kept
+
+    @property
+    def artifact(self) -> str:
+        return self.kind.name
+
+
+@dataclass(frozen=True, slots=True)
+class Create(PlanItem):
+    action: ClassVar[Action] = Action.CREATE
+    spec: ArtifactSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Update(PlanItem):
+    """The body differs: the artifact is written again whole."""
+
+    action: ClassVar[Action] = Action.UPDATE
+    spec: ArtifactSpec
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange(PlanItem):
+    """Only the state differs (a rule's ENABLED or DISABLED): switched, not rewritten, so its history stays."""
+
+    action: ClassVar[Action] = Action.UPDATE
+    spec: ArtifactSpec
+    state: str  # the state wanted
+
+
+@dataclass(frozen=True, slots=True)
+class Delete(PlanItem):
+    action: ClassVar[Action] = Action.DELETE
+
+
+Write = Create | Update | StateChange
+Change = Create | Update | StateChange | Delete
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +319,7 @@ class Plan:
     changes: tuple[Change, ...] = ()
     unchanged: int = 0
     notes: tuple[str, ...] = ()
-    held: tuple[Change, ...] = ()  # deletions the safety valve held back
+    held_deletions: tuple[Delete, ...] = ()  # every deletion, when there are more than the deletion limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,3 +338,32 @@ class Result:
     deferred: list[Change] = field(default_factory=list)  # not started before the deadline: the next run's
     paced_seconds: float = 0.0  # time spent waiting for the write rates
     notes: list[str] = field(default_factory=list)  # what AWS said about writes that succeeded (warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one reconcile saw, wanted and did."""
+
+    inventory: Inventory
+    desired: DesiredState
+    actual: ActualState
+    plan: Plan
+    result: Result | None  # None on a dry run: nothing was written
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.result and self.result.failed)
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What removing a deployment found and did."""
+
+    region: str
+    prefix: str
+    plan: Plan
+    result: Result | None  # None on a dry run: nothing was deleted
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.result and self.result.failed)

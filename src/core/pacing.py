@@ -50,7 +50,7 @@ SYSTEM_CLOCK = SystemClock()
 @dataclass
 class Pacer:
     """Spaces the calls to each operation 1/rate seconds apart; an operation without a rate is
-    never held back."""
+    never made to wait."""
 
     rates: Mapping[str, float]  # operation name (PutInsightRule, ...) -> calls per second
     clock: Clock = SYSTEM_CLOCK

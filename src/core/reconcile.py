@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
 from core.apply import apply_plan
 from core.desired import desired_state
 from core.discovery import discover
-from core.model import ActualState, DesiredState, Inventory, Plan, Result
-from core.observe import observe, ownership_now
+from core.model import Outcome
+from core.observe import observe, owner_mark_now
 from core.pacing import SYSTEM_CLOCK, Clock, Pacer, pacing_enabled
 from core.plan import make_plan
 from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    inventory: Inventory
-    desired: DesiredState
-    actual: ActualState
-    plan: Plan
-    result: Result | None  # None on a dry run: nothing was written
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.result and self.result.failed)
 
 
 def run_reconcile(
@@ -53,6 +39,6 @@ def run_reconcile(
             pacer = Pacer({}, clock)
         elif pacer is None:
             pacer = Pacer(settings.write_rates, clock)
-        ownership = partial(ownership_now, clients, settings)
+        ownership = partial(owner_mark_now, clients, settings)
         result = apply_plan(plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership)
     return Outcome(inventory, desired, actual, plan, result)

@@ -1,17 +1,16 @@
-"""Outcome -> what people and scripts read: a JSON-ready summary and a plain-text report."""
+"""Outcome -> what people and scripts read: a JSON-ready summary, a plain-text report, the run's metrics."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from core.model import Change, Coverage, RuleQuota
-from core.reconcile import Outcome
+from core.model import Action, Change, Coverage, Outcome, RuleQuota
 
 
 def change_to_dict(change: Change) -> dict[str, Any]:
     return {
         "action": change.action.name.lower(),
-        "artifact": change.artifact,
+        "artifact": change.kind.name,
         "name": change.name,
         "reason": change.reason,
     }
@@ -73,7 +72,7 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
         "plan": [change_to_dict(change) for change in outcome.plan.changes],
         "unchanged": outcome.plan.unchanged,
         "notes": list(outcome.plan.notes),
-        "held_deletions": [change_to_dict(change) for change in outcome.plan.held],
+        "held_deletions": [change_to_dict(change) for change in outcome.plan.held_deletions],
         "quota": quota_to_dict(outcome.desired.quota),
         "coverage": [coverage_to_dict(c) for c in coverage],
     }
@@ -119,7 +118,7 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
     lines.append(f"{heading}: {len(changes)} to make, {outcome.plan.unchanged} unchanged")
     lines += [f"  {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in changes]
     lines += [f"  note: {note}" for note in outcome.plan.notes]
-    lines += [f"  held {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in outcome.plan.held]
+    lines += [f"  held {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in outcome.plan.held_deletions]
     if outcome.result is not None:
         result = outcome.result
         line = f"Applied: {len(result.done)} done, {len(result.failed)} failed"
@@ -131,3 +130,25 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
         lines += [f"  left alone {c.artifact} {c.name}: no longer carries our owner mark" for c in result.left_alone]
         lines += [f"  note: {note}" for note in result.notes]
     return "\n".join(lines)
+
+
+def metric_counts(outcome: Outcome, throttles: int) -> dict[str, int]:
+    """The function's own health, by metric name: what the handler publishes as EMF metrics."""
+    coverage = outcome.desired.coverage
+    done = outcome.result.done if outcome.result else []
+    counts = {
+        "ResourcesMonitored": sum(1 for c in coverage if c.monitored),
+        "ResourcesNotMonitorable": sum(1 for c in coverage if not c.monitored and not c.excluded and not c.pending),
+        "ResourcesPending": sum(1 for c in coverage if c.pending),
+        "ResourcesExcluded": sum(1 for c in coverage if c.excluded),
+        "ArtifactsCreated": sum(1 for c in done if c.action is Action.CREATE),
+        "ArtifactsUpdated": sum(1 for c in done if c.action is Action.UPDATE),
+        "ArtifactsDeleted": sum(1 for c in done if c.action is Action.DELETE),
+        "ChangesFailed": len(outcome.result.failed) if outcome.result else 0,
+        "ChangesDeferred": len(outcome.result.deferred) if outcome.result else 0,
+        "DeletionsHeld": len(outcome.plan.held_deletions),
+        "Throttles": throttles,
+    }
+    if outcome.desired.quota:
+        counts["RuleQuotaLeft"] = outcome.desired.quota.left
+    return counts

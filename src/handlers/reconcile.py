@@ -19,10 +19,10 @@ from core.clients import Clients
 from core.delivery import Wiring, arrange_follow_up
 from core.errors import ReconcileError
 from core.followup import covered_by_earlier_read, decide_follow_up
-from core.model import Action
+from core.model import Outcome
 from core.pacing import Pacer
-from core.reconcile import Outcome, run_reconcile
-from core.report import summary
+from core.reconcile import run_reconcile
+from core.report import metric_counts, summary
 from core.settings import Settings
 from core.triggers import Trigger, parse_trigger, payload
 
@@ -178,24 +178,7 @@ def parse_record(record: object, region: str | None) -> Trigger:
 
 def record_metrics(outcome: Outcome, throttles: int) -> None:
     """The function's own health, as EMF metrics in its log stream (no PutMetricData call)."""
-    coverage = outcome.desired.coverage
-    done = outcome.result.done if outcome.result else []
-    counts = {
-        "ResourcesMonitored": sum(1 for c in coverage if c.monitored),
-        "ResourcesNotMonitorable": sum(1 for c in coverage if not c.monitored and not c.excluded and not c.pending),
-        "ResourcesPending": sum(1 for c in coverage if c.pending),
-        "ResourcesExcluded": sum(1 for c in coverage if c.excluded),
-        "ArtifactsCreated": sum(1 for c in done if c.action is Action.CREATE),
-        "ArtifactsUpdated": sum(1 for c in done if c.action is Action.UPDATE),
-        "ArtifactsDeleted": sum(1 for c in done if c.action is Action.DELETE),
-        "ChangesFailed": len(outcome.result.failed) if outcome.result else 0,
-        "ChangesDeferred": len(outcome.result.deferred) if outcome.result else 0,
-        "DeletionsHeld": len(outcome.plan.held),
-        "Throttles": throttles,
-    }
-    if outcome.desired.quota:
-        counts["RuleQuotaLeft"] = outcome.desired.quota.left
-    for name, value in counts.items():
+    for name, value in metric_counts(outcome, throttles).items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 

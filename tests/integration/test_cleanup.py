@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from core.destroy import Removal
-from core.model import Action, Change, Failure, Plan, Result
+from core.artifacts import RULES
+from core.model import Delete, Failure, Plan, Removal, Result
 from core.settings import OWNER_TAG
 from demo.local import lambda_context
 from demo.world import build_demo_world
@@ -158,8 +158,8 @@ def test_create_gets_a_stable_physical_id(cleanup_aws: Harness, cloudformation: 
 def test_artifacts_left_behind_fail_the_delete_and_say_which(
     cleanup_aws: Harness, cloudformation: CloudFormation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gone = Change(Action.DELETE, "rule", "plinsights-vpce-1-bytes", "owned")
-    stuck = Change(Action.DELETE, "rule", "plinsights-vpce-1-rejects", "owned")
+    gone = Delete(RULES, "plinsights-vpce-1-bytes", "owned")
+    stuck = Delete(RULES, "plinsights-vpce-1-rejects", "owned")
     removal = Removal(
         "us-east-1",
         "plinsights",

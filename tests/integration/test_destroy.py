@@ -5,9 +5,10 @@ import json
 import pytest
 
 from core import cli
+from core.artifacts import RULES
 from core.cli import main
-from core.destroy import Removal, run_destroy
-from core.model import Action, Change, Failure, Plan, Result
+from core.destroy import run_destroy
+from core.model import Delete, Failure, Plan, Removal, Result
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world
@@ -88,7 +89,7 @@ def test_cli_destroy_deletes_one_deployment_chosen_by_prefix(aws: Harness, capsy
 
 
 def test_cli_destroy_exits_1_when_something_stays(aws: Harness, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
-    stuck = Change(Action.DELETE, "rule", "plinsights-vpce-1-bytes", "owned")
+    stuck = Delete(RULES, "plinsights-vpce-1-bytes", "owned")
     removal = Removal("us-east-1", "plinsights", Plan((stuck,)), Result([], [Failure(stuck, "Throttling: slow down")]))
     monkeypatch.setattr(cli, "run_destroy", lambda *_, **__: removal)
     assert main(["destroy"]) == cli.EXIT_FAILED_CHANGES

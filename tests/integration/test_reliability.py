@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from core.clients import RETRY_CONFIG, Clients
 from core.errors import ReconcileError
-from core.model import RuleKind
+from core.model import RuleKind, StateChange
 from core.reconcile import run_reconcile
 from core.settings import Settings
 from demo.local import lambda_context
@@ -65,7 +65,7 @@ def test_an_empty_describe_never_wipes_the_monitoring(aws: Harness) -> None:
         elbv2.add_response("describe_load_balancers", {"LoadBalancers": []})
         ec2.add_response("describe_vpc_endpoint_service_configurations", {"ServiceConfigurations": []})
         outcome = run_reconcile(aws.clients, Settings(max_deletes=5))
-    assert len(outcome.plan.held) == 6 + 8 + 1 and aws.world.rule_names() == before
+    assert len(outcome.plan.held_deletions) == 6 + 8 + 1 and aws.world.rule_names() == before
     assert any("held back" in note for note in outcome.plan.notes)
 
 
@@ -157,7 +157,7 @@ def test_a_full_rule_quota_on_enabling_rules_fails_at_once_instead_of_retrying_i
     outcome = run_reconcile(aws.clients, aws.settings)
     assert outcome.result is not None
     toggles = [f for f in outcome.result.failed if f.change.artifact == "rule"]
-    assert toggles and all(f.change.state_only for f in toggles)
+    assert toggles and all(isinstance(f.change, StateChange) for f in toggles)
     assert len(attempts) == len(toggles)  # one attempt each, no retry
     assert all("LimitExceededException" in f.error for f in toggles)
     assert aws.clients.throttles == 0

@@ -139,7 +139,7 @@ def test_a_converged_account_under_earlier_names_needs_no_deletion_at_all() -> N
     adopted = desired_state(inv, SETTINGS, existing=earlier)
     plan = make_plan(adopted, ActualState(rules=earlier), SETTINGS.max_deletes)
     assert len(earlier) > SETTINGS.max_deletes
-    assert not plan.held and not [c for c in plan.changes if c.artifact == "rule"]
+    assert not plan.held_deletions and not [c for c in plan.changes if c.artifact == "rule"]
 
 
 @pytest.mark.parametrize("kind", [ResourceKind.RESOURCE_ENDPOINT, ResourceKind.SERVICE_NETWORK_ENDPOINT])

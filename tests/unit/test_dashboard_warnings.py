@@ -7,8 +7,9 @@ import boto3
 from botocore.stub import Stubber
 
 from core.apply import apply_plan
+from core.artifacts import DASHBOARDS
 from core.clients import Clients
-from core.model import Action, Change, DashboardSpec, Plan
+from core.model import Create, DashboardSpec, Plan
 from core.settings import Settings
 
 WARNINGS = [
@@ -20,8 +21,8 @@ WARNINGS = [
 def test_every_dashboard_validation_message_becomes_a_note_and_a_log_line(caplog) -> None:
     clients = Clients(boto3.Session(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"))
     dashboard = DashboardSpec("PrivateLink-us-east-1", '{"widgets": []}')
-    plan = Plan(changes=(Change(Action.CREATE, "dashboard", dashboard.name, "newly needed", spec=dashboard),))
-    with Stubber(clients.cloudwatch) as stub, caplog.at_level(logging.WARNING, logger="core.apply"):
+    plan = Plan(changes=(Create(DASHBOARDS, dashboard.name, "newly needed", dashboard),))
+    with Stubber(clients.cloudwatch) as stub, caplog.at_level(logging.WARNING, logger="core.artifacts.dashboards"):
         stub.add_response(
             "put_dashboard",
             {"DashboardValidationMessages": WARNINGS},
@@ -38,7 +39,7 @@ def test_every_dashboard_validation_message_becomes_a_note_and_a_log_line(caplog
 def test_a_dashboard_written_without_messages_adds_no_note() -> None:
     clients = Clients(boto3.Session(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"))
     dashboard = DashboardSpec("PrivateLink-us-east-1", '{"widgets": []}')
-    plan = Plan(changes=(Change(Action.CREATE, "dashboard", dashboard.name, "newly needed", spec=dashboard),))
+    plan = Plan(changes=(Create(DASHBOARDS, dashboard.name, "newly needed", dashboard),))
     with Stubber(clients.cloudwatch) as stub:
         stub.add_response("put_dashboard", {}, {"DashboardName": dashboard.name, "DashboardBody": dashboard.body})
         result = apply_plan(plan, clients, Settings())

@@ -1,8 +1,9 @@
 import json
 
-from core.dashboards import MAX_WIDGETS, is_ours, render_dashboards
+from core.dashboards import MAX_WIDGETS, render_dashboards
 from core.desired import desired_state
 from core.model import Coverage, FlowLog, Resource, ResourceKind
+from core.ownership import is_ours
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory, load_balancer
 

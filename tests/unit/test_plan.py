@@ -1,8 +1,18 @@
 from dataclasses import replace
 
 from core.desired import desired_state
-from core.model import Action, ActualState, DesiredState, ObservedArtifact, ObservedRule, RuleKind
-from core.plan import PHASES, make_plan
+from core.model import (
+    Action,
+    ActualState,
+    Delete,
+    DesiredState,
+    ObservedArtifact,
+    ObservedRule,
+    RuleKind,
+    StateChange,
+    Update,
+)
+from core.plan import make_plan
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory, name_of
 
@@ -41,13 +51,13 @@ def test_a_different_definition_is_updated_in_place() -> None:
     rules = {**actual.rules, name: ObservedRule(name, '{"old": true}', "ENABLED", "vpce-1")}
     plan = make_plan(DESIRED, replace(actual, rules=rules))
     assert actions(plan) == [("~", name)]
-    assert plan.changes[0].reason == "definition differs" and not plan.changes[0].state_only
+    assert plan.changes[0].reason == "definition differs" and isinstance(plan.changes[0], Update)
 
 
 def test_a_state_only_difference_toggles_the_state_without_rewriting() -> None:
     plan = make_plan(DESIRED, matching(state="DISABLED"))
     assert [c.action for c in plan.changes] == [Action.UPDATE] * 3
-    assert all(c.state_only and c.artifact == "rule" for c in plan.changes)
+    assert all(isinstance(c, StateChange) and c.artifact == "rule" for c in plan.changes)
 
 
 def test_a_changed_alarm_or_dashboard_body_is_rewritten() -> None:
@@ -97,5 +107,10 @@ def test_a_lookalike_name_we_do_not_own_is_neither_created_nor_deleted() -> None
 
 
 def test_the_phases_put_every_write_before_any_delete() -> None:
-    kinds = [action for _, action in PHASES]
-    assert kinds.index(Action.DELETE) == len(kinds) - 3
+    actual = matching()
+    missing = name_of("vpce-1", RuleKind.BYTES)
+    stale = {"plinsights-vpce-9-bytes": ObservedRule("plinsights-vpce-9-bytes", "{}", "ENABLED", "vpce-9")}
+    rules = {**{n: r for n, r in actual.rules.items() if n != missing}, **stale}
+    plan = make_plan(DESIRED, replace(actual, rules=rules))
+    deletes = [isinstance(c, Delete) for c in plan.changes]
+    assert deletes == sorted(deletes) and any(deletes) and not all(deletes)

@@ -73,7 +73,7 @@ def test_the_safety_valve_holds_back_every_deletion_past_the_maximum() -> None:
     empty = desired_state(inventory(), SETTINGS)  # a discovery glitch: everything seems gone
     plan = make_plan(empty, observed_everything(before), max_deletes=10)
     assert not any(c.action is Action.DELETE for c in plan.changes)
-    assert len(plan.held) == 9 + 9 + 1
+    assert len(plan.held_deletions) == 9 + 9 + 1
     assert any("19 deletions held back" in note for note in plan.notes)
 
 
@@ -81,7 +81,7 @@ def test_deletions_within_the_maximum_go_ahead() -> None:
     before = desired_state(inventory(*three_endpoints(), flow_log()), SETTINGS)
     after = desired_state(inventory(*three_endpoints()[1:], flow_log()), SETTINGS)
     plan = make_plan(after, observed_everything(before), max_deletes=10)
-    assert sum(1 for c in plan.changes if c.action is Action.DELETE) == 6 and plan.held == ()
+    assert sum(1 for c in plan.changes if c.action is Action.DELETE) == 6 and plan.held_deletions == ()
 
 
 def test_a_pending_resource_keeps_the_monitoring_it_has() -> None:

@@ -1,0 +1,16 @@
+"""The registry of artifact kinds: what a reconcile makes, in the order it is written."""
+
+from __future__ import annotations
+
+from core.artifacts.alarms import ALARMS
+from core.artifacts.dashboards import DASHBOARDS
+from core.artifacts.kind import ArtifactKind
+from core.artifacts.rules import RULES
+
+# Dependency order: alarms and widgets read rules, so rules are written first.
+ARTIFACTS: tuple[ArtifactKind, ...] = (RULES, ALARMS, DASHBOARDS)
+# Deleted the other way round, readers before the rules they read, so that a run cut short leaves
+# nothing pointing at a rule that is gone. Alarms go before dashboards, as they always have.
+DELETE_ORDER: tuple[ArtifactKind, ...] = (ALARMS, DASHBOARDS, RULES)
+
+__all__ = ["ALARMS", "ARTIFACTS", "DASHBOARDS", "DELETE_ORDER", "RULES", "ArtifactKind"]

@@ -1,0 +1,79 @@
+"""What an artifact kind is: everything that differs between rules, alarms and dashboards, in one value.
+
+Observe, plan, apply, destroy and the report iterate over the registry (core/artifacts/__init__.py)
+and never branch on a kind's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from core.model import ActualState, ArtifactSpec, Change, Delete, DesiredState, Observed, StateChange, Update, Write
+from core.ownership import is_owner_tag, tags_of
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.clients import Clients
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What observing the account shares between the kinds: clients, settings, the owner tags the
+    tagging API listed as ours, ((kind's name, name) -> tags), and every insight rule of the Region
+    (read once: the rule quota counts the rules of others too)."""
+
+    clients: Clients
+    settings: Settings
+    tag_index: Mapping[tuple[str, str], dict[str, str]]
+    insight_rules: list[Any] = field(default_factory=list)
+
+    def tags(self, kind: ArtifactKind, name: str, arn: str) -> dict[str, str]:
+        """The index only ever confirms ownership: what it does not list as ours is read directly."""
+        tags = self.tag_index.get((kind.name, name))
+        if tags is not None and is_owner_tag(tags, self.settings):
+            return tags
+        return tags_of(self.clients, arn)
+
+
+def body_differs(kind: ArtifactKind, want: ArtifactSpec, have: Observed) -> Update | StateChange | None:
+    """An artifact written whole: it is updated when its body differs, and only then."""
+    return Update(kind, want.name, "body differs", want) if want.body != have.body else None
+
+
+def no_prerequisites(spec: ArtifactSpec) -> tuple[tuple[str, str], ...]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ArtifactKind:
+    """One kind of artifact. `arn_type` is its resource type in ARNs and the tagging API ("" for a
+    kind that cannot be tagged); operation names are those the pacer spaces (core/pacing.py)."""
+
+    name: str  # as plans, summaries and logs show it: "rule", "alarm", "dashboard"
+    arn_type: str
+    desired: Callable[[DesiredState], Mapping[str, ArtifactSpec]]
+    actual: Callable[[ActualState], Mapping[str, Observed]]
+    # Ours and look-alikes (our prefix without our owner mark, never touched), as read from the account
+    observe: Callable[[Reading, ArtifactKind], tuple[dict[str, Observed], tuple[str, ...]]]
+    # Its owner mark as it is now, read right before an update or delete
+    is_ours_now: Callable[[Clients, Settings, str], bool]
+    # Writes one change; returns per-name failures that AWS reported in a successful answer
+    write: Callable[[Clients, Settings, Write, list[str]], dict[str, str]]
+    delete: Callable[[Clients, list[str]], dict[str, str]]
+    write_operation: str
+    delete_operation: str
+    names_per_delete: int
+    compare: Callable[[ArtifactKind, ArtifactSpec, Observed], Update | StateChange | None] = body_differs
+    state_operations: tuple[tuple[str, str], ...] = ()  # wanted state -> the operation that switches to it
+    # (kind's name, name) of the artifacts a spec reads, which must exist before it is written
+    prerequisites: Callable[[ArtifactSpec], tuple[tuple[str, str], ...]] = no_prerequisites
+
+    def operation(self, change: Change) -> str:
+        """The API call that makes `change`, as the pacer knows it."""
+        if isinstance(change, Delete):
+            return self.delete_operation
+        if isinstance(change, StateChange):
+            return dict(self.state_operations)[change.state]
+        return self.write_operation

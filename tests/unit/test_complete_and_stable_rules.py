@@ -128,7 +128,7 @@ def test_an_earlier_named_rule_whose_definition_changes_moves_to_its_stable_name
 
 
 def test_a_converged_account_under_earlier_names_needs_no_deletion_at_all() -> None:
-    # A big account migrates without tripping the deletion valve: unchanged rules are kept as they are.
+    # A big account migrates without reaching the deletion limit: unchanged rules are kept as they are.
     resources = [endpoint(f"vpce-{i}", eni_ids=(f"eni-{i}a", f"eni-{i}b")) for i in range(40)]
     inv = inventory(*resources, flow_log())
     wanted = desired_state(inv, SETTINGS)

@@ -68,7 +68,7 @@ def observed_everything(desired) -> ActualState:
     )
 
 
-def test_the_safety_valve_holds_back_every_deletion_past_the_maximum() -> None:
+def test_the_deletion_limit_holds_back_every_deletion_past_the_maximum() -> None:
     before = desired_state(inventory(*three_endpoints(), flow_log()), SETTINGS)
     empty = desired_state(inventory(), SETTINGS)  # a discovery glitch: everything seems gone
     plan = make_plan(empty, observed_everything(before), max_deletes=10)

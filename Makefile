@@ -15,7 +15,7 @@ BUILD_DIR := .aws-sam/build
 # Offline and without credentials: a Region for the SAM translator, no telemetry.
 SAM := AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
-.PHONY: demo test check template bench
+.PHONY: demo test check template bench bench-events
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,3 +58,6 @@ template: $(TOOLS_STAMP) ## validate and lint template.yaml, build it, lint the 
 
 bench: $(STAMP) ## the benchmark against the floor, on a local moto server; writes bench/results.md
 	$(BIN)/python -m bench.run
+
+bench-events: $(STAMP) ## time to monitored: a busy day on a virtual clock, the event path before and after; writes bench/events-results.md
+	$(BIN)/python -m bench.events

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from core.artifacts.alarms import ALARMS
 from core.artifacts.dashboards import DASHBOARDS
 from core.artifacts.kind import ArtifactKind
@@ -16,8 +18,13 @@ DELETE_ORDER: tuple[ArtifactKind, ...] = (ALARMS, DASHBOARDS, RULES)
 
 
 def write_rates(settings: Settings) -> dict[str, float]:
-    """Calls per second for every write API the kinds call (operation name -> rate), for the pacer."""
-    return {operation: kind.write_rate(settings) for kind in ARTIFACTS for operation in kind.operations}
+    """Calls per second for every write API the kinds call (operation name -> rate), for the pacer.
+    Two kinds calling one API (DeleteAlarms serves any alarm) share its slowest rate."""
+    rates: dict[str, float] = {}
+    for kind in ARTIFACTS:
+        for operation in kind.operations:
+            rates[operation] = min(rates.get(operation, math.inf), kind.write_rate(settings))
+    return rates
 
 
 __all__ = ["ALARMS", "ARTIFACTS", "DASHBOARDS", "DELETE_ORDER", "RULES", "ArtifactKind", "write_rates"]

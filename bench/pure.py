@@ -36,9 +36,11 @@ class PureFigures:
 def observed(desired: DesiredState) -> ActualState:
     """The account as observe would read it back once the desired state is applied."""
     return ActualState(
-        rules={n: ObservedRule(n, r.definition, r.state, r.resource_id) for n, r in desired.rules.items()},
-        alarms={n: ObservedArtifact(n, a.body, a.resource_id) for n, a in desired.alarms.items()},
-        dashboards={n: ObservedArtifact(n, d.body) for n, d in desired.dashboards.items()},
+        artifacts={
+            "rule": {n: ObservedRule(n, r.definition, r.state, r.resource_id) for n, r in desired.rules.items()},
+            "alarm": {n: ObservedArtifact(n, a.body, a.resource_id) for n, a in desired.alarms.items()},
+            "dashboard": {n: ObservedArtifact(n, d.body) for n, d in desired.dashboards.items()},
+        },
     )
 
 

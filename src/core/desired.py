@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from core.alarms import render_alarms
-from core.dashboards import render_dashboards
+from core.artifacts import ALARMS, ARTIFACTS, RULES
 from core.flowlogs import (
     field_positions,
     flow_logs_by_attachment,
@@ -107,8 +107,13 @@ def desired_state(
         rules.update((spec.name, spec) for spec in specs)
     coverage.sort(key=lambda c: c.resource.resource_id)
     usage = replace(quota, ours=len(rules)) if quota else None
-    dashboards = render_dashboards(coverage, rules, alarms, inventory, settings, usage) if coverage else {}
-    return DesiredState(rules=rules, alarms=alarms, dashboards=dashboards, coverage=tuple(coverage), quota=usage)
+    desired = DesiredState({RULES.name: rules, ALARMS.name: alarms}, tuple(coverage), usage)
+    # Kinds derived from what is desired so far (dashboards), each in registry order.
+    for kind in ARTIFACTS:
+        if kind.render is not None:
+            artifacts = {**desired.artifacts, kind.name: kind.render(desired, inventory, settings)}
+            desired = replace(desired, artifacts=artifacts)
+    return desired
 
 
 def priority(resource: Resource) -> tuple[float, str, str]:

@@ -26,7 +26,7 @@ def destroy_plan(actual: ActualState, settings: Settings) -> Plan:
     """A delete for every artifact we own, readers before the rules they read; look-alikes (our
     prefix without our mark) are left alone."""
     reason = f"owned by deployment {settings.prefix}: removed with it"
-    changes = [Delete(kind, name, reason) for kind in DELETE_ORDER for name in sorted(kind.actual(actual))]
+    changes = [Delete(kind, name, reason) for kind in DELETE_ORDER for name in sorted(actual.of(kind))]
     return Plan(changes=tuple(changes))
 
 

@@ -5,10 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
+
+# The plan's types live in core/plan_items.py; they are read from here too, with the other model types.
+from core.plan_items import Action, Change, Create, Delete, Failure, Plan, PlanItem, Result, StateChange, Update, Write
 
 if TYPE_CHECKING:
     from core.artifacts.kind import ArtifactKind
+
+__all__ = [
+    "Action",
+    "Change",
+    "Create",
+    "Delete",
+    "Failure",
+    "Plan",
+    "PlanItem",
+    "Result",
+    "StateChange",
+    "Update",
+    "Write",
+]  # the plan's types, read from here as well
 
 
 class ResourceKind(StrEnum):
@@ -192,15 +209,6 @@ class RuleQuota:
 
 
 @dataclass(frozen=True, slots=True)
-class DesiredState:
-    rules: Mapping[str, RuleSpec] = field(default_factory=dict)
-    alarms: Mapping[str, AlarmSpec] = field(default_factory=dict)
-    dashboards: Mapping[str, DashboardSpec] = field(default_factory=dict)
-    coverage: tuple[Coverage, ...] = ()
-    quota: RuleQuota | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class ObservedRule:
     name: str
     definition: str  # canonical JSON, or the raw text when it does not parse
@@ -244,12 +252,50 @@ class ActualState:
     """The artifacts that exist and that this project owns: our name prefix AND our owner mark
     (the ownership tag; for dashboards, which PutDashboard cannot tag, a mark in the body)."""
 
-    rules: Mapping[str, ObservedRule] = field(default_factory=dict)
-    alarms: Mapping[str, Observed] = field(default_factory=dict)
-    dashboards: Mapping[str, Observed] = field(default_factory=dict)
+    artifacts: Mapping[str, Mapping[str, Observed]] = field(default_factory=dict)  # kind's name -> name -> it
     lookalikes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind's name -> names never touched
     quota: RuleQuota | None = None  # limit and the rules of others; None when not read
     notes: tuple[str, ...] = ()  # how the reading went, for the plan's notes
+
+    def of(self, kind: ArtifactKind) -> Mapping[str, Observed]:
+        return self.artifacts.get(kind.name, {})
+
+    @property
+    def rules(self) -> Mapping[str, ObservedRule]:
+        return cast("Mapping[str, ObservedRule]", self.artifacts.get("rule", {}))
+
+    @property
+    def alarms(self) -> Mapping[str, Observed]:
+        return self.artifacts.get("alarm", {})
+
+    @property
+    def dashboards(self) -> Mapping[str, Observed]:
+        return self.artifacts.get("dashboard", {})
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredState:
+    """The artifacts wanted, by kind's name ("rule", "alarm", ...) then by name, with each resource's coverage."""
+
+    artifacts: Mapping[str, Mapping[str, ArtifactSpec]] = field(default_factory=dict)
+    coverage: tuple[Coverage, ...] = ()
+    quota: RuleQuota | None = None
+
+    def of(self, kind: ArtifactKind) -> Mapping[str, ArtifactSpec]:
+        return self.artifacts.get(kind.name, {})
+
+    # Typed views of the three kinds, for the code that reads them (each kind's module fills its own entry).
+    @property
+    def rules(self) -> Mapping[str, RuleSpec]:
+        return cast("Mapping[str, RuleSpec]", self.artifacts.get("rule", {}))
+
+    @property
+    def alarms(self) -> Mapping[str, AlarmSpec]:
+        return cast("Mapping[str, AlarmSpec]", self.artifacts.get("alarm", {}))
+
+    @property
+    def dashboards(self) -> Mapping[str, DashboardSpec]:
+        return cast("Mapping[str, DashboardSpec]", self.artifacts.get("dashboard", {}))
 
 
 class Ownership(StrEnum):
@@ -258,86 +304,6 @@ class Ownership(StrEnum):
     OURS = "ours"
     GONE = "gone"  # deleted since it was observed
     NOT_OURS = "no longer ours"  # the owner mark was removed or changed since
-
-
-class Action(StrEnum):
-    """How a change shows in the plan and the summary."""
-
-    CREATE = "+"
-    UPDATE = "~"
-    DELETE = "-"
-
-
-@dataclass(frozen=True, slots=True)
-class PlanItem:
-    """What every plan item has: its kind and its name; `artifact` is the kind's name as shown."""
-
-    action: ClassVar[Action]
-    kind: ArtifactKind
-    name: str
-    reason: str  # shown by `plinsights plan`; apply never branches on it
-
-    @property
-    def artifact(self) -> str:
-        return self.kind.name
-
-
-@dataclass(frozen=True, slots=True)
-class Create(PlanItem):
-    action: ClassVar[Action] = Action.CREATE
-    spec: ArtifactSpec
-
-
-@dataclass(frozen=True, slots=True)
-class Update(PlanItem):
-    """The body differs: the artifact is written again whole."""
-
-    action: ClassVar[Action] = Action.UPDATE
-    spec: ArtifactSpec
-
-
-@dataclass(frozen=True, slots=True)
-class StateChange(PlanItem):
-    """Only the state differs (a rule's ENABLED or DISABLED): switched, not rewritten, so its history stays."""
-
-    action: ClassVar[Action] = Action.UPDATE
-    spec: ArtifactSpec
-    state: str  # the state wanted
-
-
-@dataclass(frozen=True, slots=True)
-class Delete(PlanItem):
-    action: ClassVar[Action] = Action.DELETE
-
-
-Write = Create | Update | StateChange
-Change = Create | Update | StateChange | Delete
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    changes: tuple[Change, ...] = ()
-    unchanged: int = 0
-    notes: tuple[str, ...] = ()
-    held_deletions: tuple[Delete, ...] = ()  # every deletion, when there are more than the deletion limit
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    change: Change
-    error: str
-
-
-@dataclass(slots=True)
-class Result:
-    """What apply did: each change is done, failed, left alone or deferred; nothing is half-recorded."""
-
-    done: list[Change] = field(default_factory=list)
-    failed: list[Failure] = field(default_factory=list)
-    left_alone: list[Change] = field(default_factory=list)  # no longer ours when its turn came
-    deferred: list[Change] = field(default_factory=list)  # not started before the deadline: the next run's
-    paced_seconds: float = 0.0  # time spent waiting for the write rates
-    notes: list[str] = field(default_factory=list)  # what AWS said about writes that succeeded (warnings)
 
 
 @dataclass(frozen=True, slots=True)

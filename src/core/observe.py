@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core.artifacts import ALARMS, ARTIFACTS, DASHBOARDS, RULES
+from core.artifacts import ARTIFACTS, RULES
 from core.artifacts.kind import Reading
 from core.errors import DiscoveryError
-from core.model import ActualState, Change, Observed, ObservedRule, Ownership, RuleQuota
+from core.model import ActualState, Change, Observed, Ownership, RuleQuota
 from core.ownership import cloudwatch_resource, ownership_now
 from core.settings import OWNER_TAG, Settings
 
@@ -45,13 +45,11 @@ def observe(clients: Clients, settings: Settings) -> ActualState:
         raise DiscoveryError(
             f"reading our own rules, alarms and dashboards failed, nothing will be changed: {err}"
         ) from err
-    rules = {name: rule for name, rule in owned[RULES.name].items() if isinstance(rule, ObservedRule)}
+    ours = len(owned[RULES.name])
     return ActualState(
-        rules=rules,
-        alarms=owned[ALARMS.name],
-        dashboards=owned[DASHBOARDS.name],
+        artifacts=owned,
         lookalikes=lookalikes,
-        quota=RuleQuota(*read_rule_quota(clients, settings), others=len(reading.insight_rules) - len(rules)),
+        quota=RuleQuota(*read_rule_quota(clients, settings), others=len(reading.insight_rules) - ours),
         notes=(index_note,) if index_note else (),
     )
 

@@ -9,7 +9,8 @@ tools in the account share with us; spacing our calls keeps us under it in the f
 Calls to one API are spaced evenly, 1/rate seconds apart from start to start: an interval, not a
 bucket with a burst, so that the calls never come faster than the rate (a closed one-second window
 can hold rate + 1 starts, at its two ends; a throttle's token bucket allows that much). The clock is
-injected, so that the tests and the benchmark count the waits instead of sleeping them.
+injected, so that the tests and the benchmark count the waits instead of sleeping them. Each
+artifact kind names its operations and their rate (core/artifacts: `write_rates`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-# The write APIs apply calls, by the setting that gives their rate.
-RULE_WRITES = ("PutInsightRule", "DeleteInsightRules", "EnableInsightRules", "DisableInsightRules")
-ALARM_WRITES = ("PutMetricAlarm", "DeleteAlarms")
-DASHBOARD_WRITES = ("PutDashboard", "DeleteDashboards")
 PACING_MODES = ("auto", "on", "off")
 
 
@@ -71,14 +68,6 @@ class Pacer:
             self.clock.sleep(delay)
             self.waited += delay
         self.next_start[operation] = self.clock.now() + 1.0 / rate
-
-
-def write_rates(rule_rate: float, alarm_rate: float, dashboard_rate: float) -> dict[str, float]:
-    return (
-        dict.fromkeys(RULE_WRITES, rule_rate)
-        | dict.fromkeys(ALARM_WRITES, alarm_rate)
-        | dict.fromkeys(DASHBOARD_WRITES, dashboard_rate)
-    )
 
 
 def pacing_enabled(mode: str, endpoint_url: str | None) -> bool:

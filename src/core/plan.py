@@ -34,7 +34,7 @@ def make_plan(desired: DesiredState, actual: ActualState, max_deletes: int | Non
     notes: list[str] = list(actual.notes)
     unchanged = 0
     for kind in ARTIFACTS:
-        want, have = kind.desired(desired), kind.actual(actual)
+        want, have = desired.of(kind), actual.of(kind)
         lookalikes = set(actual.lookalikes.get(kind.name, ()))
         for name in sorted(want.keys() - have.keys()):
             if name in lookalikes:

@@ -6,6 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from core.apply import apply_plan
+from core.artifacts import write_rates
 from core.desired import desired_state
 from core.discovery import discover
 from core.model import Outcome
@@ -38,7 +39,7 @@ def run_reconcile(
         if not pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url):
             pacer = Pacer({}, clock)
         elif pacer is None:
-            pacer = Pacer(settings.write_rates, clock)
+            pacer = Pacer(write_rates(settings), clock)
         ownership = partial(owner_mark_now, clients, settings)
         result = apply_plan(plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership)
     return Outcome(inventory, desired, actual, plan, result)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from core.errors import ConfigError
-from core.pacing import PACING_MODES, write_rates
+from core.pacing import PACING_MODES
 
 PROJECT = "privatelink-insights"
 OWNER_TAG = "plinsights:owner"  # value: the deployment's prefix, so two deployments never share artifacts
@@ -96,10 +96,6 @@ class Settings:
         for kind in ("bytes", "rejects", "drops", "resets"):
             if problem := period_error(getattr(self, f"{kind}_period")):
                 raise ConfigError(f"{kind} period: {problem}")
-
-    @property
-    def write_rates(self) -> dict[str, float]:
-        return write_rates(self.rule_write_rate, self.alarm_write_rate, self.dashboard_write_rate)
 
     @property
     def owner_tags(self) -> dict[str, str]:

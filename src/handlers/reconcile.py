@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core.artifacts import write_rates
 from core.clients import Clients
 from core.delivery import Wiring, arrange_follow_up
 from core.errors import ReconcileError
@@ -102,7 +103,7 @@ def reconcile(triggers: list[Trigger], batch: bool, context: LambdaContext, regi
     throttles_before = clients.throttles
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN
     settings = Settings.from_env()
-    pacer = cached_pacer(tuple(sorted(settings.write_rates.items())))
+    pacer = cached_pacer(tuple(sorted(write_rates(settings).items())))
     read_started = wall_clock()
     outcome = run_reconcile(clients, settings, dry_run=dry_run, deadline=deadline, pacer=pacer)
     result = {

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from core.artifacts import write_rates
 from core.pacing import Pacer
 from core.reconcile import run_reconcile
 from core.settings import Settings
@@ -65,7 +66,7 @@ def test_a_pacer_kept_across_runs_spaces_the_writes_of_the_next_run_too(aws: Har
     dashboard write waits for that API's turn (10 per second)."""
     build_demo_world(aws.world)
     clock = FakeClock()
-    pacer = Pacer(PACED.write_rates, clock)
+    pacer = Pacer(write_rates(PACED), clock)
     run_reconcile(aws.clients, PACED, clock=clock, pacer=pacer)  # its last write: the dashboard
     cloudwatch = aws.clients.cloudwatch
     name = cloudwatch.list_dashboards()["DashboardEntries"][0]["DashboardName"]

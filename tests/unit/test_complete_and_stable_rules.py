@@ -105,9 +105,11 @@ def test_rules_named_by_the_earlier_scheme_are_kept_while_their_definition_is_un
     alarm_bodies = "".join(a.body for a in adopted.alarms.values())
     assert all(name in alarm_bodies for name in earlier if not name.endswith("tcpflows"))
     actual = ActualState(
-        rules=earlier,
-        alarms={n: _observed(a) for n, a in adopted.alarms.items()},
-        dashboards={n: _observed(d) for n, d in adopted.dashboards.items()},
+        artifacts={
+            "rule": earlier,
+            "alarm": {n: _observed(a) for n, a in adopted.alarms.items()},
+            "dashboard": {n: _observed(d) for n, d in adopted.dashboards.items()},
+        },
     )
     assert make_plan(adopted, actual, SETTINGS.max_deletes).changes == ()  # no write, no history lost
 
@@ -118,7 +120,7 @@ def test_an_earlier_named_rule_whose_definition_changes_moves_to_its_stable_name
     (old_bytes,) = by_kind(old, RuleKind.BYTES)
     existing = {earlier_name: ObservedRule(earlier_name, old_bytes.definition, "ENABLED", "vpce-1")}
     grown = desired_state(inventory(endpoint(eni_ids=("eni-1", "eni-2")), flow_log()), SETTINGS, existing=existing)
-    plan = make_plan(grown, ActualState(rules=existing), SETTINGS.max_deletes)
+    plan = make_plan(grown, ActualState(artifacts={"rule": existing}), SETTINGS.max_deletes)
     stable = name_of("vpce-1", RuleKind.BYTES)
     assert stable in grown.rules and earlier_name not in grown.rules
     (delete,) = [c for c in plan.changes if c.action is Action.DELETE and c.artifact == "rule"]
@@ -137,7 +139,7 @@ def test_a_converged_account_under_earlier_names_needs_no_deletion_at_all() -> N
         name = f"plinsights-{rule.resource_id}-{rule.kind.value}"
         earlier[name] = ObservedRule(name, rule.definition, "ENABLED", rule.resource_id)
     adopted = desired_state(inv, SETTINGS, existing=earlier)
-    plan = make_plan(adopted, ActualState(rules=earlier), SETTINGS.max_deletes)
+    plan = make_plan(adopted, ActualState(artifacts={"rule": earlier}), SETTINGS.max_deletes)
     assert len(earlier) > SETTINGS.max_deletes
     assert not plan.held_deletions and not [c for c in plan.changes if c.artifact == "rule"]
 

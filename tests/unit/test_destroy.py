@@ -13,7 +13,9 @@ def rule(name: str) -> ObservedRule:
 
 
 def test_every_owned_rule_is_deleted() -> None:
-    actual = ActualState(rules={name: rule(name) for name in ("plinsights-vpce-2-bytes", "plinsights-vpce-1-bytes")})
+    actual = ActualState(
+        artifacts={"rule": {name: rule(name) for name in ("plinsights-vpce-2-bytes", "plinsights-vpce-1-bytes")}}
+    )
     plan = destroy_plan(actual, SETTINGS)
     assert [(c.action, c.artifact, c.name) for c in plan.changes] == [
         (Action.DELETE, "rule", "plinsights-vpce-1-bytes"),
@@ -28,9 +30,11 @@ def test_nothing_owned_means_nothing_to_delete() -> None:
 
 def test_every_kind_of_every_registered_artifact_is_removed_readers_before_rules() -> None:
     actual = ActualState(
-        rules={"p-r": rule("p-r")},
-        alarms={"p-a2": ObservedArtifact("p-a2", "{}"), "p-a1": ObservedArtifact("p-a1", "{}")},
-        dashboards={"PrivateLink-us-east-1": ObservedArtifact("PrivateLink-us-east-1", "{}")},
+        artifacts={
+            "rule": {"p-r": rule("p-r")},
+            "alarm": {"p-a2": ObservedArtifact("p-a2", "{}"), "p-a1": ObservedArtifact("p-a1", "{}")},
+            "dashboard": {"PrivateLink-us-east-1": ObservedArtifact("PrivateLink-us-east-1", "{}")},
+        },
         lookalikes={"alarm": ("p-theirs",)},  # our prefix without our mark: never deleted
     )
     plan = destroy_plan(actual, SETTINGS)

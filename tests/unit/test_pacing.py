@@ -2,6 +2,8 @@ import itertools
 
 import pytest
 
+from core.artifacts import ARTIFACTS, write_rates
+from core.artifacts.kind import fixed_rate
 from core.errors import ConfigError
 from core.observe import artifact_from_arn
 from core.pacing import Pacer, pacing_enabled
@@ -76,9 +78,9 @@ def test_write_rates_come_from_the_environment() -> None:
         {"PLINSIGHTS_PACING": "OFF", "PLINSIGHTS_RULE_WRITE_RATE": "5", "PLINSIGHTS_ALARM_WRITE_RATE": "2.5"}
     )
     assert settings.pacing == "off"
-    assert settings.write_rates["PutInsightRule"] == settings.write_rates["DisableInsightRules"] == 5.0
-    assert settings.write_rates["DeleteAlarms"] == 2.5
-    assert settings.write_rates["DeleteDashboards"] == 10.0
+    assert write_rates(settings)["PutInsightRule"] == write_rates(settings)["DisableInsightRules"] == 5.0
+    assert write_rates(settings)["DeleteAlarms"] == 2.5
+    assert write_rates(settings)["DeleteDashboards"] == 10.0
     defaults = Settings()
     assert (defaults.pacing, defaults.rule_write_rate, defaults.alarm_write_rate) == ("auto", 1.0, 3.0)
 
@@ -105,3 +107,12 @@ def test_a_bad_pacing_setting_is_a_config_error(env: dict[str, str]) -> None:
 )  # fmt: skip
 def test_the_tagging_api_arns_name_rules_and_alarms(arn: str, artifact: tuple[str, str] | None) -> None:
     assert artifact_from_arn(arn) == artifact
+
+
+def test_every_operation_of_every_kind_is_paced_at_its_kinds_rate() -> None:
+    settings = Settings(rule_write_rate=2.0)
+    rates = write_rates(settings)
+    assert set(rates) == {operation for kind in ARTIFACTS for operation in kind.operations}
+    for kind in ARTIFACTS:
+        assert all(rates[operation] == kind.write_rate(settings) > 0 for operation in kind.operations)
+    assert fixed_rate(4.0)(settings) == 4.0  # a kind without a setting of its own

@@ -1,5 +1,6 @@
 from dataclasses import replace
 
+from core.artifacts import ARTIFACTS, DASHBOARDS
 from core.desired import desired_state
 from core.model import (
     Action,
@@ -23,9 +24,11 @@ DESIRED = desired_state(inventory(endpoint(), flow_log()), SETTINGS)
 def matching(desired: DesiredState = DESIRED, state: str = "ENABLED") -> ActualState:
     """The account exactly as desired."""
     return ActualState(
-        rules={n: ObservedRule(n, r.definition, state, r.resource_id) for n, r in desired.rules.items()},
-        alarms={n: ObservedArtifact(n, a.body, a.resource_id) for n, a in desired.alarms.items()},
-        dashboards={n: ObservedArtifact(n, d.body) for n, d in desired.dashboards.items()},
+        artifacts={
+            "rule": {n: ObservedRule(n, r.definition, state, r.resource_id) for n, r in desired.rules.items()},
+            "alarm": {n: ObservedArtifact(n, a.body, a.resource_id) for n, a in desired.alarms.items()},
+            "dashboard": {n: ObservedArtifact(n, d.body) for n, d in desired.dashboards.items()},
+        },
     )
 
 
@@ -49,7 +52,7 @@ def test_a_different_definition_is_updated_in_place() -> None:
     name = name_of("vpce-1", RuleKind.BYTES)
     actual = matching()
     rules = {**actual.rules, name: ObservedRule(name, '{"old": true}', "ENABLED", "vpce-1")}
-    plan = make_plan(DESIRED, replace(actual, rules=rules))
+    plan = make_plan(DESIRED, replace(actual, artifacts={**actual.artifacts, "rule": rules}))
     assert actions(plan) == [("~", name)]
     assert plan.changes[0].reason == "definition differs" and isinstance(plan.changes[0], Update)
 
@@ -66,8 +69,11 @@ def test_a_changed_alarm_or_dashboard_body_is_rewritten() -> None:
     dashboard = next(iter(actual.dashboards))
     changed = replace(
         actual,
-        alarms={**actual.alarms, alarm: ObservedArtifact(alarm, "{}", "vpce-1")},
-        dashboards={dashboard: ObservedArtifact(dashboard, '{"widgets": []}')},
+        artifacts={
+            **actual.artifacts,
+            "alarm": {**actual.alarms, alarm: ObservedArtifact(alarm, "{}", "vpce-1")},
+            "dashboard": {dashboard: ObservedArtifact(dashboard, '{"widgets": []}')},
+        },
     )
     assert actions(make_plan(DESIRED, changed)) == [("~", alarm), ("~", dashboard)]
 
@@ -78,9 +84,14 @@ def test_artifacts_of_a_resource_gone_are_deleted_alarms_before_rules() -> None:
     actual = matching()
     actual = replace(
         actual,
-        rules={**actual.rules, stale_rule.name: stale_rule},
-        alarms={**actual.alarms, stale_alarm.name: stale_alarm},
-        dashboards={**actual.dashboards, "PrivateLink-us-east-1-2": ObservedArtifact("PrivateLink-us-east-1-2", "{}")},
+        artifacts={
+            "rule": {**actual.rules, stale_rule.name: stale_rule},
+            "alarm": {**actual.alarms, stale_alarm.name: stale_alarm},
+            "dashboard": {
+                **actual.dashboards,
+                "PrivateLink-us-east-1-2": ObservedArtifact("PrivateLink-us-east-1-2", "{}"),
+            },
+        },
     )
     plan = make_plan(DESIRED, actual)
     assert actions(plan) == [("-", stale_alarm.name), ("-", "PrivateLink-us-east-1-2"), ("-", stale_rule.name)]
@@ -101,7 +112,14 @@ def test_a_lookalike_name_we_do_not_own_is_neither_created_nor_deleted() -> None
     name = name_of("vpce-1", RuleKind.BYTES)
     actual = matching()
     owned = {n: r for n, r in actual.rules.items() if n != name}
-    plan = make_plan(DESIRED, replace(actual, rules=owned, lookalikes={"rule": (name, "plinsights-vpce-7-bytes")}))
+    plan = make_plan(
+        DESIRED,
+        replace(
+            actual,
+            artifacts={**actual.artifacts, "rule": owned},
+            lookalikes={"rule": (name, "plinsights-vpce-7-bytes")},
+        ),
+    )
     assert plan.changes == ()
     assert any(name in note for note in plan.notes)
 
@@ -111,6 +129,20 @@ def test_the_phases_put_every_write_before_any_delete() -> None:
     missing = name_of("vpce-1", RuleKind.BYTES)
     stale = {"plinsights-vpce-9-bytes": ObservedRule("plinsights-vpce-9-bytes", "{}", "ENABLED", "vpce-9")}
     rules = {**{n: r for n, r in actual.rules.items() if n != missing}, **stale}
-    plan = make_plan(DESIRED, replace(actual, rules=rules))
+    plan = make_plan(DESIRED, replace(actual, artifacts={**actual.artifacts, "rule": rules}))
     deletes = [isinstance(c, Delete) for c in plan.changes]
     assert deletes == sorted(deletes) and any(deletes) and not all(deletes)
+
+
+def test_each_kind_finds_its_artifacts_under_its_name_in_both_states() -> None:
+    actual = matching()
+    for kind in ARTIFACTS:
+        assert DESIRED.of(kind) and set(DESIRED.of(kind)) == set(actual.of(kind)) == set(DESIRED.artifacts[kind.name])
+    assert (DESIRED.rules, DESIRED.alarms, DESIRED.dashboards) == tuple(DESIRED.of(kind) for kind in ARTIFACTS)
+
+
+def test_dashboards_are_rendered_by_their_kind_from_what_is_desired_before_them() -> None:
+    before = replace(DESIRED, artifacts={k: v for k, v in DESIRED.artifacts.items() if k != DASHBOARDS.name})
+    assert DASHBOARDS.render is not None
+    assert DASHBOARDS.render(before, inventory(endpoint(), flow_log()), SETTINGS) == DESIRED.dashboards
+    assert DASHBOARDS.render(DesiredState(), inventory(), SETTINGS) == {}  # nothing covered, no dashboard

@@ -62,9 +62,11 @@ def test_a_bad_priority_tag_counts_as_untagged() -> None:
 
 def observed_everything(desired) -> ActualState:
     return ActualState(
-        rules={n: ObservedRule(n, r.definition, "ENABLED", r.resource_id) for n, r in desired.rules.items()},
-        alarms={n: ObservedArtifact(n, a.body, a.resource_id) for n, a in desired.alarms.items()},
-        dashboards={n: ObservedArtifact(n, d.body) for n, d in desired.dashboards.items()},
+        artifacts={
+            "rule": {n: ObservedRule(n, r.definition, "ENABLED", r.resource_id) for n, r in desired.rules.items()},
+            "alarm": {n: ObservedArtifact(n, a.body, a.resource_id) for n, a in desired.alarms.items()},
+            "dashboard": {n: ObservedArtifact(n, d.body) for n, d in desired.dashboards.items()},
+        },
     )
 
 

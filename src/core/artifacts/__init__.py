@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from core.artifacts.alarms import ALARMS
 from core.artifacts.dashboards import DASHBOARDS
 from core.artifacts.kind import ArtifactKind
 from core.artifacts.rules import RULES
+from core.settings import Settings
 
 # Dependency order: alarms and widgets read rules, so rules are written first.
 ARTIFACTS: tuple[ArtifactKind, ...] = (RULES, ALARMS, DASHBOARDS)
@@ -13,4 +16,15 @@ ARTIFACTS: tuple[ArtifactKind, ...] = (RULES, ALARMS, DASHBOARDS)
 # nothing pointing at a rule that is gone. Alarms go before dashboards, as they always have.
 DELETE_ORDER: tuple[ArtifactKind, ...] = (ALARMS, DASHBOARDS, RULES)
 
-__all__ = ["ALARMS", "ARTIFACTS", "DASHBOARDS", "DELETE_ORDER", "RULES", "ArtifactKind"]
+
+def write_rates(settings: Settings) -> dict[str, float]:
+    """Calls per second for every write API the kinds call (operation name -> rate), for the pacer.
+    Two kinds calling one API (DeleteAlarms serves any alarm) share its slowest rate."""
+    rates: dict[str, float] = {}
+    for kind in ARTIFACTS:
+        for operation in kind.operations:
+            rates[operation] = min(rates.get(operation, math.inf), kind.write_rate(settings))
+    return rates
+
+
+__all__ = ["ALARMS", "ARTIFACTS", "DASHBOARDS", "DELETE_ORDER", "RULES", "ArtifactKind", "write_rates"]

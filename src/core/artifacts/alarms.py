@@ -66,8 +66,6 @@ def rules_read(spec: ArtifactSpec) -> tuple[tuple[str, str], ...]:
 ALARMS = ArtifactKind(
     name="alarm",
     arn_type="alarm",
-    desired=lambda desired: desired.alarms,
-    actual=lambda actual: actual.alarms,
     observe=observe_alarms,
     is_ours_now=alarm_is_ours_now,
     write=write_alarm,
@@ -75,5 +73,6 @@ ALARMS = ArtifactKind(
     write_operation="PutMetricAlarm",
     delete_operation="DeleteAlarms",
     names_per_delete=NAMES_PER_DELETE,
+    write_rate=lambda settings: settings.alarm_write_rate,
     prerequisites=rules_read,
 )

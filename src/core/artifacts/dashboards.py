@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from core.artifacts.kind import ArtifactKind, Reading
-from core.dashboards import dashboard_name
-from core.model import DashboardSpec, Observed, ObservedArtifact, Write
+from core.dashboards import dashboard_name, render_dashboards
+from core.model import ArtifactSpec, DashboardSpec, DesiredState, Inventory, Observed, ObservedArtifact, Write
 from core.ownership import is_ours
 from core.rules import canonical_definition
 from core.settings import Settings
@@ -18,6 +19,13 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 NAMES_PER_DELETE = 100  # DeleteDashboards takes a list; batched like the other deletes
+
+
+def render(desired: DesiredState, inventory: Inventory, settings: Settings) -> Mapping[str, ArtifactSpec]:
+    """Rendered from the coverage, rules and alarms desired, and the quota's use; none for an empty account."""
+    if not desired.coverage:
+        return {}
+    return render_dashboards(desired.coverage, desired.rules, desired.alarms, inventory, settings, desired.quota)
 
 
 def observe_dashboards(reading: Reading, kind: ArtifactKind) -> tuple[dict[str, Observed], tuple[str, ...]]:
@@ -67,8 +75,6 @@ def dashboard_is_ours_now(clients: Clients, settings: Settings, name: str) -> bo
 DASHBOARDS = ArtifactKind(
     name="dashboard",
     arn_type="",
-    desired=lambda desired: desired.dashboards,
-    actual=lambda actual: actual.dashboards,
     observe=observe_dashboards,
     is_ours_now=dashboard_is_ours_now,
     write=write_dashboard,
@@ -76,4 +82,6 @@ DASHBOARDS = ArtifactKind(
     write_operation="PutDashboard",
     delete_operation="DeleteDashboards",
     names_per_delete=NAMES_PER_DELETE,
+    write_rate=lambda settings: settings.dashboard_write_rate,
+    render=render,
 )

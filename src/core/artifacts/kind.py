@@ -1,7 +1,9 @@
 """What an artifact kind is: everything that differs between rules, alarms and dashboards, in one value.
 
 Observe, plan, apply, destroy and the report iterate over the registry (core/artifacts/__init__.py)
-and never branch on a kind's name.
+and never branch on a kind's name. The desired and actual states hold each kind's artifacts under
+its name (`desired.of(kind)`); a kind rendered from what is already desired brings its `render`,
+and a kind's write rate (`write_rate`) paces every operation it calls.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.model import ActualState, ArtifactSpec, Change, Delete, DesiredState, Observed, StateChange, Update, Write
+from core.model import ArtifactSpec, Change, Delete, DesiredState, Inventory, Observed, StateChange, Update, Write
 from core.ownership import is_owner_tag, tags_of
 from core.settings import Settings
 
@@ -46,6 +48,11 @@ def no_prerequisites(spec: ArtifactSpec) -> tuple[tuple[str, str], ...]:
     return ()
 
 
+def fixed_rate(calls_per_second: float) -> Callable[[Settings], float]:
+    """The write rate of a kind without a setting of its own: its API's documented rate."""
+    return lambda settings: calls_per_second
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class ArtifactKind:
     """One kind of artifact. `arn_type` is its resource type in ARNs and the tagging API ("" for a
@@ -53,8 +60,6 @@ class ArtifactKind:
 
     name: str  # as plans, summaries and logs show it: "rule", "alarm", "dashboard"
     arn_type: str
-    desired: Callable[[DesiredState], Mapping[str, ArtifactSpec]]
-    actual: Callable[[ActualState], Mapping[str, Observed]]
     # Ours and look-alikes (our prefix without our owner mark, never touched), as read from the account
     observe: Callable[[Reading, ArtifactKind], tuple[dict[str, Observed], tuple[str, ...]]]
     # Its owner mark as it is now, read right before an update or delete
@@ -65,10 +70,20 @@ class ArtifactKind:
     write_operation: str
     delete_operation: str
     names_per_delete: int
+    # Calls per second for each of its operations: a setting of its own, or a fixed rate (`fixed_rate`)
+    write_rate: Callable[[Settings], float]
     compare: Callable[[ArtifactKind, ArtifactSpec, Observed], Update | StateChange | None] = body_differs
     state_operations: tuple[tuple[str, str], ...] = ()  # wanted state -> the operation that switches to it
     # (kind's name, name) of the artifacts a spec reads, which must exist before it is written
     prerequisites: Callable[[ArtifactSpec], tuple[tuple[str, str], ...]] = no_prerequisites
+    # A kind derived from what is desired before it (earlier kinds in the registry, coverage, quota):
+    # desired.py calls it in registry order. None for a kind desired.py renders itself (rules, alarms).
+    render: Callable[[DesiredState, Inventory, Settings], Mapping[str, ArtifactSpec]] | None = None
+
+    @property
+    def operations(self) -> tuple[str, ...]:
+        """Every API call it makes to write, switch or delete, as the pacer knows them."""
+        return (self.write_operation, self.delete_operation, *(operation for _, operation in self.state_operations))
 
     def operation(self, change: Change) -> str:
         """The API call that makes `change`, as the pacer knows it."""

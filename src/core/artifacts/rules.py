@@ -90,8 +90,6 @@ def failures_from_api(failures: Sequence[Any]) -> dict[str, str]:
 RULES = ArtifactKind(
     name="rule",
     arn_type="insight-rule",
-    desired=lambda desired: desired.rules,
-    actual=lambda actual: actual.rules,
     observe=observe_rules,
     is_ours_now=rule_is_ours_now,
     write=write_rule,
@@ -99,6 +97,7 @@ RULES = ArtifactKind(
     write_operation="PutInsightRule",
     delete_operation="DeleteInsightRules",
     names_per_delete=NAMES_PER_DELETE,
+    write_rate=lambda settings: settings.rule_write_rate,
     compare=compare_rules,
     state_operations=(("ENABLED", "EnableInsightRules"), ("DISABLED", "DisableInsightRules")),
 )

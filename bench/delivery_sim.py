@@ -3,7 +3,8 @@ moto server (pending, then available), and their CloudTrail events reach the fun
 design delivers them. "before": each event invoked the function directly and asynchronously, one at a
 time (reserved concurrency 1), with nothing but the hourly schedule to follow up. "after": EventBridge,
 the schedule and follow-ups feed a FIFO queue with one message group, read in batches of up to 10,
-one batch in flight."""
+one batch in flight; a batch of events alone arms the one follow-up schedule (or finds it pending),
+which fires into the queue at its due time."""
 
 from __future__ import annotations
 
@@ -115,7 +116,8 @@ class Invocation:
 
     @property
     def reconciled(self) -> bool:
-        return not self.result.get("skipped") and not self.result.get("ignored") and "error" not in self.result
+        debounced = self.result.get("reconciled") is False  # an event batch that armed the follow-up
+        return not (debounced or self.result.get("skipped") or self.result.get("ignored") or "error" in self.result)
 
 
 @dataclass

@@ -40,6 +40,40 @@ class Wiring:
         return cls(*values) if all(values) else None
 
 
+@dataclass(frozen=True, slots=True)
+class PendingFollowUp:
+    """The deployment's one follow-up schedule, while it has not fired."""
+
+    due: datetime | None  # None when its expression is not the at() this module writes
+    step: int | None  # the backoff step its message carries; None when unreadable
+
+
+def pending_follow_up(clients: Clients, wiring: Wiring) -> PendingFollowUp | None:
+    """GetSchedule on the one name: ResourceNotFoundException means none is pending (a fired one
+    has deleted itself, ActionAfterCompletion DELETE)."""
+    scheduler: Any = clients.session.client("scheduler", config=clients.config)
+    try:
+        schedule = scheduler.get_schedule(GroupName=wiring.schedule_group, Name=SCHEDULE_NAME)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
+    due: datetime | None = None
+    expression = str(schedule.get("ScheduleExpression", ""))
+    if expression.startswith("at(") and expression.endswith(")"):
+        try:
+            due = datetime.strptime(expression[3:-1], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        except ValueError:
+            due = None
+    step: int | None = None
+    try:
+        detail = json.loads(str(schedule.get("Target", {}).get("Input", ""))).get("detail", {})
+        step = int(detail["step"]) if isinstance(detail.get("step"), int) else None
+    except (ValueError, AttributeError, RecursionError):
+        step = None
+    return PendingFollowUp(due, step)
+
+
 def follow_up_body(follow_up: FollowUp, due: datetime) -> str:
     """The message the follow-up's reconcile reads; the due time makes each one distinct for the
     queue's content-based deduplication."""

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.triggers import Trigger
 
 # Seconds before each follow-up while resources stay pending: endpoints and load balancers take
-# from seconds to a few minutes to become available. After the last, the schedule takes over.
-BACKOFF_SECONDS = (60, 120, 240, 480)
+# from seconds to about five minutes to become available. Capped at two minutes, so a resource waits
+# at most that long once available; together (540 s) they outlast 300 s of pending counted from the
+# event's arrival, plus the debounce, with room for a follow-up that was already half way when the
+# event joined it (docs/reliability.md). After the last, the schedule takes over.
+BACKOFF_SECONDS = (60, 120, 120, 120, 120)
+# Seconds a batch of CloudTrail events waits for the reconcile it arms: CloudTrail itself delivers
+# 0 to 120 s late, so a burst's events reach the queue over minutes; waiting half a minute lets one
+# reconcile cover most of them, and adds just that half minute to the time to monitored.
+DEBOUNCE_SECONDS = 30
 # A batch is covered by an earlier reconcile only if each message reached the queue at least this
 # long before that reconcile began reading: EC2 and ELB Describe calls are eventually consistent.
 CONSISTENCY_MARGIN_SECONDS = 5.0
@@ -55,6 +63,36 @@ def decide_follow_up(triggers: Sequence[Trigger], pending: int, deferred: int) -
     seconds = BACKOFF_SECONDS[index]
     reason = f"{pending} resources pending: follow-up {index + 1} of {len(BACKOFF_SECONDS)} in {seconds} s"
     return FollowUpDecision(FollowUp(seconds, index + 1, reason), reason)
+
+
+def debounced(triggers: Sequence[Trigger]) -> bool:
+    """A queue batch of CloudTrail event hints alone waits for the deployment's one follow-up; the
+    schedule, a backfill or a follow-up among them reconcile at once."""
+    acted = [t for t in triggers if t.kind != "ignored"]
+    return bool(acted) and all(t.kind == "event" for t in acted)
+
+
+def decide_debounce(pending_in: float | None, pending_step: int | None) -> FollowUpDecision:
+    """The follow-up an event batch needs. `pending_in`: seconds until the pending one is due (None:
+    none pending; 0 or less: firing now); `pending_step`: the backoff step it carries (None: unreadable).
+    None pending: one after DEBOUNCE_SECONDS. One pending: it covers these events and keeps its due
+    time (never postponed, so a steady stream of events cannot starve the reconcile; never brought
+    forward, never doubled); if it was part-way through its backoff, it is restated from the first
+    step at that same time, so the resources the events announce get every step."""
+    if pending_in is None:
+        reason = f"events: a reconcile follows in {DEBOUNCE_SECONDS} s, covering whatever arrives meanwhile"
+        return FollowUpDecision(FollowUp(DEBOUNCE_SECONDS, 0, reason), reason)
+    due_in = due_in_seconds(pending_in)
+    if pending_step == 0 or due_in == 0:
+        return FollowUpDecision(None, f"events: covered by the follow-up already pending, due in {due_in} s")
+    reason = f"events: the follow-up pending in {due_in} s covers them, its backoff restarted at the first step"
+    return FollowUpDecision(FollowUp(due_in, 0, reason), reason)
+
+
+def due_in_seconds(pending_in: float) -> int:
+    """Whole seconds until a pending follow-up is due, rounded up: restated at now plus this, it
+    lands on the same second (schedules have whole seconds), never earlier."""
+    return max(math.ceil(pending_in), 0)
 
 
 def covered_by_earlier_read(

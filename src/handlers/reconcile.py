@@ -17,9 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.artifacts import write_rates
 from core.clients import Clients
-from core.delivery import Wiring, arrange_follow_up
+from core.delivery import Wiring, arrange_follow_up, pending_follow_up
 from core.errors import ReconcileError
-from core.followup import covered_by_earlier_read, decide_follow_up
+from core.followup import covered_by_earlier_read, debounced, decide_debounce, decide_follow_up, due_in_seconds
 from core.model import Outcome
 from core.pacing import Pacer
 from core.reconcile import run_reconcile
@@ -89,7 +89,30 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.info("batch covered", extra=extra)
         metrics.add_metric(name="BatchesCovered", unit=MetricUnit.Count, value=1)
         return {"skipped": True, "reason": reason, "messages": len(sent_at), "follow_up_seconds": None}
+    wiring = Wiring.from_env()
+    if batch and wiring and debounced(acted):
+        return debounce(acted, wiring, region, len(sent_at))
     return reconcile(acted, batch, context, region)
+
+
+def debounce(triggers: list[Trigger], wiring: Wiring, region: str | None, messages: int) -> dict[str, Any]:
+    """A batch of CloudTrail event hints: no reconcile now, the deployment's one follow-up due soon
+    instead (core/followup.py decides), so one reconcile covers a burst whose events CloudTrail
+    delivers over minutes."""
+    clients = cached_clients(region, os.environ.get("AWS_ENDPOINT_URL"))
+    now = datetime.fromtimestamp(wall_clock(), UTC)
+    pending = pending_follow_up(clients, wiring)
+    # A pending schedule whose due time cannot be read is taken as firing now: left as it is.
+    pending_in = None if pending is None else (pending.due - now).total_seconds() if pending.due else 0.0
+    decision = decide_debounce(pending_in, pending.step if pending else None)
+    if decision.follow_up:
+        arrange_follow_up(clients, wiring, decision.follow_up, now)
+    seconds = decision.follow_up.seconds if decision.follow_up else due_in_seconds(pending_in or 0.0)
+    names = ",".join(sorted({t.name for t in triggers if t.name}))
+    extra = {"reason": decision.reason, "messages": messages, "event_name": names, "follow_up_seconds": seconds}
+    logger.info("reconcile debounced", extra=extra)
+    metrics.add_metric(name="BatchesDebounced", unit=MetricUnit.Count, value=1)
+    return {"reconciled": False, "trigger": "batch", **extra}
 
 
 def reconcile(triggers: list[Trigger], batch: bool, context: LambdaContext, region: str | None) -> dict[str, Any]:

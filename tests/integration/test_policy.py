@@ -7,8 +7,10 @@ policy would refuse fails the suite, so a new AWS call cannot land without its p
 import json
 from dataclasses import replace
 
+import boto3
 import pytest
 
+from core.delivery import SCHEDULE_NAME
 from core.destroy import run_destroy
 from core.reconcile import run_reconcile
 from core.settings import Settings
@@ -37,6 +39,7 @@ FUNCTIONS = ("ReconcileFunction", "CleanupFunction")
 SITUATIONAL = {"servicequotas:ListAWSDefaultServiceQuotas", "cloudwatch:DeleteDashboards"}
 # Made by the handler on the queue path (follow-ups), proven by the test of that path below.
 QUEUE_PATH = {
+    "scheduler:GetSchedule",
     "scheduler:CreateSchedule",
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
@@ -95,17 +98,18 @@ def actions(calls: list[Call]) -> set[str]:
 
 
 def test_the_queue_path_needs_only_its_own_queue_schedule_and_role(queued, monkeypatch) -> None:
-    """A pending endpoint (a schedule created, then moved), then a deadline hand-over (a message, and
-    the pending schedule removed): every call allowed on exactly this stack's names, all of QUEUE_PATH made."""
+    """Events arm a follow-up (looked up, then created); its reconcile sees a pending endpoint (the
+    schedule moved); then a deadline hand-over (a message, and the pending schedule removed): every
+    call allowed on exactly this stack's names, all of QUEUE_PATH made."""
     aws, queues, _ = queued
     demo = build_demo_world(aws.world)
     set_endpoint_state(demo.consumer_endpoint, "pending")
     with capturing() as calls:
-        for _ in range(2):
-            reconcile.handler(sample_batch(queues), lambda_context())
+        assert reconcile.handler(sample_batch(queues), lambda_context())["reconciled"] is False
+        reconcile.handler(sample_batch(queues, pending_input(queues)), lambda_context())
         set_endpoint_state(demo.consumer_endpoint, "available")
         short = lambda_context(remaining_millis=int(reconcile.DEADLINE_MARGIN * 1000) - 1)
-        assert reconcile.handler(sample_batch(queues), short)["follow_up_seconds"] == 0
+        assert reconcile.handler(sample_batch(queues, pending_input(queues)), short)["follow_up_seconds"] == 0
     assert actions(calls) >= QUEUE_PATH
     names = {
         "Prefix": aws.settings.prefix,
@@ -119,8 +123,14 @@ def test_the_queue_path_needs_only_its_own_queue_schedule_and_role(queued, monke
     assert refused(calls, "ReconcileFunction", aws.clients.region, **elsewhere)
 
 
-def sample_batch(queues) -> dict:
-    queues.send(json.loads((EVENTS / "create-vpc-endpoint.json").read_text()))
+def pending_input(queues) -> str:
+    """The pending follow-up's message, as the schedule would send it when it fires."""
+    scheduler = boto3.client("scheduler")
+    return scheduler.get_schedule(GroupName=queues.schedule_group, Name=SCHEDULE_NAME)["Target"]["Input"]
+
+
+def sample_batch(queues, body: str | None = None) -> dict:
+    queues.send(body or json.loads((EVENTS / "create-vpc-endpoint.json").read_text()))
     records = queues.receive()
     queues.delete(records)
     return {"Records": records}

@@ -1,14 +1,15 @@
 """When a reconcile follows itself up, and when a batch is already covered: the pure decisions."""
 
-from itertools import pairwise
-
 import pytest
 
 from core.followup import (
     BACKOFF_SECONDS,
     CONSISTENCY_MARGIN_SECONDS,
+    DEBOUNCE_SECONDS,
     backoff_index,
     covered_by_earlier_read,
+    debounced,
+    decide_debounce,
     decide_follow_up,
 )
 from core.triggers import Trigger
@@ -33,8 +34,48 @@ def test_pending_resources_are_looked_at_again_after_each_backoff_step_then_left
         delays.append(decision.follow_up.seconds)
         triggers = [follow_up(decision.follow_up.step)]
     assert delays == list(BACKOFF_SECONDS)
-    assert delays == sorted(delays) and all(b == 2 * a for a, b in pairwise(delays))
-    assert "left to the schedule" in decision.reason
+    assert delays == sorted(delays) and "left to the schedule" in decision.reason
+
+
+# Endpoints and load balancers are pending for up to this long (the issue's figures); the debounced
+# follow-up comes DEBOUNCE_SECONDS after the event reached the queue, which is at or after creation.
+LONGEST_PENDING = 300
+LONGEST_WAIT_ONCE_AVAILABLE = 120
+
+
+def test_the_steps_are_capped_and_together_outlast_the_longest_pending() -> None:
+    assert max(BACKOFF_SECONDS) <= LONGEST_WAIT_ONCE_AVAILABLE
+    assert DEBOUNCE_SECONDS + sum(BACKOFF_SECONDS) > LONGEST_PENDING
+    # Joined part-way: events restart the steps at the pending due time, at most a step away.
+    assert sum(BACKOFF_SECONDS) > LONGEST_PENDING
+
+
+def test_only_batches_of_event_hints_alone_are_debounced() -> None:
+    ignored = Trigger("ignored", reason="junk")
+    assert debounced([EVENT, EVENT, ignored])
+    assert (
+        not debounced([EVENT, SCHEDULE]) and not debounced([EVENT, BACKFILL]) and not debounced([EVENT, follow_up(1)])
+    )
+    assert not debounced([ignored]) and not debounced([])
+
+
+def test_events_with_nothing_pending_arm_a_follow_up_from_the_first_step() -> None:
+    decision = decide_debounce(None, None)
+    assert decision.follow_up is not None
+    assert (decision.follow_up.seconds, decision.follow_up.step) == (DEBOUNCE_SECONDS, 0)
+
+
+@pytest.mark.parametrize("pending_in", [DEBOUNCE_SECONDS - 0.5, 1.0, 0.0, -3.0])
+def test_events_with_a_fresh_follow_up_pending_add_nothing(pending_in: float) -> None:
+    decision = decide_debounce(pending_in, 0)
+    assert decision.follow_up is None and "already pending" in decision.reason
+
+
+@pytest.mark.parametrize("step", [1, len(BACKOFF_SECONDS), None])
+def test_events_joining_a_follow_up_part_way_restart_its_steps_at_the_same_time(step: int | None) -> None:
+    decision = decide_debounce(BACKOFF_SECONDS[1] - 0.25, step)
+    assert decision.follow_up is not None
+    assert (decision.follow_up.seconds, decision.follow_up.step) == (BACKOFF_SECONDS[1], 0)  # rounded up, never earlier
 
 
 @pytest.mark.parametrize("fresh", [EVENT, SCHEDULE, BACKFILL])

@@ -138,6 +138,7 @@ def test_follow_ups_are_sent_by_a_role_that_can_only_send_to_the_queue() -> None
         for s in item["Statement"]
         if "scheduler:CreateSchedule" in s["Action"]
     )
+    assert "scheduler:GetSchedule" in schedule_statement["Action"]  # an event batch looks for the pending one
     assert schedule_statement["Resource"]["Sub"].endswith(f":schedule/${{FollowUpScheduleGroup}}/{SCHEDULE_NAME}")
 
 

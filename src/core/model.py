@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from core.rules import RuleKind
+
 
 class ResourceKind(StrEnum):
     INTERFACE_ENDPOINT = "interface endpoint"
@@ -94,12 +96,6 @@ class Inventory:
     partition: str = "aws"
 
 
-class RuleKind(StrEnum):
-    BYTES = "bytes"
-    TCP_FLOWS = "tcpflows"
-    REJECTS = "rejects"
-
-
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
     """One Contributor Insights rule as it should exist."""
@@ -143,7 +139,6 @@ class AlarmSpec:
 class DashboardSpec:
     name: str
     body: str  # canonical JSON
-    widgets: int = 0
 
 
 @dataclass(frozen=True, slots=True)

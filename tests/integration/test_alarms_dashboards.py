@@ -3,8 +3,9 @@ import json
 import pytest
 
 from core.alarms import DELIVERY_DELAY
-from core.model import AlarmKind, RuleKind
+from core.model import AlarmKind
 from core.reconcile import run_reconcile
+from core.rules import RuleKind
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world
 from tests.builders import name_of

@@ -5,8 +5,8 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from core.model import RuleKind
 from core.reconcile import run_reconcile
+from core.rules import RuleKind
 from core.settings import OWNER_TAG
 from demo.world import build_demo_world
 from tests.builders import name_of

@@ -9,8 +9,9 @@ import pytest
 from core.alarms import wanted_templates
 from core.desired import desired_state
 from core.flowlogs import unusable_reason
-from core.model import Action, ActualState, ObservedArtifact, ObservedRule, ResourceKind, RuleKind
+from core.model import Action, ActualState, ObservedArtifact, ObservedRule, ResourceKind
 from core.plan import make_plan
+from core.rules import RuleKind
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory, name_of
 

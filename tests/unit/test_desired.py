@@ -3,8 +3,8 @@ import json
 import pytest
 
 from core.desired import Source, choose_sources, desired_state
-from core.model import DesiredState, FlowLog, Resource, ResourceKind, RuleKind
-from core.rules import NAME_PATTERN
+from core.model import DesiredState, FlowLog, Resource, ResourceKind
+from core.rules import NAME_PATTERN, RuleKind
 from core.settings import Settings
 from tests.builders import CUSTOM_FORMAT, endpoint, flow_log, inventory, load_balancer, name_of
 

@@ -1,8 +1,9 @@
 from dataclasses import replace
 
 from core.desired import desired_state
-from core.model import Action, ActualState, DesiredState, ObservedArtifact, ObservedRule, RuleKind
+from core.model import Action, ActualState, DesiredState, ObservedArtifact, ObservedRule
 from core.plan import PHASES, make_plan
+from core.rules import RuleKind
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory, name_of
 

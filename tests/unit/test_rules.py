@@ -4,7 +4,6 @@ import json
 import pytest
 
 from core.flowlogs import DEFAULT_FORMAT, field_positions
-from core.model import RuleKind
 from core.rules import (
     MAX_DEFINITION_CHARS,
     MAX_FILTERS,
@@ -12,6 +11,7 @@ from core.rules import (
     MAX_KEYS,
     NAME_PATTERN,
     RULE_TEMPLATES,
+    RuleKind,
     canonical_definition,
     render_rule_definition,
     rule_name,

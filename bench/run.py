@@ -60,6 +60,7 @@ from core.model import (
 )
 from core.plan import make_plan
 from core.reconcile import run_reconcile
+from core.rules import RULE_TEMPLATES
 from core.settings import Settings
 from demo.local import local_aws
 from demo.world import World
@@ -451,8 +452,8 @@ def measure_backfill(endpoint: str) -> BackfillFigures | None:
         return None
 
     timeout = template_timeout()
-    endpoints = 33  # 3 rules each: 99 of the default quota of 100
     settings = Settings.from_env(pacing="on", rule_quota=100)
+    endpoints = settings.rule_quota // len(RULE_TEMPLATES)  # one rule per kind each: as many as the quota holds
     backfill_world(endpoint, endpoints)
     clock = VirtualClock()
     outcome = run_reconcile(Clients(session=boto3.Session()), settings, clock=clock)

@@ -105,3 +105,9 @@ def test_the_longest_names_fit_the_rule_name_limit() -> None:
 def test_a_name_past_128_characters_is_refused() -> None:
     with pytest.raises(ValueError, match="rule name"):
         rule_name("p", "x" * 130, RuleKind.BYTES, "/flow/vpc")
+
+
+def test_every_rule_kind_is_one_row_of_the_template_table() -> None:
+    assert list(RULE_TEMPLATES) == list(RuleKind)
+    assert all(template.kind is kind for kind, template in RULE_TEMPLATES.items())
+    assert all(template.title for template in RULE_TEMPLATES.values())

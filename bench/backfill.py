@@ -12,6 +12,7 @@ from tests.cfn import template
 from bench.common import reset, table
 from core.clients import Clients
 from core.reconcile import run_reconcile
+from core.rules import RULE_TEMPLATES
 from core.settings import Settings
 from demo.world import World
 
@@ -97,8 +98,8 @@ def measure_backfill(endpoint: str) -> BackfillFigures | None:
         return None
 
     timeout = template_timeout()
-    endpoints = 33  # 3 rules each: 99 of the default quota of 100
     settings = Settings.from_env(pacing="on", rule_quota=100)
+    endpoints = settings.rule_quota // len(RULE_TEMPLATES)  # one rule per kind each: as many as the quota holds
     backfill_world(endpoint, endpoints)
     clock = VirtualClock()
     outcome = run_reconcile(Clients(session=boto3.Session()), settings, clock=clock)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.flowlogs import DEFAULT_FORMAT
-from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind, RuleKind
-from core.rules import rule_name
+from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
+from core.rules import RuleKind, rule_name
 
 VPC, SUBNETS = "vpc-1", ("subnet-a", "subnet-b", "subnet-c")
 CUSTOM_FORMAT = "${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${protocol} ${bytes} ${action}"

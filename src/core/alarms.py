@@ -6,14 +6,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from core.model import AlarmKind, AlarmSpec, Resource, RuleKind, RuleSpec
+from core.model import AlarmKind, AlarmSpec, Resource, RuleSpec
 from core.native import (
     ENDPOINT_NAMESPACE,
     SERVICE_NAMESPACE,
     native_dimension_sets,
     unpublished_reason,
 )
-from core.rules import canonical_json
+from core.rules import RuleKind, canonical_json
 from core.selection import override
 from core.settings import MAX_ALARM_WINDOW, Settings
 

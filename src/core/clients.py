@@ -104,11 +104,3 @@ class Clients:
     @cached_property
     def partition(self) -> str:
         return self.session.get_partition_for_region(self.region)
-
-    def all(self) -> list[object]:
-        """The clients made so far, for hooks that watch every call."""
-        return [
-            self.__dict__[name]
-            for name in ("ec2", "elbv2", "cloudwatch", "tagging", "service_quotas", "sts")
-            if name in self.__dict__
-        ]

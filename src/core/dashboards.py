@@ -84,7 +84,7 @@ def render_dashboards(
             for widget, width, height in item.widgets:
                 grid.place(widget, width, height)
         body = {"start": "-PT6H", "periodOverride": "inherit", "widgets": grid.widgets}
-        dashboards[name] = DashboardSpec(name, canonical_json(body), len(grid.widgets))
+        dashboards[name] = DashboardSpec(name, canonical_json(body))
     return dashboards
 
 

@@ -26,13 +26,13 @@ from core.model import (
     ObservedRule,
     Resource,
     ResourceKind,
-    RuleKind,
     RuleQuota,
     RuleSpec,
 )
 from core.rules import (
     MAX_IN_VALUES,
     RULE_TEMPLATES,
+    RuleKind,
     RuleTemplate,
     render_rule_definition,
     rule_name,

@@ -27,6 +27,8 @@ __all__ = [
     "Write",
 ]  # the plan's types, read from here as well
 
+from core.rules import RuleKind
+
 
 class ResourceKind(StrEnum):
     INTERFACE_ENDPOINT = "interface endpoint"
@@ -115,12 +117,6 @@ class Inventory:
     partition: str = "aws"
 
 
-class RuleKind(StrEnum):
-    BYTES = "bytes"
-    TCP_FLOWS = "tcpflows"
-    REJECTS = "rejects"
-
-
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
     """One Contributor Insights rule as it should exist."""
@@ -164,7 +160,6 @@ class AlarmSpec:
 class DashboardSpec:
     name: str
     body: str  # canonical JSON
-    widgets: int = 0
 
     @property
     def resource_id(self) -> str:

@@ -7,9 +7,8 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
-
-from core.model import RuleKind
 
 MAX_KEYS = 4  # CI rule: Contribution.Keys
 MAX_FILTERS = 4  # CI rule: Contribution.Filters
@@ -18,6 +17,15 @@ MAX_DEFINITION_CHARS = 8192  # PutInsightRule: RuleDefinition length
 MAX_NAME_CHARS = 128  # PutInsightRule: RuleName length
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,128}")  # the console's charset, which also fits alarm names
 TCP = 6  # IANA protocol number
+
+
+class RuleKind(StrEnum):
+    """One member per row of RULE_TEMPLATES below (tests/unit/test_rules.py holds them equal): the
+    value names the kind in rule names and in the plinsights:kind tag."""
+
+    BYTES = "bytes"
+    TCP_FLOWS = "tcpflows"
+    REJECTS = "rejects"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,11 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Self, get_type_hints
 
 from core.errors import ConfigError
 from core.pacing import PACING_MODES
 
-PROJECT = "privatelink-insights"
 OWNER_TAG = "plinsights:owner"  # value: the deployment's prefix, so two deployments never share artifacts
 RESOURCE_TAG = "plinsights:resource-id"
 KIND_TAG = "plinsights:kind"
@@ -102,19 +101,17 @@ class Settings:
         return {OWNER_TAG: self.prefix}
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Each field reads PLINSIGHTS_<FIELD>; a value that does not parse is a ConfigError."""
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Self:
+        """Each field reads PLINSIGHTS_<FIELD>, parsed by the field's type; a value that does not
+        parse is a ConfigError."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
+        types = get_type_hints(cls)  # the real types: `from __future__ import annotations` makes them text
         for field in fields(cls):
             raw = env.get(f"PLINSIGHTS_{field.name.upper()}")
             if raw is None or raw == "":
                 continue
-            parse: Callable[[str], Any] = {"float": float, "int": int}.get(str(field.type), str)
-            try:
-                values[field.name] = parse(raw.strip())
-            except ValueError as err:
-                raise ConfigError(f"PLINSIGHTS_{field.name.upper()}={raw!r} is not a valid {field.type}") from err
+            values[field.name] = parse_setting(f"PLINSIGHTS_{field.name.upper()}", raw, types[field.name])
         if "rule_state" in values:
             values["rule_state"] = values["rule_state"].upper()
         for name in ("pacing", "rule_alarms"):
@@ -122,3 +119,29 @@ class Settings:
                 values[name] = values[name].lower()
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
+
+
+TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
+
+
+def parse_bool(text: str) -> bool:
+    """bool("false") is True: a switch is read from its words, and anything else is refused."""
+    word = text.lower()
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ValueError(text)
+
+
+PARSERS: dict[type, Callable[[str], Any]] = {bool: parse_bool, int: int, float: float, str: str}
+
+
+def parse_setting(variable: str, raw: str, kind: Any) -> Any:
+    """The value of one environment variable as the field's type (bool, int, float or str)."""
+    parse = PARSERS.get(kind)
+    if parse is None:  # a field of another type needs its parser here before it can be set
+        raise ConfigError(f"{variable} cannot be set from the environment: no parser for {kind}")
+    try:
+        return parse(raw.strip())
+    except ValueError as err:
+        words = f" ({', '.join(sorted(TRUE_WORDS | FALSE_WORDS))})" if kind is bool else ""
+        raise ConfigError(f"{variable}={raw!r} is not a valid {kind.__name__}{words}") from err

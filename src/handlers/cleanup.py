@@ -13,9 +13,11 @@ have the result of a deletion sent in clear, or to an unauthenticated endpoint.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import urllib.request
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -119,16 +121,19 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"answered": answered, "status": status, "reason": reason}
 
 
-def make_clients() -> Clients:
-    """The function's own account and Region, from the Lambda environment."""
-    return Clients()
+@lru_cache(maxsize=4)
+def cached_clients(region: str | None) -> Clients:
+    """The function's own account and Region, from the Lambda environment; warm invocations reuse
+    connections, as in the reconcile handler. Tests replace it."""
+    return Clients(region=region)
 
 
 def respond_to(event: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
     request_type = event["RequestType"]
     if request_type != "Delete":
         return "SUCCESS", f"{request_type}: nothing to do until the stack is deleted", {}
-    removal = run_destroy(make_clients(), Settings.from_env())
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    removal = run_destroy(cached_clients(region), Settings.from_env())
     assert removal.result is not None
     done, failed = removal.result.done, removal.result.failed
     logger.info(

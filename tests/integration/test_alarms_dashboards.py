@@ -3,11 +3,13 @@ import json
 import pytest
 
 from core.alarms import DELIVERY_DELAY
-from core.model import AlarmKind, RuleKind
+from core.model import AlarmKind
 from core.reconcile import run_reconcile
+from core.rules import RuleKind
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world
 from tests.builders import name_of
+from tests.figures import RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 
 CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
@@ -85,7 +87,7 @@ def test_tagged_mode_monitors_only_the_tagged_resources(aws: Harness) -> None:
     run_reconcile(aws.clients, Settings(selection="tagged"))
     tagged = f"plinsights-net-orders-nlb-{demo.load_balancer.rsplit('/', 1)[1]}-"
     assert alarms(aws) and all(name.startswith(tagged) for name in alarms(aws))
-    assert len(aws.world.rule_names()) == 3
+    assert len(aws.world.rule_names()) == RULES_PER_RESOURCE
 
 
 def test_alarms_and_dashboards_that_are_not_ours_stay_untouched(aws: Harness) -> None:

@@ -12,6 +12,7 @@ from core.model import Delete, Failure, Plan, Removal, Result
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world
+from tests.figures import DEMO_RULES
 from tests.integration.conftest import Harness
 
 
@@ -44,10 +45,10 @@ def test_destroy_deletes_our_rules_and_leaves_every_other_rule(aws: Harness) -> 
         removal = run_destroy(aws.clients, aws.settings)
     assert removal.result is not None and not removal.failed
     ours = rules_in(removal.plan.changes)
-    assert len(ours) == 6 and all(name.startswith("plinsights-") for name in ours)
+    assert len(ours) == DEMO_RULES and all(name.startswith("plinsights-") for name in ours)
     assert aws.world.rule_names() == sorted(set(before) - set(ours))
     assert "plinsights-vpce-0000-bytes" in aws.world.rule_names()  # our prefix, not our tag
-    assert len([n for n in aws.world.rule_names() if n.startswith("teamb-")]) == 6
+    assert len([n for n in aws.world.rule_names() if n.startswith("teamb-")]) == DEMO_RULES
     writes = aws.writes(calls)
     assert writes.count("cloudwatch:DeleteInsightRules") == 1  # one batch
     assert all(write.split(":")[1].startswith("Delete") for write in writes)
@@ -65,7 +66,7 @@ def test_a_dry_run_lists_and_deletes_nothing(aws: Harness) -> None:
     before = reconciled(aws)
     with aws.recording() as calls:
         removal = run_destroy(aws.clients, aws.settings, dry_run=True)
-    assert len(rules_in(removal.plan.changes)) == 6 and removal.result is None
+    assert len(rules_in(removal.plan.changes)) == DEMO_RULES and removal.result is None
     assert aws.writes(calls) == [] and aws.world.rule_names() == before
 
 
@@ -74,7 +75,7 @@ def test_cli_destroy_dry_run_prints_json_and_deletes_nothing(aws: Harness, capsy
     assert main(["destroy", "--dry-run", "--output", "json"]) == cli.EXIT_OK
     report = json.loads(capsys.readouterr().out)
     assert report["dry_run"] is True and report["prefix"] == "plinsights" and "done" not in report
-    assert {c["action"] for c in report["plan"]} == {"delete"} and len(rules_in(report["plan"])) == 6
+    assert {c["action"] for c in report["plan"]} == {"delete"} and len(rules_in(report["plan"])) == DEMO_RULES
     assert aws.world.rule_names() == before
 
 
@@ -83,9 +84,10 @@ def test_cli_destroy_deletes_one_deployment_chosen_by_prefix(aws: Harness, capsy
     assert main(["--prefix", "teamb", "destroy"]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert "deployment teamb:" in out and " done, 0 failed" in out
-    assert out.count("delete rule teamb-") == 6
+    assert out.count("delete rule teamb-") == DEMO_RULES
     assert not [n for n in aws.world.rule_names() if n.startswith("teamb-")]
-    assert len([n for n in aws.world.rule_names() if n.startswith("plinsights-")]) == 8
+    lookalikes = 2  # plinsights-vpce-0000-bytes and -1111-bytes: our prefix, not our owner tag
+    assert len([n for n in aws.world.rule_names() if n.startswith("plinsights-")]) == DEMO_RULES + lookalikes
 
 
 def test_cli_destroy_exits_1_when_something_stays(aws: Harness, capsys, monkeypatch: pytest.MonkeyPatch) -> None:

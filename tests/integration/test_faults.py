@@ -18,11 +18,13 @@ from botocore.parsers import create_parser
 
 from core.clients import RETRY_CONFIG, Clients
 from core.errors import DiscoveryError
-from core.model import Outcome, RuleKind
+from core.model import Outcome
 from core.reconcile import run_reconcile
+from core.rules import RuleKind
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 from demo.world import DemoWorld, World, build_demo_world
 from tests.builders import name_of
+from tests.figures import DEMO_RULES
 from tests.integration.faults import (
     ANSWERED,
     ERRORS,
@@ -123,6 +125,11 @@ def reference_state(endpoint: str, session: boto3.Session) -> dict[str, Any]:
     return cloudwatch_state(world)
 
 
+# What `drift` leaves to repair: every rule of ours but the one rewritten without our tag (no longer
+# ours, so left alone) to enable, and the stale rule of a deleted endpoint to delete.
+DRIFT_CHANGES = (DEMO_RULES - 1) + 1
+
+
 def drift(world: World, demo: DemoWorld) -> None:
     """Owned rules that need every kind of write: a create, a rewrite, enables and a delete."""
     outcome = run_reconcile(Clients(session=world.session), Settings(rule_state="DISABLED"))
@@ -206,7 +213,7 @@ def test_failed_reads_and_writes_leave_nothing_that_later_runs_cannot_repair(
 
     assert outage.outcome is None and not any(is_write(e.service, e.operation) for e in outage.exchanges)
     assert refused.outcome is not None and refused.outcome.result is not None
-    assert refused.outcome.result.done == [] and len(refused.outcome.result.failed) == 6
+    assert refused.outcome.result.done == [] and len(refused.outcome.result.failed) == DRIFT_CHANGES
     assert runs[-1].converged, f"not converged in {max_runs} runs"
     assert drifted != expected and cloudwatch_state(world) == expected
     assert {name: cloudwatch_state(world)["rules"][name] for name in theirs} == theirs
@@ -234,7 +241,7 @@ def test_the_products_own_retries_absorb_half_of_all_requests_failing_in_one_run
 
     first = runs[0].outcome
     assert first is not None and first.result is not None
-    assert first.result.failed == [] and len(first.result.done) == len(first.plan.changes) == 6
+    assert first.result.failed == [] and len(first.result.done) == len(first.plan.changes) == DRIFT_CHANGES
     assert cloudwatch_state(world) == expected
     assert len(runs) == 2 and runs[1].converged
     assert sum(1 for e in runs[0].exchanges if e.fault) >= 0.4 * len(runs[0].exchanges)

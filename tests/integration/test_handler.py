@@ -7,6 +7,16 @@ from core.cli import main
 from demo.local import lambda_context
 from demo.world import build_demo_world
 from handlers import reconcile
+from tests.figures import (
+    DEMO_ALARMS,
+    DEMO_ALARMS_PER_CONSUMER,
+    DEMO_ARTIFACTS,
+    DEMO_DASHBOARDS,
+    DEMO_MONITORED,
+    DEMO_NOT_MONITORED,
+    DEMO_RULES,
+    RULES_PER_RESOURCE,
+)
 from tests.integration.conftest import Harness
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -30,13 +40,15 @@ def test_every_sample_event_reconciles_the_account(handler_aws: Harness, name: s
     build_demo_world(handler_aws.world)
     result = invoke(name)
     assert "ignored" not in result
-    assert result["monitored"] == 2 and result["not_monitored"] == 3
+    assert result["monitored"] == DEMO_MONITORED and result["not_monitored"] == DEMO_NOT_MONITORED
     if name == "backfill-dry-run.json":
-        assert result["dry_run"] and len(result["plan"]) == 15 and handler_aws.writes() == []
+        assert result["dry_run"] and len(result["plan"]) == DEMO_ARTIFACTS and handler_aws.writes() == []
     else:
-        assert len(result["done"]) == 15 and result["failed"] == []
+        assert len(result["done"]) == DEMO_ARTIFACTS and result["failed"] == []
         assert sorted(handler_aws.writes()) == sorted(
-            ["cloudwatch:PutInsightRule"] * 6 + ["cloudwatch:PutMetricAlarm"] * 8 + ["cloudwatch:PutDashboard"]
+            ["cloudwatch:PutInsightRule"] * DEMO_RULES
+            + ["cloudwatch:PutMetricAlarm"] * DEMO_ALARMS
+            + ["cloudwatch:PutDashboard"] * DEMO_DASHBOARDS
         )
 
 
@@ -57,7 +69,7 @@ def test_the_handler_returns_a_summary_of_what_it_did(handler_aws: Harness) -> N
     assert result["trigger"] == "event" and result["event_name"] == "DeleteVpcEndpoints"
     assert [(c["artifact"], c["action"]) for c in result["done"]] == [("dashboard", "update")] + [
         ("alarm", "delete")
-    ] * 3 + [("rule", "delete")] * 3
+    ] * DEMO_ALARMS_PER_CONSUMER + [("rule", "delete")] * RULES_PER_RESOURCE
     assert all(demo.consumer_endpoint in c["name"] for c in result["done"][1:])
 
 
@@ -65,7 +77,7 @@ def test_cli_plan_prints_json_and_writes_nothing(aws: Harness, capsys) -> None:
     build_demo_world(aws.world)
     assert main(["plan", "--output", "json"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["dry_run"] is True and len(plan["plan"]) == 15
+    assert plan["dry_run"] is True and len(plan["plan"]) == DEMO_ARTIFACTS
     assert aws.world.rule_names() == []
 
 
@@ -73,6 +85,6 @@ def test_cli_apply_reconciles_and_reports(aws: Harness, capsys) -> None:
     build_demo_world(aws.world)
     assert main(["apply"]) == 0
     out = capsys.readouterr().out
-    assert "Applied: 15 done, 0 failed" in out
+    assert f"Applied: {DEMO_ARTIFACTS} done, 0 failed" in out
     assert "no flow log covers its network interfaces" in out
-    assert len(aws.world.rule_names()) == 6
+    assert len(aws.world.rule_names()) == DEMO_RULES

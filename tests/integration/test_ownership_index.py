@@ -5,11 +5,12 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from core.model import RuleKind
 from core.reconcile import run_reconcile
+from core.rules import RuleKind
 from core.settings import OWNER_TAG
 from demo.world import build_demo_world
 from tests.builders import name_of
+from tests.figures import DEMO_ALARMS, DEMO_ARTIFACTS, DEMO_RULES
 from tests.integration.conftest import Harness
 
 CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
@@ -71,8 +72,8 @@ def test_without_the_tagging_api_each_artifact_is_checked_and_nothing_changes(aw
     tagging_answers(aws, 400, {"Error": {"Code": "AccessDeniedException", "Message": "no tag:GetResources"}})
     with aws.recording() as calls:
         outcome = run_reconcile(aws.clients, aws.settings)
-    assert outcome.plan.changes == () and outcome.plan.unchanged == 15
-    assert calls.count("cloudwatch:ListTagsForResource") == 6 + 8  # every rule and alarm, one by one
+    assert outcome.plan.changes == () and outcome.plan.unchanged == DEMO_ARTIFACTS
+    assert calls.count("cloudwatch:ListTagsForResource") == DEMO_RULES + DEMO_ALARMS  # every rule and alarm, one by one
     assert any("AccessDeniedException" in note for note in outcome.plan.notes)
 
 
@@ -84,7 +85,7 @@ def test_artifacts_the_index_does_not_list_yet_are_checked_one_by_one(aws: Harne
     with aws.recording() as calls:
         outcome = run_reconcile(aws.clients, aws.settings)
     assert outcome.plan.changes == ()
-    assert calls.count("cloudwatch:ListTagsForResource") == 6 + 8 - 5
+    assert calls.count("cloudwatch:ListTagsForResource") == DEMO_RULES + DEMO_ALARMS - 5
 
 
 def test_an_artifact_whose_owner_tag_is_gone_is_not_deleted_on_the_word_of_a_stale_index(aws: Harness) -> None:
@@ -101,6 +102,6 @@ def test_an_artifact_whose_owner_tag_is_gone_is_not_deleted_on_the_word_of_a_sta
     assert [c.name for c in outcome.result.left_alone] == [taken]  # planned on the index's word, then re-read
     deleted = {c.name for c in outcome.result.done if c.artifact == "rule"}
     assert deleted == {
-        name_of(demo.consumer_endpoint, kind, CONSUMER_LOGS) for kind in (RuleKind.TCP_FLOWS, RuleKind.REJECTS)
+        name_of(demo.consumer_endpoint, kind, CONSUMER_LOGS) for kind in RuleKind if kind is not RuleKind.BYTES
     }
     assert not any(demo.consumer_endpoint in name and name != taken for name in aws.world.rule_names())

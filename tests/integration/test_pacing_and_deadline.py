@@ -17,6 +17,7 @@ from demo.local import lambda_context
 from demo.world import build_demo_world
 from handlers import reconcile
 from tests.clock import FakeClock
+from tests.figures import DEMO_ALARMS, DEMO_ALARMS_PER_CONSUMER, DEMO_ARTIFACTS, DEMO_RULES, RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -45,7 +46,7 @@ def test_against_the_local_server_nothing_waits(aws: Harness) -> None:
     build_demo_world(aws.world)
     clock = FakeClock()
     outcome = run_reconcile(aws.clients, Settings(), clock=clock)  # pacing "auto": moto is on loopback
-    assert outcome.result is not None and len(outcome.result.done) == 15
+    assert outcome.result is not None and len(outcome.result.done) == DEMO_ARTIFACTS
     assert clock.sleeps == [] and outcome.result.paced_seconds == 0
 
 
@@ -54,11 +55,11 @@ def test_an_onboarding_is_paced_at_the_documented_rates(aws: Harness) -> None:
     clock = FakeClock()
     times = call_times(aws, clock)
     outcome = run_reconcile(aws.clients, PACED, clock=clock)
-    assert outcome.result is not None and len(outcome.result.done) == 15
+    assert outcome.result is not None and len(outcome.result.done) == DEMO_ARTIFACTS
     gaps = {op: [b - a for a, b in itertools.pairwise(ts)] for op, ts in times.items()}
-    assert gaps["PutInsightRule"] == [1.0] * 5  # 6 rules at 1 per second
-    assert gaps["PutMetricAlarm"] == [pytest.approx(1 / 3)] * 7  # 8 alarms at 3 per second
-    assert outcome.result.paced_seconds == pytest.approx(5 + 7 / 3)
+    assert gaps["PutInsightRule"] == [1.0] * (DEMO_RULES - 1)  # the rules at 1 per second
+    assert gaps["PutMetricAlarm"] == [pytest.approx(1 / 3)] * (DEMO_ALARMS - 1)  # the alarms at 3 per second
+    assert outcome.result.paced_seconds == pytest.approx((DEMO_RULES - 1) + (DEMO_ALARMS - 1) / 3)
 
 
 def test_a_pacer_kept_across_runs_spaces_the_writes_of_the_next_run_too(aws: Harness) -> None:
@@ -87,14 +88,19 @@ def test_a_run_out_of_time_defers_the_rest_in_order_and_the_next_run_finishes_it
     outcome = run_reconcile(aws.clients, PACED, clock=clock, deadline=clock.now() + 2.5)
     result = outcome.result
     assert result is not None and result.failed == []
-    assert [c.name for c in result.done] == [c.name for c in outcome.plan.changes[:3]]  # rules at 0, 1 and 2 s
-    assert result.deferred == list(outcome.plan.changes[3:])  # a rule, then every alarm that reads rules
-    assert aws.writes() == ["cloudwatch:PutInsightRule"] * 3
-    assert len(aws.world.rule_names()) == 3
+    in_time = 3  # rules at 0, 1 and 2 s, at one PutInsightRule a second
+    assert [c.name for c in result.done] == [c.name for c in outcome.plan.changes[:in_time]]
+    assert result.deferred == list(outcome.plan.changes[in_time:])  # the other rules, then every alarm that reads rules
+    assert aws.writes() == ["cloudwatch:PutInsightRule"] * in_time
+    assert len(aws.world.rule_names()) == in_time
     with aws.recording() as calls:
         second = run_reconcile(aws.clients, aws.settings)
     assert [c.name for c in second.plan.changes] == [c.name for c in result.deferred]
-    assert second.result is not None and len(second.result.done) == 12 and len(aws.writes(calls)) == 12
+    assert (
+        second.result is not None
+        and len(second.result.done) == DEMO_ARTIFACTS - in_time
+        and len(aws.writes(calls)) == DEMO_ARTIFACTS - in_time
+    )
     assert run_reconcile(aws.clients, aws.settings).plan.changes == ()
 
 
@@ -108,9 +114,11 @@ def test_deletions_out_of_time_leave_no_alarm_reading_a_deleted_rule(aws: Harnes
     assert outcome.result is not None
     assert [(c.artifact, c.action.name) for c in outcome.result.done] == [("dashboard", "UPDATE")] + [
         ("alarm", "DELETE")
-    ] * 3
-    assert [c.artifact for c in outcome.result.deferred] == ["rule"] * 3
-    assert sum(demo.consumer_endpoint in n for n in aws.world.rule_names()) == 3  # kept for the next run
+    ] * DEMO_ALARMS_PER_CONSUMER
+    assert [c.artifact for c in outcome.result.deferred] == ["rule"] * RULES_PER_RESOURCE
+    assert (
+        sum(demo.consumer_endpoint in n for n in aws.world.rule_names()) == RULES_PER_RESOURCE
+    )  # kept for the next run
     run_reconcile(aws.clients, aws.settings)
     assert not any(demo.consumer_endpoint in n for n in aws.world.rule_names())
 
@@ -122,11 +130,11 @@ def test_the_handler_stops_before_its_timeout_and_reports_what_it_deferred(
     build_demo_world(aws.world)
     event = json.loads((EVENTS / "scheduled.json").read_text())
     result = reconcile.handler(event, lambda_context(remaining_millis=int(reconcile.DEADLINE_MARGIN * 1000) - 1))
-    assert result["done"] == [] and result["failed"] == [] and len(result["deferred"]) == 15
+    assert result["done"] == [] and result["failed"] == [] and len(result["deferred"]) == DEMO_ARTIFACTS
     assert aws.writes() == []
     emf = next(json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line)
-    assert emf["ChangesDeferred"] in (15.0, [15.0])
-    assert len(reconcile.handler(event, lambda_context())["done"]) == 15  # the next invocation catches up
+    assert emf["ChangesDeferred"] in (DEMO_ARTIFACTS, [DEMO_ARTIFACTS])
+    assert len(reconcile.handler(event, lambda_context())["done"]) == DEMO_ARTIFACTS  # the next invocation catches up
 
 
 def test_warm_invocations_of_the_handler_share_one_pacer(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from demo.local import lambda_context
 from demo.world import build_demo_world
 from handlers import reconcile
 from tests.cfn import template
+from tests.figures import RULES_PER_RESOURCE
 from tests.iam import (
     IAM_PREFIXES,
     NO_RESOURCE_LEVEL,
@@ -71,7 +72,7 @@ def test_the_demo_lifecycle_needs_nothing_the_policies_do_not_grant(aws: Harness
     with capturing() as destroy_calls:
         removal = run_destroy(aws.clients, settings)
     assert removal.result is not None and not removal.result.failed
-    assert len([c for c in removal.result.done if c.artifact == "rule"]) == 3
+    assert len([c for c in removal.result.done if c.artifact == "rule"]) == RULES_PER_RESOURCE
     assert {c.operation for c in reconcile_calls} >= {
         "PutInsightRule",
         "DeleteInsightRules",

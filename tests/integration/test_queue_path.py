@@ -20,6 +20,7 @@ from core.followup import BACKOFF_SECONDS, CONSISTENCY_MARGIN_SECONDS, DEBOUNCE_
 from demo.local import lambda_context, patched_environ
 from demo.world import build_demo_world
 from handlers import reconcile
+from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED
 from tests.integration.conftest import Harness
 from tests.integration.faults import FaultyEndpoint
 from tests.queue_delivery import BATCH_SIZE, MAX_RECEIVES, Queues, set_endpoint_state
@@ -101,7 +102,7 @@ def test_a_burst_of_fifty_creations_costs_at_most_five_reconciles(queued) -> Non
     assert len(debounced) + len(reconciles) > MOST_RECONCILES_PER_BURST  # invocations, not reconciles
     assert 1 <= len(reconciles) <= MOST_RECONCILES_PER_BURST
     assert len(reconciles) == 1  # the follow-up read the account after the whole burst had arrived
-    assert reconciles[0]["monitored"] == 2 and queues.depth() == 0
+    assert reconciles[0]["monitored"] == DEMO_MONITORED and queues.depth() == 0
 
 
 def test_an_event_batch_arms_a_follow_up_instead_of_reconciling(queued) -> None:
@@ -208,7 +209,7 @@ def test_pending_resources_are_followed_up_with_capped_backoff_until_the_schedul
     set_endpoint_state(demo.consumer_endpoint, "available")
     fire(queues)
     [result] = drain(queues)
-    assert result["follow_up_seconds"] is None and result["monitored"] == 2
+    assert result["follow_up_seconds"] is None and result["monitored"] == DEMO_MONITORED
 
 
 def test_writes_deferred_past_the_deadline_are_handed_over_at_once(queued) -> None:
@@ -219,7 +220,7 @@ def test_writes_deferred_past_the_deadline_are_handed_over_at_once(queued) -> No
     context = lambda_context(remaining_millis=int(reconcile.DEADLINE_MARGIN * 1000) - 1)
     result = reconcile.handler({"Records": records}, context)
     queues.delete(records)
-    assert len(result["deferred"]) == 15 and result["follow_up_seconds"] == 0
+    assert len(result["deferred"]) == DEMO_ARTIFACTS and result["follow_up_seconds"] == 0
     [hand_over] = queues.receive()
     assert json.loads(hand_over["body"])["detail-type"] == "Follow-up"
     assert hand_over["attributes"]["MessageGroupId"] == MESSAGE_GROUP
@@ -227,7 +228,7 @@ def test_writes_deferred_past_the_deadline_are_handed_over_at_once(queued) -> No
     # The next reconcile does the rest, and arranges nothing more.
     queues.send(hand_over["body"])
     [result] = drain(queues)
-    assert len(result["done"]) == 15 and result["follow_up_seconds"] is None
+    assert len(result["done"]) == DEMO_ARTIFACTS and result["follow_up_seconds"] is None
 
 
 def test_a_batch_that_keeps_failing_ends_in_the_dead_letter_queue(queued, moto_endpoint: str) -> None:

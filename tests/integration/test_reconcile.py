@@ -1,10 +1,11 @@
 import json
 
-from core.model import RuleKind
 from core.reconcile import run_reconcile
+from core.rules import RuleKind
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 from demo.world import build_demo_world
 from tests.builders import name_of
+from tests.figures import DEMO_ARTIFACTS, DEMO_RULES, RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 
 CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
@@ -32,13 +33,13 @@ def test_apply_creates_the_rules_of_every_monitorable_resource_tagged_as_ours(aw
     outcome = run_reconcile(aws.clients, aws.settings)
     assert outcome.result is not None and not outcome.result.failed
     names = set(rules(aws))
-    assert names == set(outcome.desired.rules) and len(names) == 6
+    assert names == set(outcome.desired.rules) and len(names) == DEMO_RULES
     consumer_rules = {n for n in names if demo.consumer_endpoint in n}
-    assert len(consumer_rules) == 3
+    assert len(consumer_rules) == RULES_PER_RESOURCE
     for name in consumer_rules:
         assert tags_of(aws, name)[OWNER_TAG] == "plinsights"
         assert tags_of(aws, name)[RESOURCE_TAG] == demo.consumer_endpoint
-    assert aws.writes().count("cloudwatch:PutInsightRule") == 6
+    assert aws.writes().count("cloudwatch:PutInsightRule") == DEMO_RULES
 
 
 def test_the_second_apply_only_reads(aws: Harness) -> None:
@@ -49,13 +50,15 @@ def test_the_second_apply_only_reads(aws: Harness) -> None:
     assert aws.writes(calls) == []
     desired = outcome.desired
     assert outcome.plan.changes == ()
-    assert outcome.plan.unchanged == len(desired.rules) + len(desired.alarms) + len(desired.dashboards) == 15
+    assert (
+        outcome.plan.unchanged == len(desired.rules) + len(desired.alarms) + len(desired.dashboards) == DEMO_ARTIFACTS
+    )
 
 
 def test_a_dry_run_writes_nothing_and_returns_the_plan(aws: Harness) -> None:
     build_demo_world(aws.world)
     outcome = run_reconcile(aws.clients, aws.settings, dry_run=True)
-    assert len(outcome.plan.changes) == 15 and outcome.result is None
+    assert len(outcome.plan.changes) == DEMO_ARTIFACTS and outcome.result is None
     assert aws.writes() == [] and rules(aws) == {}
 
 
@@ -66,7 +69,7 @@ def test_deleting_an_endpoint_deletes_its_rules_and_nothing_else(aws: Harness) -
     with aws.recording() as calls:
         run_reconcile(aws.clients, aws.settings)
     assert not any(demo.consumer_endpoint in name for name in rules(aws))
-    assert len(rules(aws)) == 3
+    assert len(rules(aws)) == DEMO_RULES - RULES_PER_RESOURCE
     # the dashboard stops showing them first, then the alarms go, then the rules they read
     assert aws.writes(calls) == ["cloudwatch:PutDashboard", "cloudwatch:DeleteAlarms", "cloudwatch:DeleteInsightRules"]
     assert not any(demo.consumer_endpoint in name for name in alarm_names(aws))
@@ -85,7 +88,7 @@ def test_a_new_flow_log_format_updates_the_rules_in_place(aws: Harness) -> None:
     )
     with aws.recording() as calls:
         outcome = run_reconcile(aws.clients, aws.settings)
-    assert aws.writes(calls) == ["cloudwatch:PutInsightRule"] * 3
+    assert aws.writes(calls) == ["cloudwatch:PutInsightRule"] * RULES_PER_RESOURCE
     assert {c.action.value for c in outcome.plan.changes} == {"~"}
     fields = json.loads(rules(aws)[name_of(endpoint, RuleKind.BYTES, "/flow")]["Definition"])["Fields"]
     assert fields == {"1": "interface_id", "2": "srcaddr", "3": "dstaddr", "4": "bytes"}
@@ -115,7 +118,7 @@ def test_deployments_with_different_prefixes_keep_apart(aws: Harness) -> None:
     run_reconcile(aws.clients, aws.settings)
     team = Settings(prefix="teamb")
     run_reconcile(aws.clients, team)
-    assert len(rules(aws)) == 12
+    assert len(rules(aws)) == 2 * DEMO_RULES  # two deployments
     aws.world.cloudwatch.delete_insight_rules(RuleNames=[n for n in rules(aws) if n.startswith("teamb")])
     outcome = run_reconcile(aws.clients, aws.settings)
     assert outcome.plan.changes == ()
@@ -126,5 +129,5 @@ def test_a_state_change_toggles_rules_without_rewriting_them(aws: Harness) -> No
     run_reconcile(aws.clients, aws.settings)
     with aws.recording() as calls:
         run_reconcile(aws.clients, Settings(rule_state="DISABLED"))
-    assert aws.writes(calls) == ["cloudwatch:DisableInsightRules"] * 6
+    assert aws.writes(calls) == ["cloudwatch:DisableInsightRules"] * DEMO_RULES
     assert {r["State"] for r in rules(aws).values()} == {"DISABLED"}

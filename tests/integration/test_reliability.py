@@ -12,13 +12,15 @@ from botocore.stub import Stubber
 
 from core.clients import RETRY_CONFIG, Clients
 from core.errors import ReconcileError
-from core.model import RuleKind, StateChange
+from core.model import StateChange
 from core.reconcile import run_reconcile
+from core.rules import RuleKind
 from core.settings import Settings
 from demo.local import lambda_context
 from demo.world import World, build_demo_world
 from handlers import reconcile
 from tests.builders import name_of
+from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_RULES, RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 from tests.integration.faults import cbor_text_map
 
@@ -43,15 +45,22 @@ def fail(operation: str, aws: Harness, code: str = "ValidationError") -> None:
 
 
 def test_rules_of_others_count_against_the_quota_and_the_rest_is_reported(aws: Harness) -> None:
-    for i in range(95):  # DynamoDB and other teams use the same quota
+    # DynamoDB and other teams use the same quota: they leave room for one resource's rules, and one short of two.
+    others = Settings().rule_quota - (2 * RULES_PER_RESOURCE - 1)
+    for i in range(others):
         aws.world.cloudwatch.put_insight_rule(RuleName=f"other-team-{i}", RuleState="ENABLED", RuleDefinition="{}")
     demo = build_demo_world(aws.world)
     outcome = run_reconcile(aws.clients, aws.settings)
     assert outcome.desired.quota is not None
-    assert (outcome.desired.quota.others, outcome.desired.quota.ours, outcome.desired.quota.left) == (95, 3, 2)
+    left = RULES_PER_RESOURCE - 1
+    assert (outcome.desired.quota.others, outcome.desired.quota.ours, outcome.desired.quota.left) == (
+        others,
+        RULES_PER_RESOURCE,
+        left,
+    )
     over = [c for c in outcome.desired.coverage if c.over_quota]
-    assert len(over) == 1 and "needs 3 rules, 2 left" in over[0].unmonitorable
-    assert len(aws.world.rule_names()) == 98
+    assert len(over) == 1 and f"needs {RULES_PER_RESOURCE} rules, {left} left" in over[0].unmonitorable
+    assert len(aws.world.rule_names()) == others + RULES_PER_RESOURCE
     assert outcome.result is not None and not outcome.result.failed
     assert demo.load_balancer  # the older resource (created first) won
 
@@ -65,7 +74,7 @@ def test_an_empty_describe_never_wipes_the_monitoring(aws: Harness) -> None:
         elbv2.add_response("describe_load_balancers", {"LoadBalancers": []})
         ec2.add_response("describe_vpc_endpoint_service_configurations", {"ServiceConfigurations": []})
         outcome = run_reconcile(aws.clients, Settings(max_deletes=5))
-    assert len(outcome.plan.held_deletions) == 6 + 8 + 1 and aws.world.rule_names() == before
+    assert len(outcome.plan.held_deletions) == DEMO_ARTIFACTS and aws.world.rule_names() == before
     assert any("held back" in note for note in outcome.plan.notes)
 
 
@@ -91,7 +100,7 @@ def test_the_handler_fails_the_invocation_when_a_change_failed(aws: Harness, mon
     fail("PutDashboard", aws)
     with pytest.raises(ReconcileError, match="1 changes failed"):
         reconcile.handler(json.loads((EVENTS / "scheduled.json").read_text()), lambda_context())
-    assert len(aws.world.rule_names()) == 6  # everything else was made
+    assert len(aws.world.rule_names()) == DEMO_RULES  # everything else was made
 
 
 def test_the_handler_publishes_its_own_metrics(aws: Harness, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -102,8 +111,8 @@ def test_the_handler_publishes_its_own_metrics(aws: Harness, monkeypatch: pytest
     (document,) = emf
     assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PrivateLinkInsights"
     values = {key: value[0] if isinstance(value, list) else value for key, value in document.items()}
-    assert values["ResourcesMonitored"] == 2.0 and values["ArtifactsCreated"] == 15.0
-    assert values["ChangesFailed"] == 0.0 and values["RuleQuotaLeft"] == 94.0
+    assert values["ResourcesMonitored"] == DEMO_MONITORED and values["ArtifactsCreated"] == DEMO_ARTIFACTS
+    assert values["ChangesFailed"] == 0.0 and values["RuleQuotaLeft"] == Settings().rule_quota - DEMO_RULES
 
 
 class Body:
@@ -145,7 +154,7 @@ def test_a_full_rule_quota_fails_the_rule_at_once_instead_of_retrying_it_as_thro
     outcome = run_reconcile(aws.clients, aws.settings)
     assert outcome.result is not None
     rules = [f for f in outcome.result.failed if f.change.artifact == "rule"]
-    assert len(rules) == len(attempts) == 6  # one attempt each
+    assert len(rules) == len(attempts) == DEMO_RULES  # one attempt each
     assert all("LimitExceededException" in f.error for f in rules)
 
 

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from core.model import RuleKind
 from core.reconcile import run_reconcile
+from core.rules import RuleKind
 from demo.world import build_demo_world
 from tests.integration.conftest import Harness
 from tests.integration.reserialising import ReserialisingEndpoint

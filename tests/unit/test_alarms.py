@@ -8,7 +8,8 @@ from core.dashboards import native_metrics
 from core.desired import desired_state
 from core.discovery import endpoint_from_api, flow_log_from_api
 from core.errors import ConfigError
-from core.model import AlarmKind, ResourceKind, RuleKind
+from core.model import AlarmKind, ResourceKind
+from core.rules import RuleKind
 from core.settings import MAX_ALARM_WINDOW, Settings
 from tests.builders import endpoint, flow_log, inventory, load_balancer, name_of
 

@@ -8,8 +8,7 @@ import json
 import pytest
 
 from core.alarms import alarm_body, render_alarms
-from core.model import RuleKind
-from core.rules import RULE_TEMPLATES, canonical_rule_definition, render_rule_definition
+from core.rules import RULE_TEMPLATES, RuleKind, canonical_rule_definition, render_rule_definition
 from core.settings import Settings
 from tests.builders import endpoint
 

@@ -9,13 +9,22 @@ import pytest
 from core.alarms import wanted_templates
 from core.desired import desired_state
 from core.flowlogs import unusable_reason
-from core.model import Action, ActualState, ObservedArtifact, ObservedRule, ResourceKind, RuleKind
+from core.model import Action, ActualState, ObservedArtifact, ObservedRule, ResourceKind
 from core.plan import make_plan
+from core.rules import RULE_TEMPLATES, RuleKind
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory, name_of
 
 SETTINGS = Settings()
-ALL_TRAFFIC_KINDS = (RuleKind.BYTES, RuleKind.TCP_FLOWS)  # rules that count accepted and rejected records
+# Rules that count accepted and rejected records, yet can be fed by an ACCEPT log (which misses the rejected)
+ALL_TRAFFIC_KINDS = tuple(
+    kind for kind, t in RULE_TEMPLATES.items() if "ACCEPT" in t.traffic_types and "ACCEPT" not in t.complete_traffic
+)
+
+
+def test_byte_and_tcp_rules_count_all_traffic_and_reject_rules_only_rejects() -> None:
+    assert {RuleKind.BYTES, RuleKind.TCP_FLOWS} <= set(ALL_TRAFFIC_KINDS)
+    assert RuleKind.REJECTS not in ALL_TRAFFIC_KINDS
 
 
 def eni_filter(rule) -> list[str]:
@@ -103,7 +112,8 @@ def test_rules_named_by_the_earlier_scheme_are_kept_while_their_definition_is_un
     adopted = desired_state(inv, SETTINGS, existing=earlier)
     assert set(adopted.rules) == set(earlier)
     alarm_bodies = "".join(a.body for a in adopted.alarms.values())
-    assert all(name in alarm_bodies for name in earlier if not name.endswith("tcpflows"))
+    alarmed = {t.rule_kind for t in wanted_templates(SETTINGS) if t.rule_kind}  # bytes and rejects, not tcpflows
+    assert all(name in alarm_bodies for name in earlier if name.rsplit("-", 1)[1] in alarmed)
     actual = ActualState(
         artifacts={
             "rule": earlier,
@@ -155,7 +165,7 @@ def test_lattice_backed_endpoints_get_flow_log_rules_and_no_privatelink_metric_a
 
 def test_a_tunnel_endpoint_gets_no_tcp_rule_and_says_why() -> None:
     state = desired_state(inventory(endpoint(kind=ResourceKind.TUNNEL_ENDPOINT), flow_log()), SETTINGS)
-    assert {r.kind for r in state.rules.values()} == {RuleKind.BYTES, RuleKind.REJECTS}
+    assert {r.kind for r in state.rules.values()} == set(RuleKind) - {RuleKind.TCP_FLOWS}
     assert any("GENEVE" in note for note in state.coverage[0].notes)
 
 

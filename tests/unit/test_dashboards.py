@@ -6,6 +6,7 @@ from core.model import Coverage, FlowLog, Resource, ResourceKind
 from core.ownership import is_ours
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory, load_balancer
+from tests.figures import RULES_PER_RESOURCE
 
 SETTINGS = Settings()
 
@@ -70,11 +71,14 @@ def test_widgets_never_overlap_and_stay_on_the_grid() -> None:
 
 
 def test_past_500_widgets_the_dashboards_split_into_numbered_parts() -> None:
-    resources = [endpoint(f"vpce-{i:04d}", eni_ids=(f"eni-{i}",)) for i in range(100)]  # 6 widgets each
+    # Each: its text, a widget per rule, PrivateLink metrics and alarms; just past one dashboard's worth.
+    per_resource = 1 + RULES_PER_RESOURCE + 2
+    many = MAX_WIDGETS // per_resource + 1
+    resources = [endpoint(f"vpce-{i:04d}", eni_ids=(f"eni-{i}",)) for i in range(many)]
     state = desired_state(inventory(*resources, flow_log()), SETTINGS)
     assert list(state.dashboards) == ["PrivateLink-us-east-1", "PrivateLink-us-east-1-2"]
     counts = [len(widgets(d.body)) for d in state.dashboards.values()]
-    assert all(count <= MAX_WIDGETS for count in counts) and sum(counts) == 100 * 6 + 2
+    assert all(count <= MAX_WIDGETS for count in counts) and sum(counts) == many * per_resource + 2
     second = widgets(state.dashboards["PrivateLink-us-east-1-2"].body)
     assert "part 2 of 2" in second[0]["properties"]["markdown"]
     rules_shown = {

@@ -9,13 +9,14 @@ from core.model import (
     DesiredState,
     ObservedArtifact,
     ObservedRule,
-    RuleKind,
     StateChange,
     Update,
 )
 from core.plan import make_plan
+from core.rules import RuleKind
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory, name_of
+from tests.figures import ALARMS_PER_ENDPOINT, RULES_PER_RESOURCE
 
 SETTINGS = Settings()
 DESIRED = desired_state(inventory(endpoint(), flow_log()), SETTINGS)
@@ -38,14 +39,16 @@ def actions(plan, artifact: str | None = None) -> list[tuple[str, str]]:
 
 def test_everything_missing_is_created_rules_first() -> None:
     plan = make_plan(DESIRED, ActualState())
-    assert [c.artifact for c in plan.changes] == ["rule"] * 3 + ["alarm"] * 3 + ["dashboard"]
+    assert [c.artifact for c in plan.changes] == ["rule"] * RULES_PER_RESOURCE + ["alarm"] * ALARMS_PER_ENDPOINT + [
+        "dashboard"
+    ]
     assert {c.name for c in plan.changes} == {*DESIRED.rules, *DESIRED.alarms, *DESIRED.dashboards}
     assert all(c.action is Action.CREATE for c in plan.changes)
 
 
 def test_nothing_changes_when_the_account_matches() -> None:
     plan = make_plan(DESIRED, matching())
-    assert plan.changes == () and plan.unchanged == 7
+    assert plan.changes == () and plan.unchanged == RULES_PER_RESOURCE + ALARMS_PER_ENDPOINT + 1
 
 
 def test_a_different_definition_is_updated_in_place() -> None:
@@ -59,7 +62,7 @@ def test_a_different_definition_is_updated_in_place() -> None:
 
 def test_a_state_only_difference_toggles_the_state_without_rewriting() -> None:
     plan = make_plan(DESIRED, matching(state="DISABLED"))
-    assert [c.action for c in plan.changes] == [Action.UPDATE] * 3
+    assert [c.action for c in plan.changes] == [Action.UPDATE] * RULES_PER_RESOURCE
     assert all(isinstance(c, StateChange) and c.artifact == "rule" for c in plan.changes)
 
 

@@ -5,6 +5,7 @@ from core.model import Action, ActualState, ObservedArtifact, ObservedRule, Rule
 from core.plan import make_plan
 from core.settings import Settings
 from tests.builders import endpoint, flow_log, inventory
+from tests.figures import ALARMS_PER_ENDPOINT, RULES_PER_RESOURCE
 
 SETTINGS = Settings()
 
@@ -23,9 +24,9 @@ def with_created(resource, created: str):
 
 def test_within_the_quota_every_resource_gets_its_rules_and_the_use_is_reported() -> None:
     state = desired_state(inventory(*three_endpoints(), flow_log()), SETTINGS, RuleQuota(100, "configured", others=10))
-    assert len(state.rules) == 9
-    assert state.quota == RuleQuota(100, "configured", others=10, ours=9)
-    assert state.quota.left == 81
+    assert len(state.rules) == 3 * RULES_PER_RESOURCE
+    assert state.quota == RuleQuota(100, "configured", others=10, ours=3 * RULES_PER_RESOURCE)
+    assert state.quota.left == 100 - 10 - 3 * RULES_PER_RESOURCE
 
 
 def test_past_the_quota_resources_are_served_by_priority_tag_then_age_and_the_rest_reported() -> None:
@@ -35,12 +36,16 @@ def test_past_the_quota_resources_are_served_by_priority_tag_then_age_and_the_re
         with_created(new, "2026-01-01T00:00:00"),
         with_created(vip, "2026-06-01T00:00:00"),
     ]
-    state = desired_state(inventory(*items, flow_log()), SETTINGS, RuleQuota(100, "configured", others=94))
+    state = desired_state(
+        inventory(*items, flow_log()), SETTINGS, RuleQuota(100, "configured", others=100 - 2 * RULES_PER_RESOURCE)
+    )
     monitored = {c.resource.resource_id for c in state.coverage if c.rule_names}
     assert monitored == {"vpce-vip", "vpce-old"}
     (left_out,) = [c for c in state.coverage if c.over_quota]
     assert left_out.resource.resource_id == "vpce-new"
-    assert left_out.unmonitorable == "not monitored for lack of Contributor Insights quota: needs 3 rules, 0 left"
+    assert left_out.unmonitorable == (
+        f"not monitored for lack of Contributor Insights quota: needs {RULES_PER_RESOURCE} rules, 0 left"
+    )
     assert "plinsights-vpce-new-dropped-packets" in state.alarms  # native metrics cost no rule
     assert "plinsights-vpce-new-high-bytes" not in state.alarms
     assert state.quota is not None and state.quota.left == 0
@@ -56,7 +61,9 @@ def test_a_bad_priority_tag_counts_as_untagged() -> None:
         endpoint("vpce-a", tags={"plinsights:priority": "urgent"}),
         endpoint("vpce-b", tags={"plinsights:priority": "5"}),
     ]
-    state = desired_state(inventory(*items, flow_log()), SETTINGS, RuleQuota(3, "configured"))
+    state = desired_state(
+        inventory(*items, flow_log()), SETTINGS, RuleQuota(RULES_PER_RESOURCE, "configured")
+    )  # room for one
     assert {c.resource.resource_id for c in state.coverage if c.rule_names} == {"vpce-b"}
 
 
@@ -75,15 +82,18 @@ def test_the_deletion_limit_holds_back_every_deletion_past_the_maximum() -> None
     empty = desired_state(inventory(), SETTINGS)  # a discovery glitch: everything seems gone
     plan = make_plan(empty, observed_everything(before), max_deletes=10)
     assert not any(c.action is Action.DELETE for c in plan.changes)
-    assert len(plan.held_deletions) == 9 + 9 + 1
-    assert any("19 deletions held back" in note for note in plan.notes)
+    everything = 3 * (RULES_PER_RESOURCE + ALARMS_PER_ENDPOINT) + 1
+    assert len(plan.held_deletions) == everything
+    assert any(f"{everything} deletions held back" in note for note in plan.notes)
 
 
 def test_deletions_within_the_maximum_go_ahead() -> None:
     before = desired_state(inventory(*three_endpoints(), flow_log()), SETTINGS)
     after = desired_state(inventory(*three_endpoints()[1:], flow_log()), SETTINGS)
-    plan = make_plan(after, observed_everything(before), max_deletes=10)
-    assert sum(1 for c in plan.changes if c.action is Action.DELETE) == 6 and plan.held_deletions == ()
+    one_endpoint = RULES_PER_RESOURCE + ALARMS_PER_ENDPOINT
+    plan = make_plan(after, observed_everything(before), max_deletes=one_endpoint)
+    assert sum(1 for c in plan.changes if c.action is Action.DELETE) == one_endpoint
+    assert plan.held_deletions == ()
 
 
 def test_a_pending_resource_keeps_the_monitoring_it_has() -> None:

@@ -4,7 +4,6 @@ import json
 import pytest
 
 from core.flowlogs import DEFAULT_FORMAT, field_positions
-from core.model import RuleKind
 from core.rules import (
     MAX_DEFINITION_CHARS,
     MAX_FILTERS,
@@ -12,6 +11,7 @@ from core.rules import (
     MAX_KEYS,
     NAME_PATTERN,
     RULE_TEMPLATES,
+    RuleKind,
     canonical_definition,
     render_rule_definition,
     rule_name,
@@ -105,3 +105,9 @@ def test_the_longest_names_fit_the_rule_name_limit() -> None:
 def test_a_name_past_128_characters_is_refused() -> None:
     with pytest.raises(ValueError, match="rule name"):
         rule_name("p", "x" * 130, RuleKind.BYTES, "/flow/vpc")
+
+
+def test_every_rule_kind_is_one_row_of_the_template_table() -> None:
+    assert list(RULE_TEMPLATES) == list(RuleKind)
+    assert all(template.kind is kind for kind, template in RULE_TEMPLATES.items())
+    assert all(template.title for template in RULE_TEMPLATES.values())

@@ -58,7 +58,7 @@ def play(design: str, day: Day, endpoint: str) -> Outcome:
     reconcile.last_read.started = None
     simulation = Simulation(design, day, boto3.Session())
     simulation.build()
-    clients = reconcile.cached_clients(os.environ.get("AWS_REGION"), os.environ.get("AWS_ENDPOINT_URL"))
+    clients = reconcile.cached_clients(os.environ.get("AWS_REGION"))
     clients.session.events.register("before-parameter-build.cloudwatch", simulation.record_writes)
     with patched_environ(simulation.wiring()), virtual_time(simulation.clock):
         simulation.clock.frozen = -3600.0  # an hour before the day: the account as it was, onboarded

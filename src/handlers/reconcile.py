@@ -99,7 +99,7 @@ def debounce(triggers: list[Trigger], wiring: Wiring, region: str | None, messag
     """A batch of CloudTrail event hints: no reconcile now, the deployment's one follow-up due soon
     instead (core/followup.py decides), so one reconcile covers a burst whose events CloudTrail
     delivers over minutes."""
-    clients = cached_clients(region, os.environ.get("AWS_ENDPOINT_URL"))
+    clients = cached_clients(region)
     now = datetime.fromtimestamp(wall_clock(), UTC)
     pending = pending_follow_up(clients, wiring)
     # A pending schedule whose due time cannot be read is taken as firing now: left as it is.

@@ -84,7 +84,7 @@ def queued(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> tuple[Harness, Queu
     clock = Clock()
     from handlers import reconcile  # noqa: PLC0415 - the handler module is imported when a test needs it
 
-    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    monkeypatch.setattr(reconcile, "cached_clients", lambda region: aws.clients)
     monkeypatch.setattr(reconcile, "last_read", reconcile.ReadMark())
     monkeypatch.setattr(reconcile, "wall_clock", clock)
     for key, value in queues.environment().items():

@@ -107,7 +107,7 @@ def cloudformation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 @pytest.fixture
 def cleanup_aws(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> Harness:
-    monkeypatch.setattr(cleanup, "cached_clients", lambda *_: aws.clients)
+    monkeypatch.setattr(cleanup, "cached_clients", lambda region: aws.clients)
     return aws
 
 

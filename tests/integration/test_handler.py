@@ -26,7 +26,7 @@ IGNORED = sorted(f"ignored/{p.name}" for p in (EVENTS / "ignored").glob("*.json"
 
 @pytest.fixture
 def handler_aws(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> Harness:
-    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    monkeypatch.setattr(reconcile, "cached_clients", lambda region: aws.clients)
     monkeypatch.setattr(reconcile, "last_read", reconcile.ReadMark())  # as in a new container
     return aws
 

@@ -43,7 +43,7 @@ def test_the_handler_never_raises_on_an_ignored_event_and_calls_no_aws_api(moto_
     event("ignored")
     calls: list[str] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(reconcile, "cached_clients", lambda *_: Clients(session=recording_session(calls)))
+        patch.setattr(reconcile, "cached_clients", lambda region: Clients(session=recording_session(calls)))
         result = reconcile.handler(event_, lambda_context())
     assert result["ignored"] is True and isinstance(result["reason"], str) and result["reason"]
     assert calls == []

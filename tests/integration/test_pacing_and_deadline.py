@@ -126,7 +126,7 @@ def test_deletions_out_of_time_leave_no_alarm_reading_a_deleted_rule(aws: Harnes
 def test_the_handler_stops_before_its_timeout_and_reports_what_it_deferred(
     aws: Harness, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    monkeypatch.setattr(reconcile, "cached_clients", lambda region: aws.clients)
     build_demo_world(aws.world)
     event = json.loads((EVENTS / "scheduled.json").read_text())
     result = reconcile.handler(event, lambda_context(remaining_millis=int(reconcile.DEADLINE_MARGIN * 1000) - 1))
@@ -138,7 +138,7 @@ def test_the_handler_stops_before_its_timeout_and_reports_what_it_deferred(
 
 
 def test_warm_invocations_of_the_handler_share_one_pacer(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    monkeypatch.setattr(reconcile, "cached_clients", lambda region: aws.clients)
     pacers: list[object] = []
 
     def spy(*args: Any, **kwargs: Any) -> Any:

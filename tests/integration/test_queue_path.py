@@ -242,7 +242,7 @@ def test_a_batch_that_keeps_failing_ends_in_the_dead_letter_queue(queued, moto_e
             session=boto3.Session(),
             config=Config(retries={"mode": "standard", "max_attempts": 1}, user_agent_extra="privatelink-insights"),
         )
-        reconcile.cached_clients = lambda *_: failing  # type: ignore[assignment]  # undone by monkeypatch
+        reconcile.cached_clients = lambda region: failing  # type: ignore[assignment]  # undone by monkeypatch
         for _ in range(MAX_RECEIVES):
             records = queues.receive()
             assert len(records) == 1
@@ -258,7 +258,7 @@ def test_without_the_stacks_wiring_a_follow_up_is_reported_not_arranged(aws: Har
     """The CLI and direct local calls have no queue: the summary still says when one is due."""
     demo = build_demo_world(aws.world)
     set_endpoint_state(demo.consumer_endpoint, "pending")
-    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    monkeypatch.setattr(reconcile, "cached_clients", lambda region: aws.clients)
     with patched_environ({"FOLLOW_UP_QUEUE_URL": None}):
         result = reconcile.handler(sample("create-vpc-endpoint.json"), lambda_context())
     assert result["follow_up_seconds"] == BACKOFF_SECONDS[0]

@@ -95,7 +95,7 @@ def test_a_failed_write_is_reported_the_rest_goes_on_and_the_next_run_repairs_it
 
 
 def test_the_handler_fails_the_invocation_when_a_change_failed(aws: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    monkeypatch.setattr(reconcile, "cached_clients", lambda region: aws.clients)
     build_demo_world(aws.world)
     fail("PutDashboard", aws)
     with pytest.raises(ReconcileError, match="1 changes failed"):
@@ -104,7 +104,7 @@ def test_the_handler_fails_the_invocation_when_a_change_failed(aws: Harness, mon
 
 
 def test_the_handler_publishes_its_own_metrics(aws: Harness, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    monkeypatch.setattr(reconcile, "cached_clients", lambda *_: aws.clients)
+    monkeypatch.setattr(reconcile, "cached_clients", lambda region: aws.clients)
     build_demo_world(aws.world)
     reconcile.handler(json.loads((EVENTS / "scheduled.json").read_text()), lambda_context())
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]

@@ -45,10 +45,15 @@ def backoff_index(triggers: Sequence[Trigger]) -> int:
     return min(follow_ups)
 
 
-def decide_follow_up(triggers: Sequence[Trigger], pending: int, deferred: int) -> FollowUpDecision:
+def decide_follow_up(
+    triggers: Sequence[Trigger], pending: int, deferred: int, read_seconds_ago: float = 0.0
+) -> FollowUpDecision:
     """One follow-up at most, whatever the reconcile saw: writes deferred past the deadline are handed
     over at once (the run made progress, the rest is planned again from the account); pending
-    resources are looked at again after the next backoff step, until the steps run out."""
+    resources are looked at again after the next backoff step, until the steps run out. A step counts
+    from when the reconcile began reading the account, `read_seconds_ago`, not from its end: paced
+    writes can take minutes, and a resource that became available just after the read must not wait
+    for them and a whole step on top."""
     index = backoff_index(triggers)
     if deferred:
         reason = f"{deferred} changes deferred past the deadline: the next reconcile follows at once"
@@ -60,7 +65,7 @@ def decide_follow_up(triggers: Sequence[Trigger], pending: int, deferred: int) -
         steps = len(BACKOFF_SECONDS)
         reason = f"{pending} resources still pending after {steps} follow-ups ({waited} s): left to the schedule"
         return FollowUpDecision(None, reason)
-    seconds = BACKOFF_SECONDS[index]
+    seconds = max(0, math.ceil(BACKOFF_SECONDS[index] - read_seconds_ago))
     reason = f"{pending} resources pending: follow-up {index + 1} of {len(BACKOFF_SECONDS)} in {seconds} s"
     return FollowUpDecision(FollowUp(seconds, index + 1, reason), reason)
 

@@ -145,7 +145,7 @@ def reconcile(triggers: list[Trigger], batch: bool, context: LambdaContext, regi
             "notes": result["notes"],
         },
     )
-    result["follow_up_seconds"] = None if dry_run else follow_up(triggers, outcome, clients)
+    result["follow_up_seconds"] = None if dry_run else follow_up(triggers, outcome, clients, read_started)
     if outcome.failed:
         # Raised so that the queue delivers the batch again, and after its retries keeps it in the
         # dead-letter queue; what did not fail is done, and the next reconcile retries the rest.
@@ -156,11 +156,11 @@ def reconcile(triggers: list[Trigger], batch: bool, context: LambdaContext, regi
     return result
 
 
-def follow_up(triggers: list[Trigger], outcome: Outcome, clients: Clients) -> int | None:
+def follow_up(triggers: list[Trigger], outcome: Outcome, clients: Clients, read_started: float) -> int | None:
     """Arranges the one follow-up the outcome calls for, if any; says why in the log either way."""
     pending = sum(1 for c in outcome.desired.coverage if c.pending)
     deferred = len(outcome.result.deferred) if outcome.result else 0
-    decision = decide_follow_up(triggers, pending, deferred)
+    decision = decide_follow_up(triggers, pending, deferred, wall_clock() - read_started)
     wiring = Wiring.from_env()
     if decision.follow_up and wiring:
         arrange_follow_up(clients, wiring, decision.follow_up, datetime.fromtimestamp(wall_clock(), UTC))

@@ -37,6 +37,19 @@ def test_pending_resources_are_looked_at_again_after_each_backoff_step_then_left
     assert delays == sorted(delays) and "left to the schedule" in decision.reason
 
 
+@pytest.mark.parametrize(
+    ("read_seconds_ago", "due_in"),
+    [(0.0, BACKOFF_SECONDS[0]), (45.5, BACKOFF_SECONDS[0] - 45), (BACKOFF_SECONDS[0], 0), (600.0, 0)],
+)
+def test_a_step_counts_from_when_the_reconcile_began_reading_not_from_its_end(
+    read_seconds_ago: float, due_in: int
+) -> None:
+    """Paced writes can take minutes: a resource that became available just after the read waits one
+    step at most, not the writes and a step on top; a run longer than its step follows up at once."""
+    decision = decide_follow_up([EVENT], pending=1, deferred=0, read_seconds_ago=read_seconds_ago)
+    assert decision.follow_up is not None and decision.follow_up.seconds == due_in
+
+
 # Endpoints and load balancers are pending for up to this long (the issue's figures); the debounced
 # follow-up comes DEBOUNCE_SECONDS after the event reached the queue, which is at or after creation.
 LONGEST_PENDING = 300

@@ -14,6 +14,10 @@ from core.triggers import Trigger
 # event's arrival, plus the debounce, with room for a follow-up that was already half way when the
 # event joined it (docs/reliability.md). After the last, the schedule takes over.
 BACKOFF_SECONDS = (60, 120, 120, 120, 120)
+# The step that events joining a follow-up part-way through its backoff restart it from: the steps
+# from there (480 s) still outlast 300 s of pending after the event, and each is the two-minute cap,
+# so a burst whose events arrive over minutes is read every two minutes, not every minute.
+RESTART_STEP = 1
 # Seconds a batch of CloudTrail events waits for the reconcile it arms: CloudTrail itself delivers
 # 0 to 120 s late, so a burst's events reach the queue over minutes; waiting half a minute lets one
 # reconcile cover most of them, and adds just that half minute to the time to monitored.
@@ -82,16 +86,18 @@ def decide_debounce(pending_in: float | None, pending_step: int | None) -> Follo
     none pending; 0 or less: firing now); `pending_step`: the backoff step it carries (None: unreadable).
     None pending: one after DEBOUNCE_SECONDS. One pending: it covers these events and keeps its due
     time (never postponed, so a steady stream of events cannot starve the reconcile; never brought
-    forward, never doubled); if it was part-way through its backoff, it is restated from the first
-    step at that same time, so the resources the events announce get every step."""
+    forward, never doubled); if it was further through its backoff than RESTART_STEP, it is restated
+    from that step at that same time, so the resources the events announce get the steps they need."""
     if pending_in is None:
         reason = f"events: a reconcile follows in {DEBOUNCE_SECONDS} s, covering whatever arrives meanwhile"
         return FollowUpDecision(FollowUp(DEBOUNCE_SECONDS, 0, reason), reason)
     due_in = due_in_seconds(pending_in)
-    if pending_step == 0 or due_in == 0:
+    if (pending_step is not None and pending_step <= RESTART_STEP) or due_in == 0:
         return FollowUpDecision(None, f"events: covered by the follow-up already pending, due in {due_in} s")
-    reason = f"events: the follow-up pending in {due_in} s covers them, its backoff restarted at the first step"
-    return FollowUpDecision(FollowUp(due_in, 0, reason), reason)
+    reason = (
+        f"events: the follow-up pending in {due_in} s covers them, its backoff restarted at step {RESTART_STEP + 1}"
+    )
+    return FollowUpDecision(FollowUp(due_in, RESTART_STEP, reason), reason)
 
 
 def due_in_seconds(pending_in: float) -> int:

@@ -16,7 +16,7 @@ from botocore.config import Config
 
 from core.clients import Clients
 from core.delivery import MESSAGE_GROUP, SCHEDULE_NAME
-from core.followup import BACKOFF_SECONDS, CONSISTENCY_MARGIN_SECONDS, DEBOUNCE_SECONDS
+from core.followup import BACKOFF_SECONDS, CONSISTENCY_MARGIN_SECONDS, DEBOUNCE_SECONDS, RESTART_STEP
 from demo.local import lambda_context, patched_environ
 from demo.world import build_demo_world
 from handlers import reconcile
@@ -185,7 +185,7 @@ def test_pending_resources_are_followed_up_with_capped_backoff_until_the_schedul
         assert arranged["Target"]["Arn"] == queues.arn
         fire(queues)  # the handler's clock stays with moto's, which stamps SentTimestamp
     assert delays == [DEBOUNCE_SECONDS, *BACKOFF_SECONDS, None]
-    # Events joining a follow-up part-way through its backoff: the same due time, from the first step.
+    # Events joining a follow-up part-way through its backoff: the same due time, from RESTART_STEP.
     clock.now += 1  # the queue deduplicates on content: this chain's messages differ from the last's
     queues.send(scheduled(1))
     [result] = drain(queues)
@@ -201,7 +201,7 @@ def test_pending_resources_are_followed_up_with_capped_backoff_until_the_schedul
     assert result["reconciled"] is False and result["follow_up_seconds"] == BACKOFF_SECONDS[1] - 1
     after = schedule(queues)
     assert after["ScheduleExpression"] == before["ScheduleExpression"]  # neither earlier nor later
-    assert json.loads(after["Target"]["Input"])["detail"]["step"] == 0
+    assert json.loads(after["Target"]["Input"])["detail"]["step"] == RESTART_STEP
     schedules = boto3.client("scheduler").list_schedules(GroupName=queues.schedule_group)["Schedules"]
     assert [s["Name"] for s in schedules] == [SCHEDULE_NAME]
     assert updates and all(u["ActionAfterCompletion"] == "DELETE" for u in updates)

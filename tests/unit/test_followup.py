@@ -6,6 +6,7 @@ from core.followup import (
     BACKOFF_SECONDS,
     CONSISTENCY_MARGIN_SECONDS,
     DEBOUNCE_SECONDS,
+    RESTART_STEP,
     backoff_index,
     covered_by_earlier_read,
     debounced,
@@ -59,8 +60,8 @@ LONGEST_WAIT_ONCE_AVAILABLE = 120
 def test_the_steps_are_capped_and_together_outlast_the_longest_pending() -> None:
     assert max(BACKOFF_SECONDS) <= LONGEST_WAIT_ONCE_AVAILABLE
     assert DEBOUNCE_SECONDS + sum(BACKOFF_SECONDS) > LONGEST_PENDING
-    # Joined part-way: events restart the steps at the pending due time, at most a step away.
-    assert sum(BACKOFF_SECONDS) > LONGEST_PENDING
+    # Joined part-way: events restart the steps from RESTART_STEP at the pending due time.
+    assert sum(BACKOFF_SECONDS[RESTART_STEP:]) > LONGEST_PENDING
 
 
 def test_only_batches_of_event_hints_alone_are_debounced() -> None:
@@ -79,16 +80,18 @@ def test_events_with_nothing_pending_arm_a_follow_up_from_the_first_step() -> No
 
 
 @pytest.mark.parametrize("pending_in", [DEBOUNCE_SECONDS - 0.5, 1.0, 0.0, -3.0])
-def test_events_with_a_fresh_follow_up_pending_add_nothing(pending_in: float) -> None:
-    decision = decide_debounce(pending_in, 0)
+@pytest.mark.parametrize("step", range(RESTART_STEP + 1))
+def test_events_with_an_early_follow_up_pending_add_nothing(pending_in: float, step: int) -> None:
+    decision = decide_debounce(pending_in, step)
     assert decision.follow_up is None and "already pending" in decision.reason
 
 
-@pytest.mark.parametrize("step", [1, len(BACKOFF_SECONDS), None])
+@pytest.mark.parametrize("step", [RESTART_STEP + 1, len(BACKOFF_SECONDS), None])
 def test_events_joining_a_follow_up_part_way_restart_its_steps_at_the_same_time(step: int | None) -> None:
     decision = decide_debounce(BACKOFF_SECONDS[1] - 0.25, step)
     assert decision.follow_up is not None
-    assert (decision.follow_up.seconds, decision.follow_up.step) == (BACKOFF_SECONDS[1], 0)  # rounded up, never earlier
+    # rounded up, never earlier
+    assert (decision.follow_up.seconds, decision.follow_up.step) == (BACKOFF_SECONDS[1], RESTART_STEP)
 
 
 @pytest.mark.parametrize("fresh", [EVENT, SCHEDULE, BACKFILL])

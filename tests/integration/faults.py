@@ -144,6 +144,16 @@ def every_request(service: str, operation: str) -> bool:
     return True
 
 
+def read_request(request: BaseHTTPRequestHandler) -> tuple[bytes, str, str, str]:
+    """A request's body, and the service, protocol and operation it is for."""
+    body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+    signing = SIGNING_NAME.search(request.headers.get("Authorization", ""))
+    service = signing.group(1) if signing else "?"
+    protocol = protocol_of(service, request.headers.get("Content-Type", ""), request.headers.get("smithy-protocol", ""))
+    operation = operation_of(protocol, request.path, request.headers.get("X-Amz-Target", ""), body)
+    return body, service, protocol, operation
+
+
 class FaultyEndpoint:
     """The proxy. Use it as a context manager; `routed()` points new boto3 clients at it.
     `share`, `faults` and `only` (which requests may fail) may change between runs."""
@@ -214,13 +224,7 @@ class FaultyEndpoint:
             return fault, f"fault-{len(self.exchanges):06d}"
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
-        body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
-        signing = SIGNING_NAME.search(request.headers.get("Authorization", ""))
-        service = signing.group(1) if signing else "?"
-        protocol = protocol_of(
-            service, request.headers.get("Content-Type", ""), request.headers.get("smithy-protocol", "")
-        )
-        operation = operation_of(protocol, request.path, request.headers.get("X-Amz-Target", ""), body)
+        body, service, protocol, operation = read_request(request)
         fault, request_id = self.draw(service, operation)
         if fault == "reset":
             request.close_connection = True  # no status line: the client sees the connection dropped

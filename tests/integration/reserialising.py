@@ -14,7 +14,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.integration.faults import SIGNING_NAME, Exchange, FaultyEndpoint, operation_of, protocol_of, respond
+from tests.integration.faults import Exchange, FaultyEndpoint, read_request, respond
 
 
 def as_floats(value: Any) -> Any:
@@ -81,13 +81,7 @@ class ReserialisingEndpoint(FaultyEndpoint):
         self.rewritten: Counter[str] = Counter()
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
-        body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
-        signing = SIGNING_NAME.search(request.headers.get("Authorization", ""))
-        service = signing.group(1) if signing else "?"
-        protocol = protocol_of(
-            service, request.headers.get("Content-Type", ""), request.headers.get("smithy-protocol", "")
-        )
-        operation = operation_of(protocol, request.path, request.headers.get("X-Amz-Target", ""), body)
+        body, service, protocol, operation = read_request(request)
         self.exchanges.append(Exchange(service, operation))
         cloudwatch = service == "monitoring" and protocol == "json"
         if cloudwatch and operation == "PutInsightRule":

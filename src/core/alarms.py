@@ -107,11 +107,9 @@ def render_alarms(
             resource,
             template.threshold.replace("_", "-"),
             "threshold",
-            getattr(settings, f"{template.threshold}_threshold"),
+            settings.thresholds[template.threshold],
         )
-        period, period_note = override(
-            resource, template.period, "period", getattr(settings, f"{template.period}_period")
-        )
+        period, period_note = override(resource, template.period, "period", settings.periods[template.period])
         notes += [note for note in (threshold_note, period_note) if note and note not in notes]
         actions = [settings.alarm_topic_arn] if settings.alarm_topic_arn else []
         for number, (queries, part_rules) in enumerate(parts, 1):

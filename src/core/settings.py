@@ -67,15 +67,13 @@ class Settings:
                 f"prefix {self.prefix!r} must be 1-24 characters from A-Za-z0-9_ (no '-', which would let "
                 "the IAM policy of one deployment match another's names)"
             )
-        for name, allowed in (
-            ("rule_state", ("ENABLED", "DISABLED")),
-            ("rule_alarms", RULE_ALARM_MODES),
-            ("selection", ("all", "tagged")),
+        for name, value, allowed in (
+            ("rule state", self.rule_state, ("ENABLED", "DISABLED")),
+            ("rule alarms", self.rule_alarms, RULE_ALARM_MODES),
+            ("selection", self.selection, ("all", "tagged")),
         ):
-            if getattr(self, name) not in allowed:
-                raise ConfigError(
-                    f"{name.replace('_', ' ')} {getattr(self, name)!r} must be one of {', '.join(allowed)}"
-                )
+            if value not in allowed:
+                raise ConfigError(f"{name} {value!r} must be one of {', '.join(allowed)}")
         if not DASHBOARD_PREFIX_PATTERN.fullmatch(self.dashboard_prefix):
             raise ConfigError(
                 f"dashboard prefix {self.dashboard_prefix!r} must be 1-64 characters from A-Za-z0-9_ (no '-', "
@@ -85,16 +83,38 @@ class Settings:
             raise ConfigError("rule quota and maximum deletions must not be negative")
         if self.pacing not in PACING_MODES:
             raise ConfigError(f"pacing {self.pacing!r} must be one of {', '.join(PACING_MODES)}")
-        for kind in ("rule", "alarm", "dashboard"):
-            rate = getattr(self, f"{kind}_write_rate")
+        rates = {"rule": self.rule_write_rate, "alarm": self.alarm_write_rate, "dashboard": self.dashboard_write_rate}
+        for kind, rate in rates.items():
             if not math.isfinite(rate) or rate <= 0:
                 raise ConfigError(f"{kind} write rate must be a finite number of calls per second above 0")
-        for kind in ("bytes", "bytes_top", "rejects", "rejects_top", "drops", "resets"):
-            if not math.isfinite(getattr(self, f"{kind}_threshold")) or getattr(self, f"{kind}_threshold") < 0:
-                raise ConfigError(f"{kind.replace('_', ' ')} threshold must be a finite number, 0 or more")
-        for kind in ("bytes", "rejects", "drops", "resets"):
-            if problem := period_error(getattr(self, f"{kind}_period")):
-                raise ConfigError(f"{kind} period: {problem}")
+        for stem, threshold in self.thresholds.items():
+            if not math.isfinite(threshold) or threshold < 0:
+                raise ConfigError(f"{stem.replace('_', ' ')} threshold must be a finite number, 0 or more")
+        for stem, period in self.periods.items():
+            if problem := period_error(period):
+                raise ConfigError(f"{stem} period: {problem}")
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Each alarm threshold by its stem: the setting <stem>_threshold, the tag plinsights:<stem>-threshold."""
+        return {
+            "bytes": self.bytes_threshold,
+            "bytes_top": self.bytes_top_threshold,
+            "rejects": self.rejects_threshold,
+            "rejects_top": self.rejects_top_threshold,
+            "drops": self.drops_threshold,
+            "resets": self.resets_threshold,
+        }
+
+    @property
+    def periods(self) -> dict[str, int]:
+        """Each alarm period by its stem: the setting <stem>_period, the tag plinsights:<stem>-period."""
+        return {
+            "bytes": self.bytes_period,
+            "rejects": self.rejects_period,
+            "drops": self.drops_period,
+            "resets": self.resets_period,
+        }
 
     @property
     def owner_tags(self) -> dict[str, str]:

@@ -50,7 +50,9 @@ def global_flags(suppress: bool) -> argparse.ArgumentParser:
 
     flags.add_argument("--region", default=default(None), help="AWS Region (default: the standard AWS environment)")
     flags.add_argument("--profile", default=default(None), help="AWS profile (default: the standard AWS environment)")
-    flags.add_argument("--prefix", default=default(None), help="name prefix and owner of the artifacts (default: plinsights)")
+    flags.add_argument(
+        "--prefix", default=default(None), help="name prefix and owner of the artifacts (default: plinsights)"
+    )
     flags.add_argument("--output", choices=("text", "json"), default=default("text"), help="text (default) or json")
     return flags
 
@@ -78,7 +80,7 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per documented error
     args = parser().parse_args(argv)
     writes = args.command == "apply" or (args.command == "destroy" and not args.dry_run)
     try:
@@ -93,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"{err}; list the profiles with: aws configure list-profiles")
     except EndpointConnectionError as err:
         return fail(f"cannot reach the AWS endpoint: {err}", hint="check AWS_ENDPOINT_URL, the network and --region")
-    except (ResponseParserError, NotAnAwsResponse) as err:
+    except (ResponseParserError, NotAnAwsResponseError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else "unreadable answer"
         return fail(
             f"the AWS endpoint answered something that is not an AWS response ({first[:160]})",
@@ -115,7 +117,8 @@ def client_error_message(err: ClientError) -> str:
     message = err.response.get("Error", {}).get("Message", "")
     operation = err.operation_name
     if code in DENIED_CODES:
-        return f"access denied to {operation}: {message or code}\nthe caller needs the permissions in docs/operations.md"
+        fix = "grant the caller this action, or use a profile that has it"
+        return f"access denied to {operation}: {message or code}\n{fix}"
     if code in CREDENTIAL_CODES:
         return f"the credentials were refused ({code}) on {operation}: {message}"
     return f"{operation} failed: {code}: {message}"
@@ -128,7 +131,7 @@ def fail(message: str, status: int = EXIT_ERROR, hint: str = "") -> int:
     return status
 
 
-class NotAnAwsResponse(Exception):
+class NotAnAwsResponseError(Exception):
     """An answer botocore read as XML but that holds none of the response's elements."""
 
 
@@ -141,7 +144,7 @@ def clients_for(args: argparse.Namespace) -> Clients:
         session.client("sts", config=PREFLIGHT_CONFIG).get_caller_identity()
     except KeyError as err:
         # A well-formed HTML page parses as XML; botocore then misses the result element (KeyError).
-        raise NotAnAwsResponse(f"no {err} element in the answer to GetCallerIdentity") from None
+        raise NotAnAwsResponseError(f"no {err} element in the answer to GetCallerIdentity") from None
     return clients
 
 

@@ -157,10 +157,10 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
     changes = outcome.plan.changes
     heading = "Plan (dry run, nothing written)" if dry_run else "Changes"
     lines.append(f"{heading}: {len(changes)} to make, {outcome.plan.unchanged} unchanged")
-    for c in changes:
-        lines.append(f"  {c.action.value} {c.artifact} {c.name}  ({c.reason})")
-        if isinstance(c, Update) and c.before:
-            lines += [f"      {line}" for line in body_diff(c.before, c.spec.body)]
+    for change in changes:
+        lines.append(f"  {change.action.value} {change.artifact} {change.name}  ({change.reason})")
+        if isinstance(change, Update) and change.before:
+            lines += [f"      {line}" for line in body_diff(change.before, change.spec.body)]
     lines += [f"  note: {note}" for note in outcome.plan.notes]
     lines += [f"  held {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in outcome.plan.held_deletions]
     if outcome.result is not None:

@@ -45,7 +45,7 @@ def html_endpoint() -> Iterator[str]:
     """A web server that answers every request with a login page, as a proxy or portal would."""
 
     class Page(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             body = b"<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>"
             self.send_response(200)
@@ -88,7 +88,9 @@ def test_a_server_that_answers_html(
     assert len(lines) == 2 and "not an AWS response" in lines[0]
 
 
-def test_an_unreachable_endpoint(aws: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_endpoint(
+    aws: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port()}")
     status, lines = run(["apply"], capsys)
     assert status == EXIT_ERROR

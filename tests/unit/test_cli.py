@@ -13,9 +13,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
-from core import cli
 from core.cli import EXIT_ERROR, EXIT_INTERRUPTED, main, parser
 from core.report import DIFF_LINES, body_diff
 
@@ -89,7 +89,7 @@ Answer = Callable[[Any], AWSResponse | None]
 
 
 def respond(status: int, body: bytes) -> AWSResponse:
-    return AWSResponse("https://aws.invalid", status, {}, FakeRaw(body))
+    return AWSResponse("https://aws.invalid", status, HTTPHeaders(), FakeRaw(body))
 
 
 class FakeRaw:
@@ -120,10 +120,14 @@ def aws_answers(monkeypatch: pytest.MonkeyPatch, answer: Answer) -> None:
 
     def session(**kwargs: Any) -> boto3.Session:
         made = real_session(**kwargs)
-        made.events.register("before-send", lambda request, **_: answer(request))
+
+        def handler(request: Any, **_: Any) -> Any:  # a before-send handler returns the response
+            return answer(request)
+
+        made.events.register("before-send", handler)
         return made
 
-    monkeypatch.setattr(cli.boto3, "Session", session)
+    monkeypatch.setattr(boto3, "Session", session)
 
 
 def by_service(sts: AWSResponse, others: Callable[[Any], AWSResponse]) -> Answer:
@@ -153,7 +157,9 @@ def test_a_malformed_endpoint_url_is_named(monkeypatch: pytest.MonkeyPatch, caps
 
 
 @pytest.mark.usefixtures("environment")
-def test_access_denied_at_the_identity_check(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_access_denied_at_the_identity_check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     aws_answers(monkeypatch, lambda request: respond(403, STS_DENIED))
     status, lines = run(["apply"], capsys)
     assert status == EXIT_ERROR
@@ -169,7 +175,9 @@ def test_an_unauthorized_read_is_one_line(monkeypatch: pytest.MonkeyPatch, capsy
 
 
 @pytest.mark.usefixtures("environment")
-def test_a_server_that_answers_html_is_named(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_server_that_answers_html_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     aws_answers(monkeypatch, lambda request: respond(200, HTML_PAGE))
     status, lines = run(["plan"], capsys)
     assert status == EXIT_ERROR
@@ -225,7 +233,9 @@ def test_an_update_shows_only_the_changed_settings() -> None:
 def test_json_held_in_a_string_is_compared_value_by_value() -> None:
     definition = {"Schema": {"Name": "CloudWatchLogRule"}, "Contribution": {"Keys": ["$.srcaddr"]}}
     changed = {"Schema": {"Name": "CloudWatchLogRule"}, "Contribution": {"Keys": ["$.dstaddr"]}}
-    diff = body_diff(json.dumps({"Definition": json.dumps(definition)}), json.dumps({"Definition": json.dumps(changed)}))
+    diff = body_diff(
+        json.dumps({"Definition": json.dumps(definition)}), json.dumps({"Definition": json.dumps(changed)})
+    )
     assert [line[0] + line[1:].strip() for line in diff if line.startswith(("-", "+"))] == [
         '-"$.srcaddr"',
         '+"$.dstaddr"',

@@ -6,72 +6,169 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, ProfileNotFound
+from botocore.parsers import ResponseParserError
 
-from core.clients import Clients
+from core.clients import RETRY_CONFIG, Clients
 from core.destroy import removal_summary, render_removal, run_destroy
 from core.errors import PlinsightsError
 from core.reconcile import run_reconcile
 from core.report import render_text, summary
 from core.settings import Settings
 
-EXIT_OK, EXIT_FAILED_CHANGES, EXIT_ERROR = 0, 1, 2
+# The documented exit statuses (docs/operations.md). 2 was the error status before `plan
+# --detailed-exitcode` existed, so pending changes take 3 (terraform's 2 would break scripts).
+EXIT_OK, EXIT_FAILED_CHANGES, EXIT_ERROR, EXIT_CHANGES_PENDING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+# The reachability check before any work: two attempts with a 3 s connect timeout, so an unreachable
+# endpoint answers in seconds instead of the ~26 s of the run's ten adaptive attempts.
+PREFLIGHT_CONFIG = RETRY_CONFIG.merge(Config(connect_timeout=3, retries={"mode": "standard", "max_attempts": 2}))
+
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
+CREDENTIAL_CODES = frozenset({"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "AuthFailure"})
+
+
+def package_version() -> str:
+    try:
+        return version("privatelink-insights")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def global_flags(suppress: bool) -> argparse.ArgumentParser:
+    """The flags accepted before and after the command. The command's copies default to SUPPRESS,
+    so a value given after the command wins and one given before it is not overwritten."""
+    flags = argparse.ArgumentParser(add_help=False)
+
+    def default(value: str | None) -> str | None:
+        return argparse.SUPPRESS if suppress else value
+
+    flags.add_argument("--region", default=default(None), help="AWS Region (default: the standard AWS environment)")
+    flags.add_argument("--profile", default=default(None), help="AWS profile (default: the standard AWS environment)")
+    flags.add_argument(
+        "--prefix", default=default(None), help="name prefix and owner of the artifacts (default: plinsights)"
+    )
+    flags.add_argument("--output", choices=("text", "json"), default=default("text"), help="text (default) or json")
+    return flags
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="plinsights", description=__doc__)
-    main.add_argument("--region", help="AWS Region (default: the standard AWS environment)")
-    main.add_argument("--profile", help="AWS profile (default: the standard AWS environment)")
-    main.add_argument("--prefix", help="name prefix and owner of the artifacts (default: plinsights)")
+    main = argparse.ArgumentParser(prog="plinsights", description=__doc__, parents=[global_flags(suppress=False)])
+    main.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    command_flags = global_flags(suppress=True)
     commands = main.add_subparsers(dest="command", required=True)
     for name, text in (
         ("plan", "show what would change; writes nothing"),
         ("apply", "reconcile, then show what was done"),
     ):
-        command = commands.add_parser(name, help=text, description=text)
-        command.add_argument("--output", choices=("text", "json"), default="text")
+        command = commands.add_parser(name, help=text, description=text, parents=[command_flags])
         command.add_argument("--max-deletes", type=int, help="deletion limit: most deletions in one run (default 60)")
+        if name == "plan":
+            command.add_argument(
+                "--detailed-exitcode",
+                action="store_true",
+                help=f"exit {EXIT_CHANGES_PENDING} when changes are pending, {EXIT_OK} when none",
+            )
     text = "delete every rule, alarm and dashboard this deployment owns (its prefix and owner tag)"
-    destroy = commands.add_parser("destroy", help=text, description=text)
+    destroy = commands.add_parser("destroy", help=text, description=text, parents=[command_flags])
     destroy.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
-    destroy.add_argument("--output", choices=("text", "json"), default="text")
     return main
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per documented error
     args = parser().parse_args(argv)
-    if args.command == "destroy":
-        return destroy(args)
-    dry_run = args.command == "plan"
+    writes = args.command == "apply" or (args.command == "destroy" and not args.dry_run)
     try:
-        settings = Settings.from_env(prefix=args.prefix, max_deletes=args.max_deletes)
-        clients = Clients(session=boto3.Session(profile_name=args.profile, region_name=args.region))
-        outcome = run_reconcile(clients, settings, dry_run=dry_run)
+        return destroy(args) if args.command == "destroy" else reconcile(args)
+    except KeyboardInterrupt:
+        # run_reconcile and run_destroy return nothing when interrupted: what was written is unknown.
+        what = "changes may have been written; run plinsights plan to see" if writes else "nothing was written"
+        return fail(f"interrupted; {what}", EXIT_INTERRUPTED)
     except PlinsightsError as err:
-        print(f"plinsights: {err}", file=sys.stderr)
-        return EXIT_ERROR
-    if args.output == "json":
-        print(json.dumps(summary(outcome, dry_run), indent=2))
-    else:
-        print(render_text(outcome, dry_run))
-    return EXIT_FAILED_CHANGES if outcome.failed else EXIT_OK
+        return fail(str(err))
+    except ProfileNotFound as err:
+        return fail(f"{err}; list the profiles with: aws configure list-profiles")
+    except EndpointConnectionError as err:
+        return fail(f"cannot reach the AWS endpoint: {err}", hint="check AWS_ENDPOINT_URL, the network and --region")
+    except (ResponseParserError, NotAnAwsResponseError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else "unreadable answer"
+        return fail(
+            f"the AWS endpoint answered something that is not an AWS response ({first[:160]})",
+            hint="check AWS_ENDPOINT_URL: it may point at a web page or a proxy",
+        )
+    except ClientError as err:
+        return fail(client_error_message(err))
+    except BotoCoreError as err:
+        return fail(str(err))
+    except ValueError as err:
+        # botocore raises a bare ValueError("Invalid endpoint: ...") for a malformed endpoint URL.
+        if "endpoint" not in str(err).lower():
+            raise
+        return fail(f"{err}", hint="AWS_ENDPOINT_URL must look like https://host[:port]")
+
+
+def client_error_message(err: ClientError) -> str:
+    code = err.response.get("Error", {}).get("Code", "")
+    message = err.response.get("Error", {}).get("Message", "")
+    operation = err.operation_name
+    if code in DENIED_CODES:
+        fix = "grant the caller this action, or use a profile that has it"
+        return f"access denied to {operation}: {message or code}\n{fix}"
+    if code in CREDENTIAL_CODES:
+        return f"the credentials were refused ({code}) on {operation}: {message}"
+    return f"{operation} failed: {code}: {message}"
+
+
+def fail(message: str, status: int = EXIT_ERROR, hint: str = "") -> int:
+    print(f"plinsights: {message}", file=sys.stderr)
+    if hint:
+        print(f"plinsights: {hint}", file=sys.stderr)
+    return status
+
+
+class NotAnAwsResponseError(Exception):
+    """An answer botocore read as XML but that holds none of the response's elements."""
+
+
+def clients_for(args: argparse.Namespace) -> Clients:
+    """The run's clients, after one quick identity call: a bad endpoint, bad credentials or an
+    unreachable endpoint fail here in seconds, before any read."""
+    session = boto3.Session(profile_name=args.profile, region_name=args.region)
+    clients = Clients(session=session)
+    try:
+        session.client("sts", config=PREFLIGHT_CONFIG).get_caller_identity()
+    except KeyError as err:
+        # A well-formed HTML page parses as XML; botocore then misses the result element (KeyError).
+        raise NotAnAwsResponseError(f"no {err} element in the answer to GetCallerIdentity") from None
+    return clients
+
+
+def reconcile(args: argparse.Namespace) -> int:
+    dry_run = args.command == "plan"
+    settings = Settings.from_env(prefix=args.prefix, max_deletes=args.max_deletes)
+    outcome = run_reconcile(clients_for(args), settings, dry_run=dry_run)
+    emit(args, lambda: summary(outcome, dry_run), lambda: render_text(outcome, dry_run))
+    if outcome.failed:
+        return EXIT_FAILED_CHANGES
+    if dry_run and args.detailed_exitcode and outcome.plan.changes:
+        return EXIT_CHANGES_PENDING
+    return EXIT_OK
 
 
 def destroy(args: argparse.Namespace) -> int:
-    try:
-        settings = Settings.from_env(prefix=args.prefix)
-        clients = Clients(session=boto3.Session(profile_name=args.profile, region_name=args.region))
-        removal = run_destroy(clients, settings, dry_run=args.dry_run)
-    except PlinsightsError as err:
-        print(f"plinsights: {err}", file=sys.stderr)
-        return EXIT_ERROR
-    if args.output == "json":
-        print(json.dumps(removal_summary(removal, args.dry_run), indent=2))
-    else:
-        print(render_removal(removal, args.dry_run))
+    settings = Settings.from_env(prefix=args.prefix)
+    removal = run_destroy(clients_for(args), settings, dry_run=args.dry_run)
+    emit(args, lambda: removal_summary(removal, args.dry_run), lambda: render_removal(removal, args.dry_run))
     return EXIT_FAILED_CHANGES if removal.failed else EXIT_OK
+
+
+def emit(args: argparse.Namespace, as_json: Callable[[], object], as_text: Callable[[], str]) -> None:
+    print(json.dumps(as_json(), indent=2) if args.output == "json" else as_text())
 
 
 if __name__ == "__main__":

@@ -41,10 +41,12 @@ class Create(PlanItem):
 
 @dataclass(frozen=True, slots=True)
 class Update(PlanItem):
-    """The body differs: the artifact is written again whole."""
+    """The body differs: the artifact is written again whole. `before` is the body observed, so
+    the plan can show what changes."""
 
     action: ClassVar[Action] = Action.UPDATE
     spec: ArtifactSpec
+    before: str = ""
 
 
 @dataclass(frozen=True, slots=True)

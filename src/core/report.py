@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 from typing import Any
 
 from core.model import Action, Change, Coverage, Outcome, RuleQuota
+from core.plan_items import Update
 
 
 def change_to_dict(change: Change) -> dict[str, Any]:
@@ -88,6 +91,44 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
     return data
 
 
+DIFF_LINES = 12  # an update's diff in the text plan: enough to see the change, short enough to scan
+
+
+def readable_lines(body: str) -> list[str]:
+    """A body as sorted, indented JSON, one value a line, so a diff shows only what changed; JSON
+    strings that hold JSON (a dashboard's body, a rule's definition) are opened too."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return body.splitlines()
+    return json.dumps(open_nested_json(value), indent=2, sort_keys=True).splitlines()
+
+
+def open_nested_json(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: open_nested_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [open_nested_json(item) for item in value]
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return open_nested_json(json.loads(value))
+        except ValueError:
+            return value
+    return value
+
+
+def body_diff(before: str, after: str, limit: int = DIFF_LINES) -> list[str]:
+    """The changed lines of an update, as a unified diff with one line of context, capped at `limit`."""
+    diff = [
+        line
+        for line in difflib.unified_diff(readable_lines(before), readable_lines(after), lineterm="", n=1)
+        if not line.startswith(("---", "+++"))
+    ]
+    if len(diff) > limit:
+        return [*diff[:limit], f"... {len(diff) - limit} more"]
+    return diff
+
+
 def render_text(outcome: Outcome, dry_run: bool) -> str:
     lines: list[str] = []
     coverage = outcome.desired.coverage
@@ -116,7 +157,10 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
     changes = outcome.plan.changes
     heading = "Plan (dry run, nothing written)" if dry_run else "Changes"
     lines.append(f"{heading}: {len(changes)} to make, {outcome.plan.unchanged} unchanged")
-    lines += [f"  {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in changes]
+    for change in changes:
+        lines.append(f"  {change.action.value} {change.artifact} {change.name}  ({change.reason})")
+        if isinstance(change, Update) and change.before:
+            lines += [f"      {line}" for line in body_diff(change.before, change.spec.body)]
     lines += [f"  note: {note}" for note in outcome.plan.notes]
     lines += [f"  held {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in outcome.plan.held_deletions]
     if outcome.result is not None:

@@ -41,7 +41,7 @@ class Reading:
 
 def body_differs(kind: ArtifactKind, want: ArtifactSpec, have: Observed) -> Update | StateChange | None:
     """An artifact written whole: it is updated when its body differs, and only then."""
-    return Update(kind, want.name, "body differs", want) if want.body != have.body else None
+    return Update(kind, want.name, "body differs", want, have.body) if want.body != have.body else None
 
 
 def no_prerequisites(spec: ArtifactSpec) -> tuple[tuple[str, str], ...]:

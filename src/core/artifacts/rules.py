@@ -42,7 +42,7 @@ def compare_rules(kind: ArtifactKind, want: ArtifactSpec, have: Observed) -> Upd
     """A rewrite of a rule loses its history: only when the definition really differs. A state
     alone that differs is switched."""
     if want.body != have.body:
-        return Update(kind, want.name, "definition differs", want)
+        return Update(kind, want.name, "definition differs", want, have.body)
     assert isinstance(want, RuleSpec) and isinstance(have, ObservedRule)
     if want.state != have.state:
         return StateChange(kind, want.name, f"state is {have.state}, want {want.state}", want, want.state)

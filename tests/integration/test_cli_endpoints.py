@@ -1,0 +1,97 @@
+"""The CLI against real servers: pending changes in the exit status, an update's diff, and the
+errors of an endpoint that is unreachable or answers HTML."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from core.cli import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK, main
+from demo.world import build_demo_world
+from tests.integration.conftest import Harness
+
+
+def test_detailed_exitcode_tells_pending_changes_from_none(aws: Harness, capsys: pytest.CaptureFixture[str]) -> None:
+    build_demo_world(aws.world)
+    assert main(["plan", "--detailed-exitcode"]) == EXIT_CHANGES_PENDING
+    assert main(["plan"]) == EXIT_OK  # without the flag, pending changes are not an exit status
+    assert main(["apply"]) == EXIT_OK
+    assert main(["plan", "--detailed-exitcode"]) == EXIT_OK
+    capsys.readouterr()
+
+
+def test_an_update_in_the_plan_shows_the_changed_setting(
+    aws: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_demo_world(aws.world)
+    assert main(["apply"]) == EXIT_OK
+    capsys.readouterr()
+    monkeypatch.setenv("PLINSIGHTS_RESETS_THRESHOLD", "250")
+    assert main(["plan", "--detailed-exitcode"]) == EXIT_CHANGES_PENDING
+    out = capsys.readouterr().out.splitlines()
+    updates = [i for i, line in enumerate(out) if line.startswith("  ~ alarm")]
+    assert updates, out
+    shown = out[updates[0] + 1 : updates[0] + 6]
+    assert any(line.strip().startswith("-") and "100" in line for line in shown), shown
+    assert any(line.strip().startswith("+") and "250" in line for line in shown), shown
+
+
+@pytest.fixture
+def html_endpoint() -> Iterator[str]:
+    """A web server that answers every request with a login page, as a proxy or portal would."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b"<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    status = main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return status, err.splitlines()
+
+
+def test_a_server_that_answers_html(
+    aws: Harness, html_endpoint: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", html_endpoint)
+    status, lines = run(["plan"], capsys)
+    assert status == EXIT_ERROR
+    assert len(lines) == 2 and "not an AWS response" in lines[0]
+
+
+def test_an_unreachable_endpoint(
+    aws: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port()}")
+    status, lines = run(["apply"], capsys)
+    assert status == EXIT_ERROR
+    assert len(lines) == 2 and lines[0].startswith("plinsights: cannot reach the AWS endpoint")

@@ -75,7 +75,12 @@ class Clients:
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
-        client = self.session.client("cloudwatch", config=self.config)
+        # Writes here are spaced by our pacer (core/pacing.py). Adaptive mode's client-side limiter
+        # would also take a full rule quota (LimitExceededException) for throttling and slow every
+        # later call of the run, veto or not; standard mode retries real throttling all the same.
+        retries: Any = {**(vars(self.config).get("retries") or {}), "mode": "standard"}
+        config: Config = self.config.merge(Config(retries=retries))
+        client: CloudWatchClient = self.session.client("cloudwatch", config=config)
         # The stubs type every handler as returning None; a needs-retry handler returns a delay or False.
         veto: Any = no_retry_when_the_quota_is_full
         for operation in QUOTA_BOUND_OPERATIONS:

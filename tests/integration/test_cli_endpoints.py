@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from core.cli import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK, main
+from cli.main import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK, main
 from demo.world import build_demo_world
 from tests.integration.conftest import Harness
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from core import cli
+from cli import main as cli
 from core.artifacts import RULES
-from core.cli import main
+from cli.main import main
 from core.destroy import run_destroy
 from core.model import Delete, Failure, Plan, Removal, Result
 from core.reconcile import run_reconcile

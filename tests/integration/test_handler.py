@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from cli.main import main
 from demo.local import lambda_context
 from demo.world import build_demo_world
 from handlers import reconcile

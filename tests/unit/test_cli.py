@@ -16,7 +16,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
-from core.cli import EXIT_ERROR, EXIT_INTERRUPTED, main, parser
+from cli.main import EXIT_ERROR, EXIT_INTERRUPTED, main, parser
 from core.report import DIFF_LINES, body_diff
 
 GLOBAL_VALUES = {"--region": "eu-west-3", "--profile": "ops", "--prefix": "team1", "--output": "json"}

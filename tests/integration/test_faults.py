@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.retries import bucket, standard
 from botocore.parsers import create_parser
 
 from core.clients import RETRY_CONFIG, Clients
@@ -164,6 +165,14 @@ def converge(proxy: FaultyEndpoint, session: boto3.Session, config: Config, max_
         if runs[-1].converged:
             break
     return runs
+
+
+@pytest.fixture(autouse=True)
+def retries_without_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's backoff and adaptive rate limiter wait real seconds between attempts; what is
+    under test is that the retries and later runs converge, not how long botocore waits."""
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+    monkeypatch.setattr(bucket.TokenBucket, "acquire", lambda self, amount=1, block=True: True)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from demo.local import lambda_context, patched_environ
 from demo.world import build_demo_world
 from handlers import reconcile
 from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED
-from tests.integration.conftest import Harness
+from tests.integration.conftest import Clock, Harness
 from tests.integration.faults import FaultyEndpoint
 from tests.queue_delivery import BATCH_SIZE, MAX_RECEIVES, Queues, set_endpoint_state
 
@@ -259,6 +259,9 @@ def test_without_the_stacks_wiring_a_follow_up_is_reported_not_arranged(aws: Har
     demo = build_demo_world(aws.world)
     set_endpoint_state(demo.consumer_endpoint, "pending")
     monkeypatch.setattr(reconcile, "cached_clients", lambda region: aws.clients)
+    # A clock that stands still: the follow-up counts from when the reading began, so a run slowed
+    # by a busy machine would otherwise shorten it.
+    monkeypatch.setattr(reconcile, "wall_clock", Clock())
     with patched_environ({"FOLLOW_UP_QUEUE_URL": None}):
         result = reconcile.handler(sample("create-vpc-endpoint.json"), lambda_context())
     assert result["follow_up_seconds"] == BACKOFF_SECONDS[0]

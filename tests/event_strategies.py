@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import reprlib
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -64,26 +65,39 @@ def collapse(value: Any, draw: st.DrawFn) -> Any:
     return value
 
 
+# Strategies built once: building one inside a draw costs more than the draw itself, and the
+# property tests draw thousands of times.
+other_values = st.sampled_from(OTHER_VALUES)
+keys = st.sampled_from(KEYS)
+added_values = json_values | other_values
+expansions = st.integers(0, 3)
+tags = st.integers(0, 3)
+big_numbers = st.integers(min_value=-(2**70), max_value=2**70)
+
+
 def expand(value: Any, draw: st.DrawFn) -> Any:
-    return draw(st.sampled_from(([value], [value, value], [value, draw(json_values)], [])))
+    shape = draw(expansions)
+    if shape == 2:
+        return [value, draw(json_values)]
+    return ([value], [value, value], None, [])[shape]
 
 
 def toggle_wrapping(value: Any, draw: st.DrawFn) -> Any:
     if isinstance(value, dict) and "content" in value:
         return value["content"]
-    return {"tag": draw(st.integers(0, 3)), "content": value}
+    return {"tag": draw(tags), "content": value}
 
 
 def numeric(value: Any, draw: st.DrawFn) -> Any:
     if isinstance(value, str) and value.isdigit():
         return int(value)
-    return draw(st.integers(min_value=-(2**70), max_value=2**70))
+    return draw(big_numbers)
 
 
 def add_key(value: Any, draw: st.DrawFn) -> Any:
     if not isinstance(value, dict):
         return value
-    return {**value, draw(st.sampled_from(KEYS)): draw(json_values | st.sampled_from(OTHER_VALUES))}
+    return {**value, draw(keys): draw(added_values)}
 
 
 MUTATIONS: dict[str, Mutation] = {
@@ -97,16 +111,18 @@ MUTATIONS: dict[str, Mutation] = {
     "deep": lambda value, draw: draw(deep_values),
     "empty": lambda value, draw: "",
     "add key": add_key,
-    "other value": lambda value, draw: draw(st.sampled_from(OTHER_VALUES)),
+    "other value": lambda value, draw: draw(other_values),
 }
+mutation_names = st.sampled_from(sorted(MUTATIONS))
+mutation_counts = st.integers(0, 4)
 
 
 def paths(root: Any) -> list[tuple[Any, ...]]:
     """Every node's path, breadth first, without recursion (a mutated event may be very deep)."""
     found: list[tuple[Any, ...]] = []
-    queue: list[tuple[tuple[Any, ...], Any]] = [((), root)]
+    queue: deque[tuple[tuple[Any, ...], Any]] = deque([((), root)])
     while queue:
-        path, node = queue.pop(0)
+        path, node = queue.popleft()
         found.append(path)
         if len(path) >= MAX_WALK_DEPTH:
             continue
@@ -140,11 +156,12 @@ def apply_mutation(mutation: Mutation, draw: st.DrawFn, value: Any) -> Any:
 @st.composite
 def mutated_events(draw: st.DrawFn, samples: tuple[Any, ...] = (*ACCEPTED, *IGNORED)) -> Any:
     event = copy.deepcopy(draw(st.sampled_from(samples)))
-    for _ in range(draw(st.integers(0, 4))):
+    for _ in range(draw(mutation_counts)):
         everywhere = paths(event)
         near_the_top = [p for p in everywhere if len(p) <= 2]  # id, source, detail-type, eventName ...
-        path = draw(st.sampled_from(draw(st.sampled_from((everywhere, near_the_top)))))
-        mutation = MUTATIONS[draw(st.sampled_from(sorted(MUTATIONS)))]
+        where = near_the_top if draw(st.booleans()) else everywhere
+        path = where[draw(st.integers(0, len(where) - 1))]
+        mutation = MUTATIONS[draw(mutation_names)]
         event = replaced(event, path, partial(apply_mutation, mutation, draw))
     return event
 
@@ -176,12 +193,15 @@ def spoil(event: dict[str, Any], how: str, value: Any) -> None:
         event["detail"] = [value] if isinstance(value, dict) else value
 
 
+spoilers = st.sampled_from(SPOILERS)
+spoiling_values = json_values | other_values | huge_strings | deep_values
+
+
 @st.composite
 def spoiled_events(draw: st.DrawFn) -> Any:
     event = draw(mutated_events())
     if isinstance(event, dict):
-        value = draw(json_values | st.sampled_from(OTHER_VALUES) | huge_strings | deep_values)
-        spoil(event, draw(st.sampled_from(SPOILERS)), value)
+        spoil(event, draw(spoilers), draw(spoiling_values))
     return event
 
 

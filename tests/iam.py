@@ -99,8 +99,18 @@ def policy(function: str, doc: Mapping[str, Any] | None = None) -> list[Statemen
     return statements
 
 
+PATTERNS: dict[tuple[str, tuple[tuple[str, str], ...]], re.Pattern[str]] = {}  # the policy tests ask thousands of times
+
+
 def resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pattern[str]:
     """A regex for a policy resource: IAM's * matches anything; ${Name} becomes values[Name]."""
+    key = (repr(resource), tuple(sorted(values.items())))
+    if key not in PATTERNS:
+        PATTERNS[key] = compile_resource_pattern(resource, values)
+    return PATTERNS[key]
+
+
+def compile_resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pattern[str]:
     if resource == "*":
         return re.compile(".*", re.DOTALL)
     if "GetAtt" in resource:  # one of this stack's resources

@@ -51,7 +51,8 @@ def progress_line(state: RunState, now: float) -> str:
     if state.total is None:
         return f"{state.status}..."
     parts = [f"{state.done}/{state.total} done"]
-    parts += [f"{n} {what}" for n, what in ((state.failed, "failed"), (state.left_alone, "left alone")) if n]
+    counts = ((state.failed, "failed"), (state.left_alone, "left alone"), (state.deferred, "deferred"))
+    parts += [f"{n} {what}" for n, what in counts if n]
     parts.append(f"{state.total - state.settled} left")
     line = ", ".join(parts)
     if state.waiting_until > now:

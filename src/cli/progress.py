@@ -3,8 +3,8 @@
 Shown only when stderr is a terminal (as git shows its progress) and the output is text: stdout
 then holds nothing but the result, and `2>/dev/null`, a pipe on stderr or `--output json` leave
 the run silent but for its result. rich decides what a terminal is (FORCE_COLOR or
-TTY_COMPATIBLE=1 force one, TTY_COMPATIBLE=0 denies it); a terminal that cannot redraw (TERM=dumb)
-gets the last line only.
+TTY_COMPATIBLE=1 force one, TTY_COMPATIBLE=0 denies it); a terminal that cannot redraw a line
+(TERM=dumb) gets none.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class TerminalProgress:
 def progress_for(output: str, verb: str) -> Iterator[TerminalProgress | None]:
     """A live progress on stderr when it is a terminal and the output is text, else None."""
     console = Console(stderr=True)
-    if output != "text" or not console.is_terminal:
+    if output != "text" or not console.is_terminal or console.is_dumb_terminal:  # dumb: cannot redraw a line
         yield None
         return
     progress = TerminalProgress(verb)
@@ -127,8 +127,8 @@ def progress_for(output: str, verb: str) -> Iterator[TerminalProgress | None]:
         get_renderable=progress.render,
         refresh_per_second=REFRESHES_PER_SECOND,
         transient=True,  # the result follows on stdout; the progress has served its purpose
-        redirect_stdout=False,  # nothing else writes while it runs; the result comes after it stops
-        redirect_stderr=False,
+        redirect_stdout=False,  # stdout is for the result, printed after the line is gone
+        redirect_stderr=True,  # a warning logged meanwhile is printed above the line, not through it
     )
     with live:
         yield progress

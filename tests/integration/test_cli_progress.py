@@ -28,6 +28,7 @@ def piped(monkeypatch: pytest.MonkeyPatch) -> None:
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
     monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")  # one that can redraw a line, whatever runs the tests
 
 
 def test_on_a_terminal_the_progress_goes_to_stderr_and_the_result_to_stdout(

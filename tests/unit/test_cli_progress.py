@@ -2,7 +2,7 @@
 
 import pytest
 
-from cli.progress import TerminalProgress, duration, progress_line
+from cli.progress import TerminalProgress, duration, progress_for, progress_line
 from core.artifacts import ALARMS
 from core.model import Delete, Failure
 
@@ -65,3 +65,24 @@ def test_what_the_deadline_defers_is_shown_and_no_longer_left() -> None:
 )
 def test_durations_read_as_minutes_and_seconds(seconds: float, shown: str) -> None:
     assert duration(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("environment", "output", "drawn"),
+    [
+        ({"FORCE_COLOR": "1", "TERM": "xterm-256color"}, "text", True),
+        ({"FORCE_COLOR": "1", "TERM": "xterm-256color"}, "json", False),  # JSON is for scripts
+        ({"FORCE_COLOR": "1", "TERM": "dumb"}, "text", False),  # cannot redraw a line
+        ({"TTY_COMPATIBLE": "0", "TERM": "xterm-256color"}, "text", False),
+        ({"TERM": "xterm-256color"}, "text", False),  # pytest's capture of stderr: a pipe
+    ],
+)
+def test_progress_is_drawn_only_on_a_terminal_that_can_redraw_and_only_for_text(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], output: str, drawn: bool
+) -> None:
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with progress_for(output, "apply") as progress:
+        assert (progress is not None) is drawn

@@ -57,14 +57,18 @@ def dashboard(name: str, body: str = '{"widgets": []}') -> DashboardSpec:
     return DashboardSpec(name, body)
 
 
-NEW_A, NEW_B, CHANGED = dashboard("d-new-a"), dashboard("d-new-b"), dashboard("d-changed", '{"widgets": [1]}')
+# Names the deployed policy allows (the suite checks every call against it: tests/iam.py).
+REGION_DASHBOARD = "PrivateLink-us-east-1"
+NEW_A, NEW_B = dashboard(f"{REGION_DASHBOARD}-2"), dashboard(f"{REGION_DASHBOARD}-3")
+CHANGED = dashboard(REGION_DASHBOARD, '{"widgets": [1]}')
+GONE, TAKEN = f"{REGION_DASHBOARD}-4", f"{REGION_DASHBOARD}-5"  # TAKEN: no longer ours when its turn comes
 PLAN = Plan(
     changes=(
         Create(DASHBOARDS, NEW_A.name, "newly needed", NEW_A),
         Create(DASHBOARDS, NEW_B.name, "newly needed", NEW_B),
         Update(DASHBOARDS, CHANGED.name, "body differs", CHANGED, '{"widgets": []}'),
-        Delete(DASHBOARDS, "d-gone", "nothing left to show"),
-        Delete(DASHBOARDS, "d-taken", "nothing left to show"),
+        Delete(DASHBOARDS, GONE, "nothing left to show"),
+        Delete(DASHBOARDS, TAKEN, "nothing left to show"),
     )
 )
 PUTS, DELETES = 3, 1  # three PutDashboard calls, one DeleteDashboards for both names
@@ -80,13 +84,13 @@ def put(stub: Stubber, spec: DashboardSpec) -> None:
 
 def test_the_observer_hears_each_wait_each_outcome_and_the_time_left_in_order() -> None:
     client_set, clock, recorder = clients(), FakeClock(), Recorder()
-    # Its owner mark was removed while the run waited: left alone, and not sent to DeleteDashboards.
-    owner = {"d-taken": Ownership.NOT_OURS}
+    # TAKEN's owner mark was removed while the run waited: left alone, and not sent to DeleteDashboards.
+    owner = {TAKEN: Ownership.NOT_OURS}
     with Stubber(client_set.cloudwatch) as stub:
         put(stub, NEW_A)
         stub.add_client_error("put_dashboard", "InvalidParameterInput", "the body is not valid")
         put(stub, CHANGED)
-        stub.add_response("delete_dashboards", {}, {"DashboardNames": ["d-gone"]})
+        stub.add_response("delete_dashboards", {}, {"DashboardNames": [GONE]})
         result = apply_plan(
             PLAN,
             client_set,
@@ -99,17 +103,17 @@ def test_the_observer_hears_each_wait_each_outcome_and_the_time_left_in_order() 
     # The calls take no time on the fake clock, so each one left costs its API's interval.
     assert recorder.heard == [
         ("started", len(PLAN.changes), PUTS * PUT_INTERVAL + DELETES * DELETE_INTERVAL),
-        ("done", "d-new-a"),
+        ("done", NEW_A.name),
         ("estimate", (PUTS - 1) * PUT_INTERVAL + DELETE_INTERVAL),
         ("waiting", "PutDashboard", PUT_INTERVAL),
-        ("failed", "d-new-b", "InvalidParameterInput"),
+        ("failed", NEW_B.name, "InvalidParameterInput"),
         ("estimate", (PUTS - 2) * PUT_INTERVAL + DELETE_INTERVAL),
         ("waiting", "PutDashboard", PUT_INTERVAL),
-        ("done", "d-changed"),
+        ("done", CHANGED.name),
         ("estimate", DELETE_INTERVAL),
         # the first DeleteDashboards call waits for nothing: only calls to one API are spaced
-        ("done", "d-gone"),
-        ("left alone", "d-taken"),
+        ("done", GONE),
+        ("left alone", TAKEN),
         ("estimate", 0.0),
     ]
     assert clock.sleeps == [pytest.approx(PUT_INTERVAL)] * (PUTS - 1)
@@ -130,7 +134,7 @@ def test_what_the_deadline_leaves_is_told_as_deferred_once() -> None:
             progress=recorder,
         )
     assert recorder.heard[1:] == [
-        ("done", "d-new-a"),
+        ("done", NEW_A.name),
         ("estimate", (PUTS - 1) * PUT_INTERVAL + DELETES * DELETE_INTERVAL),
         ("deferred", [c.name for c in PLAN.changes[1:]]),
     ]
@@ -145,7 +149,7 @@ def test_slow_calls_stretch_the_estimate_beyond_the_pacing_intervals() -> None:
         put(stub, NEW_A)
         put(stub, NEW_B)
         put(stub, CHANGED)
-        stub.add_response("delete_dashboards", {}, {"DashboardNames": ["d-gone", "d-taken"]})
+        stub.add_response("delete_dashboards", {}, {"DashboardNames": [GONE, TAKEN]})
         apply_plan(PLAN, client_set, Settings(), pacer=Pacer(RATES, clock), progress=recorder)
     estimates = [e[1] for e in recorder.heard if e[0] == "estimate"]
     assert estimates[0] == (PUTS - 1) * call_seconds + DELETE_INTERVAL  # measured: a put takes call_seconds
@@ -160,7 +164,7 @@ def test_without_an_observer_apply_makes_the_same_calls_and_waits() -> None:
             put(stub, NEW_A)
             put(stub, NEW_B)
             put(stub, CHANGED)
-            stub.add_response("delete_dashboards", {}, {"DashboardNames": ["d-gone", "d-taken"]})
+            stub.add_response("delete_dashboards", {}, {"DashboardNames": [GONE, TAKEN]})
             result = apply_plan(PLAN, client_set, Settings(), pacer=Pacer(RATES, clock), progress=progress)
             stub.assert_no_pending_responses()
         outcomes.append(([c.name for c in result.done], clock.sleeps))

@@ -14,9 +14,11 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, ProfileNotFound
 from botocore.parsers import ResponseParserError
 
+from cli.progress import progress_for
 from core.clients import RETRY_CONFIG, Clients
 from core.destroy import removal_summary, render_removal, run_destroy
 from core.errors import PlinsightsError
+from core.progress import Progress
 from core.reconcile import run_reconcile
 from core.report import render_text, summary
 from core.settings import Settings
@@ -135,11 +137,13 @@ class NotAnAwsResponseError(Exception):
     """An answer botocore read as XML but that holds none of the response's elements."""
 
 
-def clients_for(args: argparse.Namespace) -> Clients:
+def clients_for(args: argparse.Namespace, progress: Progress | None = None) -> Clients:
     """The run's clients, after one quick identity call: a bad endpoint, bad credentials or an
     unreachable endpoint fail here in seconds, before any read."""
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
     clients = Clients(session=session)
+    if progress:
+        progress.status(f"checking the AWS endpoint and credentials in {clients.region}")
     try:
         session.client("sts", config=PREFLIGHT_CONFIG).get_caller_identity()
     except KeyError as err:
@@ -151,7 +155,9 @@ def clients_for(args: argparse.Namespace) -> Clients:
 def reconcile(args: argparse.Namespace) -> int:
     dry_run = args.command == "plan"
     settings = Settings.from_env(prefix=args.prefix, max_deletes=args.max_deletes)
-    outcome = run_reconcile(clients_for(args), settings, dry_run=dry_run)
+    with progress_for(args.output, args.command) as progress:
+        clients = clients_for(args, progress)
+        outcome = run_reconcile(clients, settings, dry_run=dry_run, progress=progress)
     emit(args, lambda: summary(outcome, dry_run), lambda: render_text(outcome, dry_run))
     if outcome.failed:
         return EXIT_FAILED_CHANGES
@@ -162,7 +168,9 @@ def reconcile(args: argparse.Namespace) -> int:
 
 def destroy(args: argparse.Namespace) -> int:
     settings = Settings.from_env(prefix=args.prefix)
-    removal = run_destroy(clients_for(args), settings, dry_run=args.dry_run)
+    with progress_for(args.output, args.command) as progress:
+        clients = clients_for(args, progress)
+        removal = run_destroy(clients, settings, dry_run=args.dry_run, progress=progress)
     emit(args, lambda: removal_summary(removal, args.dry_run), lambda: render_removal(removal, args.dry_run))
     return EXIT_FAILED_CHANGES if removal.failed else EXIT_OK
 

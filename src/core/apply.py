@@ -8,6 +8,9 @@ that could not start before it: that change and every one after it are deferred,
 that nothing is written before what it depends on (a deferred rule defers its alarms, which come
 later in the plan). Nothing is lost: the next reconcile plans them again from the account.
 
+An optional observer (core/progress.py) hears each pacing wait and each change's outcome, with the
+time left; without one (the Lambda function) nothing of it is computed.
+
 Paced, a run can write minutes after it observed the account. So right before an update or a
 delete, when its turn has come, the artifact's owner mark is read again (`ownership`): one that is
 no longer ours is left alone; one deleted meanwhile needs no delete, and an update recreates it.
@@ -15,6 +18,7 @@ no longer ours is left alone; one deleted meanwhile needs no delete, and an upda
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -25,6 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from core.model import Change, Create, Delete, Failure, Ownership, Plan, Result
 from core.pacing import Pacer
+from core.progress import Progress, seconds_left
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -49,28 +54,71 @@ def apply_plan(
     pacer: Pacer | None = None,
     deadline: float | None = None,
     ownership: Callable[[Change], Ownership] | None = None,
+    progress: Progress | None = None,
 ) -> Result:
     """`deadline` is a time on the pacer's clock after which no call may start. `ownership` reads
-    an artifact's owner mark as it is now; without it, updates and deletes go as planned."""
+    an artifact's owner mark as it is now; without it, updates and deletes go as planned.
+    `progress` hears the run as it goes."""
     pacer = pacer or Pacer({})
     waited_before = pacer.waited  # a pacer may serve several runs
     result = Result()
     failed: set[tuple[str, str]] = set()  # (kind's name, name)
     remaining = list(calls(plan, clients, settings, result.notes))
+    tracker = Tracker(progress, pacer, remaining) if progress is not None else None
     for index, call in enumerate(remaining):
         if waiting := failed_prerequisites(call.changes, failed):
             result.failed += [Failure(c, f"waits for {waiting}, which failed") for c in call.changes]
+            if tracker:
+                tracker.settled(call, result, made=False)
             continue
         if deadline is not None and pacer.clock.now() + pacer.delay(call.operation) >= deadline:
             result.deferred = [change for later in remaining[index:] for change in later.changes]
+            if tracker:
+                tracker.progress.deferred(result.deferred)
             break
+        if tracker and (delay := pacer.delay(call.operation)) > 0:
+            tracker.progress.waiting(call.operation, delay)
         pacer.wait(call.operation)
         changes = still_to_make(call.changes, ownership, result) if ownership else call.changes
         if changes:
             run(result, changes, partial(call.send, changes))
         failed |= {(f.change.kind.name, f.change.name) for f in result.failed}
+        if tracker:
+            tracker.settled(call, result, made=bool(changes))
     result.paced_seconds = pacer.waited - waited_before
     return result
+
+
+class Tracker:
+    """Tells `progress` what each call settled and the time left: the calls still to make at the
+    pacer's rates, each taking at least as long as the calls made so far took on average."""
+
+    def __init__(self, progress: Progress, pacer: Pacer, remaining: Sequence[Call]) -> None:
+        self.progress, self.pacer = progress, pacer
+        self.calls_left = Counter(call.operation for call in remaining)
+        self.calls_made = 0
+        self.started_at, self.waited_before = pacer.clock.now(), pacer.waited
+        self.reported = (0, 0, 0)  # how many done, failed and left alone have been told
+        progress.started(sum(len(call.changes) for call in remaining), self.seconds_left())
+
+    def seconds_left(self) -> float:
+        working = self.pacer.clock.now() - self.started_at - (self.pacer.waited - self.waited_before)
+        per_call = working / self.calls_made if self.calls_made else 0.0
+        return seconds_left(self.calls_left, self.pacer.rates, per_call)
+
+    def settled(self, call: Call, result: Result, *, made: bool) -> None:
+        """`made`: an API call was sent (not when prerequisites failed or nothing was left to make)."""
+        done, failed, left_alone = self.reported
+        for change in result.done[done:]:
+            self.progress.done(change)
+        for failure in result.failed[failed:]:
+            self.progress.failed(failure)
+        for change in result.left_alone[left_alone:]:
+            self.progress.left_alone(change)
+        self.reported = (len(result.done), len(result.failed), len(result.left_alone))
+        self.calls_left[call.operation] -= 1
+        self.calls_made += made
+        self.progress.estimate(self.seconds_left())
 
 
 def failed_prerequisites(changes: Sequence[Change], failed: set[tuple[str, str]]) -> str:

@@ -15,6 +15,7 @@ from core.apply import apply_plan
 from core.artifacts import DELETE_ORDER
 from core.model import ActualState, Delete, Plan, Removal
 from core.observe import observe, owner_mark_now
+from core.progress import Progress
 from core.report import change_to_dict
 from core.settings import Settings
 
@@ -30,12 +31,15 @@ def destroy_plan(actual: ActualState, settings: Settings) -> Plan:
     return Plan(changes=tuple(changes))
 
 
-def run_destroy(clients: Clients, settings: Settings, *, dry_run: bool = False) -> Removal:
-    """A failed read raises DiscoveryError before anything is deleted; a failed delete is reported."""
-    plan = destroy_plan(observe(clients, settings), settings)
+def run_destroy(
+    clients: Clients, settings: Settings, *, dry_run: bool = False, progress: Progress | None = None
+) -> Removal:
+    """A failed read raises DiscoveryError before anything is deleted; a failed delete is reported.
+    `progress` hears the reads and each delete (the CLI's; the cleanup function passes none)."""
+    plan = destroy_plan(observe(clients, settings, progress), settings)
     # Like the reconcile, each owner mark is read again right before its delete.
     ownership = partial(owner_mark_now, clients, settings)
-    result = None if dry_run else apply_plan(plan, clients, settings, ownership=ownership)
+    result = None if dry_run else apply_plan(plan, clients, settings, ownership=ownership, progress=progress)
     return Removal(clients.region, settings.prefix, plan, result)
 
 

@@ -23,6 +23,7 @@ from core.artifacts.kind import Reading
 from core.errors import DiscoveryError
 from core.model import ActualState, Change, Observed, Ownership, RuleQuota
 from core.ownership import cloudwatch_resource, ownership_now
+from core.progress import Progress
 from core.settings import OWNER_TAG, Settings
 
 if TYPE_CHECKING:
@@ -33,13 +34,19 @@ RESOURCES_PER_PAGE = 100  # GetResources: ResourcesPerPage, 1 to 100
 RATE_WORDS = ("request", "per second", "transactions", "rate of")  # names of rate quotas, should one lack its Period
 
 
-def observe(clients: Clients, settings: Settings) -> ActualState:
+def observe(clients: Clients, settings: Settings, progress: Progress | None = None) -> ActualState:
+    """`progress` hears a status line per step: reading one artifact's tags at a time can take a while."""
     try:
+        if progress:
+            progress.status("reading the owner tags and the insight rules of the Region")
         index, index_note = owner_tag_index(clients, settings)
         reading = Reading(clients, settings, index, describe_insight_rules(clients))
         owned: dict[str, dict[str, Observed]] = {}
         lookalikes: dict[str, tuple[str, ...]] = {}
         for kind in ARTIFACTS:
+            if progress:
+                found = sum(len(artifacts) for artifacts in owned.values())
+                progress.status(f"reading our {kind.name}s ({found} artifacts of ours so far)")
             owned[kind.name], lookalikes[kind.name] = kind.observe(reading, kind)
     except (BotoCoreError, ClientError) as err:
         raise DiscoveryError(

@@ -13,6 +13,7 @@ from core.model import Outcome
 from core.observe import observe, owner_mark_now
 from core.pacing import SYSTEM_CLOCK, Clock, Pacer, pacing_enabled
 from core.plan import make_plan
+from core.progress import Progress
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -27,11 +28,18 @@ def run_reconcile(
     deadline: float | None = None,
     clock: Clock = SYSTEM_CLOCK,
     pacer: Pacer | None = None,
+    progress: Progress | None = None,
 ) -> Outcome:
     """`deadline`, a time on `clock`: apply starts no write after it and defers the rest. A `pacer`
-    kept by the caller (on the same clock) spaces the writes of successive runs too."""
+    kept by the caller (on the same clock) spaces the writes of successive runs too. `progress`
+    hears each step as it starts and each write as it is made (the CLI's; the function passes none)."""
+    if progress:
+        progress.status("discovering endpoints, load balancers, network interfaces and flow logs")
     inventory = discover(clients)
-    actual = observe(clients, settings)  # first: the rules of others take their share of the quota
+    # first: the rules of others take their share of the quota
+    actual = observe(clients, settings, progress)
+    if progress:
+        progress.status(f"planning for {len(inventory.resources)} resources")
     desired = desired_state(inventory, settings, actual.quota, actual.rules)
     plan = make_plan(desired, actual, settings.max_deletes)
     result = None
@@ -41,5 +49,7 @@ def run_reconcile(
         elif pacer is None:
             pacer = Pacer(write_rates(settings), clock)
         ownership = partial(owner_mark_now, clients, settings)
-        result = apply_plan(plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership)
+        result = apply_plan(
+            plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership, progress=progress
+        )
     return Outcome(inventory, desired, actual, plan, result)

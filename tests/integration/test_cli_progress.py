@@ -1,0 +1,66 @@
+"""The CLI's progress: on a terminal it is drawn on stderr and stdout holds only the result; piped,
+or with --output json, stderr stays empty. pytest's capture is never a terminal; FORCE_COLOR makes
+rich take stderr for one, as a user's terminal would be."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.main import EXIT_OK, main
+from demo.world import build_demo_world
+from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_NOT_MONITORED
+from tests.integration.conftest import Harness
+
+DEMO_RESOURCES = DEMO_MONITORED + DEMO_NOT_MONITORED
+ESCAPE = "\x1b"  # where a terminal's control sequences start
+
+
+@pytest.fixture
+def piped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No variable of the environment may pretend a terminal where there is none."""
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")  # one that can redraw a line, whatever runs the tests
+
+
+def test_on_a_terminal_the_progress_goes_to_stderr_and_the_result_to_stdout(
+    aws: Harness, terminal: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build_demo_world(aws.world)
+    assert main(["plan"]) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert f"planning for {DEMO_RESOURCES} resources..." in err  # the last step before the plan
+    assert ESCAPE not in out and "planning" not in out
+
+    assert main(["apply"]) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert f"{DEMO_ARTIFACTS}/{DEMO_ARTIFACTS} done, 0 left" in err  # one create per artifact
+    assert ESCAPE not in out and "done, 0 left" not in out
+
+    assert main(["destroy"]) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert f"{DEMO_ARTIFACTS}/{DEMO_ARTIFACTS} done, 0 left" in err  # one delete per artifact
+    assert ESCAPE not in out and "done, 0 left" not in out
+
+
+def test_piped_or_as_json_there_is_nothing_but_the_result(
+    aws: Harness, piped: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_demo_world(aws.world)
+    assert main(["apply"]) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert err == "" and out.strip() and ESCAPE not in out
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # a terminal, but JSON was asked for
+    assert main(["destroy", "--output", "json"]) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert len(json.loads(out)["done"]) == DEMO_ARTIFACTS

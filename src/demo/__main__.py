@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from core.clients import Clients
 from core.reconcile import run_reconcile
@@ -96,7 +97,9 @@ def save_dashboards(world: World, stage: str, simulate: bool = False) -> None:
     bodies = {name: world.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"] for name in names}
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     if simulate:
-        written = simulate_metrics(world.cloudwatch, list(bodies.values()), now)
+        # moto's server cannot read the gzip bodies botocore sends for a PutMetricData over 10 KB.
+        writer = world.session.client("cloudwatch", config=Config(disable_request_compression=True))
+        written = simulate_metrics(writer, list(bodies.values()), now)
         print(f"simulated: {written} PrivateLink metric values of the last 3 hours (PutMetricData)")
         for line in simulate_alarm_states(world.cloudwatch):
             print(f"simulated: alarm {line} (SetAlarmState; nothing evaluates alarms locally)")

@@ -1,4 +1,4 @@
-"""Dashboards rendered from the desired state (pure): the firing alarms and a summary on top, then a section per resource.
+"""Dashboards rendered from the desired state (pure): firing alarms and a summary on top, a section per resource.
 
 Dashboards are global, so each name carries the Region. Each reconcile renders them whole; a body
 is written only when it differs from the one in the account, and never patched.

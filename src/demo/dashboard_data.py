@@ -81,13 +81,13 @@ def simulate_alarm_states(cloudwatch: CloudWatchClient) -> list[str]:
         for alarm in page["MetricAlarms"]:
             name = alarm["AlarmName"]
             if name.endswith(FIRING_KIND):
-                state, why = "ALARM", "simulated by the demo: a burst of resets over the last 15 minutes"
+                why = "simulated by the demo: a burst of resets over the last 15 minutes"
+                cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason=why)
+                changed.append(f"{name} ALARM")
             elif name.endswith(CALM_KINDS):
-                state, why = "OK", "simulated by the demo: no packets dropped in the last periods"
-            else:
-                continue
-            cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=why)
-            changed.append(f"{name} {state}")
+                why = "simulated by the demo: no packets dropped in the last periods"
+                cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason=why)
+                changed.append(f"{name} OK")
     return changed
 
 

@@ -263,7 +263,8 @@ def line_chart_html(properties: Mapping[str, Any], data: WidgetData, box: Box) -
             value = tick * step
             y = top_px + plot_h - value / top * plot_h
             if side == "left":
-                parts.append(f'<line x1="{left_px}" x2="{left_px + plot_w:.0f}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
+                grid = f'x1="{left_px}" x2="{left_px + plot_w:.0f}" y1="{y:.1f}" y2="{y:.1f}"'
+                parts.append(f'<line {grid} class="grid"/>')
             parts.append(f'<text x="{x:.0f}" y="{y + 4:.1f}" text-anchor="{anchor}">{si(value)}</text>')
         label = str(axes.get(side, {}).get("label", ""))
         if label:

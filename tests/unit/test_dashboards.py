@@ -1,3 +1,4 @@
+import itertools
 import json
 import math
 
@@ -196,7 +197,7 @@ def test_parts_count_the_firing_widgets_they_will_need() -> None:
         return 1 + sum(len(item.widgets) for item in part) + math.ceil(alarms / MAX_ALARMS_PER_WIDGET)
 
     assert all(size(part) <= MAX_WIDGETS for part in parts)
-    assert all(size([*part, following[0]]) > MAX_WIDGETS for part, following in zip(parts, parts[1:]))  # full
+    assert all(size([*part, following[0]]) > MAX_WIDGETS for part, following in itertools.pairwise(parts))  # full
 
 
 def test_every_dashboard_carries_the_owner_mark_and_others_do_not_pass_for_ours() -> None:

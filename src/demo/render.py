@@ -359,11 +359,11 @@ li.alarm {{ padding: 2px 0; white-space: nowrap; overflow: hidden; text-overflow
           font-size: 11px; font-weight: 700; text-align: center; }}
 .s-ALARM {{ background: #d13212; }} .s-OK {{ background: #1d8102; }}
 .s-INSUFFICIENT_DATA, .s-{NO_STATE} {{ background: #879596; }}
-.contributor {{ display: flex; align-items: center; gap: 6px; height: 20px; }}
+.contributor {{ display: flex; align-items: center; gap: 6px; height: 16px; font-size: 12px; }}  /* 10 fit in 6 rows */
 .rank {{ width: 14px; color: #687078; text-align: right; }}
 .keys {{ width: 45%; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
-.track {{ flex: 1; background: #f2f3f3; height: 12px; }}
-.bar {{ display: block; height: 12px; background: #1f77b4; }}
+.track {{ flex: 1; background: #f2f3f3; height: 10px; }}
+.bar {{ display: block; height: 10px; background: #1f77b4; }}
 .value {{ width: 48px; text-align: right; }}
 svg.chart text {{ font-size: 10px; fill: #545b64; }}
 svg.chart .axis-label {{ font-size: 11px; }}

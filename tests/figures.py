@@ -7,6 +7,10 @@ from core.rules import RULE_TEMPLATES
 # A resource whose ENIs one usable log group covers whole (10 ENIs at most) gets one rule per kind.
 RULES_PER_RESOURCE = len(RULE_TEMPLATES)
 
+# PrivateLink's own metrics draw in two widgets per resource: traffic (bytes and connections) and
+# dropped and reset packets, so packets never share an axis with gigabytes.
+NATIVE_WIDGETS_PER_RESOURCE = 2
+
 # The demo world (src/demo/world.py): a consumer endpoint and a Network Load Balancer are monitored;
 # a gateway endpoint, an endpoint without flow logs and one whose flow logs go to S3 are not.
 DEMO_MONITORED = 2

@@ -1,4 +1,4 @@
-"""Dashboards rendered from the desired state (pure): a summary on top, then a section per resource.
+"""Dashboards rendered from the desired state (pure): firing alarms and a summary on top, a section per resource.
 
 Dashboards are global, so each name carries the Region. Each reconcile renders them whole; a body
 is written only when it differs from the one in the account, and never patched.
@@ -20,6 +20,15 @@ GRID_WIDTH = 24  # dashboard grid columns
 MAX_WIDGETS = 500  # PutDashboard: widgets per dashboard
 MAX_SUMMARY_ROWS = 100  # longer lists are counted, not listed: a text widget is not a report
 CONTRIBUTORS = 10
+MAX_ALARMS_PER_WIDGET = 100  # Dashboard body, alarm widget: "alarms" holds 1-100 alarm ARNs
+FIRING_HEIGHT = 4  # rows of one "alarms in ALARM" widget at the top
+# The alarm widget's sortBy: ALARM first, then INSUFFICIENT_DATA, then OK, each by latest change.
+SORT_FIRING_FIRST = "stateUpdatedTimestamp"
+# PrivateLink's own metrics, by what they count: bytes reach GB in a period while drops and resets
+# are about 0, so each unit gets its own chart and a drop shows as a spike, not a flat line.
+BYTES_METRICS = ("BytesProcessed",)
+CONNECTION_METRICS = ("NewConnections", "ActiveConnections")
+PACKET_METRICS = ("PacketsDropped", "RstPacketsReceived", "RstPacketsSent")
 
 
 def dashboard_name(settings: Settings, region: str, part: int) -> str:
@@ -53,6 +62,12 @@ class Section:
     """The widgets of one resource, placed together: (widget, width, height)."""
 
     widgets: tuple[tuple[dict[str, Any], int, int], ...]
+    alarm_arns: tuple[str, ...] = ()
+
+
+def firing_widget_count(alarms: int) -> int:
+    """Widgets of the "alarms in ALARM" section for this many alarms: one per 100, none for none."""
+    return -(-alarms // MAX_ALARMS_PER_WIDGET)
 
 
 def render_dashboards(
@@ -64,21 +79,21 @@ def render_dashboards(
     quota: RuleQuota | None = None,
 ) -> dict[str, DashboardSpec]:
     sections = [section(c, rules, alarms, inventory) for c in coverage if c.rule_names or c.alarm_names]
-    parts: list[list[Section]] = [[]]
-    room = MAX_WIDGETS - 1  # the summary widget heads every part
-    for item in sections:
-        if len(item.widgets) > room and parts[-1]:
-            parts.append([])
-            room = MAX_WIDGETS - 1
-        parts[-1].append(item)
-        room -= len(item.widgets)
+    parts = split_parts(sections)
     names = [dashboard_name(settings, inventory.region, n) for n in range(1, len(parts) + 1)]
     dashboards = {}
     for number, (name, part) in enumerate(zip(names, parts, strict=True), 1):
         grid = Grid()
+        for widget in firing_widgets([arn for item in part for arn in item.alarm_arns]):
+            grid.place(widget, GRID_WIDTH, FIRING_HEIGHT)
+        grid.newline()
         text = summary_markdown(coverage, settings, names, number, quota)
         lines = sum(1 for line in text.splitlines() if line.strip())
         grid.place(text_widget(text), GRID_WIDTH, min(2 + lines // 2, 40))  # about two text lines a row
+        # The summary is drawn below the firing alarms but stays first in the list: its owner mark
+        # proves the dashboard ours (ownership.is_ours), on bodies written before and after this section.
+        summary = grid.widgets.pop()
+        grid.widgets.insert(0, summary)
         for item in part:
             grid.newline()
             for widget, width, height in item.widgets:
@@ -86,6 +101,39 @@ def render_dashboards(
         body = {"start": "-PT6H", "periodOverride": "inherit", "widgets": grid.widgets}
         dashboards[name] = DashboardSpec(name, canonical_json(body))
     return dashboards
+
+
+def split_parts(sections: Sequence[Section]) -> list[list[Section]]:
+    """Sections in order, a new part whenever the next would pass 500 widgets: the summary and the
+    part's "alarms in ALARM" widgets (one per 100 alarms of its sections) count too."""
+    parts: list[list[Section]] = [[]]
+    widgets, alarms = 1, 0  # the summary heads every part
+    for item in sections:
+        grown = widgets + len(item.widgets) + firing_widget_count(alarms + len(item.alarm_arns))
+        if grown > MAX_WIDGETS and parts[-1]:
+            parts.append([])
+            widgets, alarms = 1, 0
+        parts[-1].append(item)
+        widgets += len(item.widgets)
+        alarms += len(item.alarm_arns)
+    return parts
+
+
+def firing_widgets(arns: Sequence[str]) -> list[dict[str, Any]]:
+    """The section on top: the part's alarms, filtered to those in ALARM, 100 ARNs a widget."""
+    chunks = [arns[i : i + MAX_ALARMS_PER_WIDGET] for i in range(0, len(arns), MAX_ALARMS_PER_WIDGET)]
+    return [
+        {
+            "type": "alarm",
+            "properties": {
+                "title": "Alarms in ALARM" + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""),
+                "alarms": list(chunk),
+                "states": ["ALARM"],
+                "sortBy": SORT_FIRING_FIRST,
+            },
+        }
+        for n, chunk in enumerate(chunks, 1)
+    ]
 
 
 def section(
@@ -98,13 +146,17 @@ def section(
         title = f"{resource.short_id}: {RULE_TEMPLATES[rule.kind].title} ({rule.log_group})"
         widgets.append((insight_rule_widget(name, title, region), 8, 6))
     if native := native_metrics(coverage, region):
-        widgets.append((metric_widget(f"{resource.short_id}: PrivateLink metrics", native, region), 12, 6))
-    if coverage.alarm_names:
-        arns = [alarm_arn(inventory.partition, region, inventory.account_id, n) for n in coverage.alarm_names]
-        widgets.append(
-            ({"type": "alarm", "properties": {"title": f"{resource.short_id}: alarms", "alarms": arns}}, 12, 6)
-        )
-    return Section(tuple(widgets))
+        traffic = [row for row in native if row[1] in BYTES_METRICS + CONNECTION_METRICS]
+        packets = [row for row in native if row[1] in PACKET_METRICS]
+        if traffic:
+            widgets.append((traffic_widget(f"{resource.short_id}: traffic", traffic, region), 12, 6))
+        if packets:
+            widgets.append((packets_widget(f"{resource.short_id}: dropped and reset packets", packets, region), 12, 6))
+    arns = [alarm_arn(inventory.partition, region, inventory.account_id, n) for n in coverage.alarm_names]
+    for chunk in (arns[i : i + MAX_ALARMS_PER_WIDGET] for i in range(0, len(arns), MAX_ALARMS_PER_WIDGET)):
+        properties = {"title": f"{resource.short_id}: alarms", "alarms": chunk, "sortBy": SORT_FIRING_FIRST}
+        widgets.append(({"type": "alarm", "properties": properties}, 12, 6))
+    return Section(tuple(widgets), tuple(arns))
 
 
 def native_metrics(coverage: Coverage, region: str) -> list[list[Any]]:
@@ -135,18 +187,36 @@ def insight_rule_widget(rule_name: str, title: str, region: str) -> dict[str, An
     }
 
 
-def metric_widget(title: str, metrics: list[list[Any]], region: str) -> dict[str, Any]:
-    return {
-        "type": "metric",
-        "properties": {
-            "title": title,
-            "region": region,
-            "period": 300,
-            "view": "timeSeries",
-            "stacked": False,
-            "metrics": metrics,
-        },
+def metric_widget(
+    title: str, metrics: list[list[Any]], region: str, y_axis: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    properties = {
+        "title": title,
+        "region": region,
+        "period": 300,
+        "view": "timeSeries",
+        "stacked": False,
+        "metrics": metrics,
     }
+    return {"type": "metric", "properties": {**properties, "yAxis": y_axis} if y_axis else properties}
+
+
+def on_right_axis(row: list[Any]) -> list[Any]:
+    """A metrics-array row drawn against the right axis: its rendering options get "yAxis": "right"."""
+    *metric, options = row
+    return [*metric, {**options, "yAxis": "right"}]
+
+
+def traffic_widget(title: str, rows: list[list[Any]], region: str) -> dict[str, Any]:
+    """Bytes on the left axis, connections (hundreds, not gigabytes) on the right one."""
+    drawn = [on_right_axis(row) if row[1] in CONNECTION_METRICS else row for row in rows]
+    axes = {"left": {"label": "bytes", "min": 0}, "right": {"label": "connections", "min": 0}}
+    return metric_widget(title, drawn, region, axes)
+
+
+def packets_widget(title: str, rows: list[list[Any]], region: str) -> dict[str, Any]:
+    """Dropped and reset packets alone, from 0: any packet lost is a visible spike."""
+    return metric_widget(title, rows, region, {"left": {"label": "packets", "min": 0}})
 
 
 def resource_markdown(coverage: Coverage) -> str:

@@ -8,15 +8,18 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from core.clients import Clients
 from core.reconcile import run_reconcile
 from core.report import render_text
 from core.settings import Settings
+from demo.dashboard_data import read_widget_data, simulate_alarm_states, simulate_metrics
 from demo.local import lambda_context, local_aws
 from demo.render import dashboard_html
 from demo.world import DemoWorld, World, build_demo_world
@@ -87,16 +90,26 @@ def show_alarms(world: World) -> None:
         print(f"  {alarm['AlarmName']:<58} >= {alarm['Threshold']:g} per {period} s")
 
 
-def save_dashboards(world: World, stage: str) -> None:
+def save_dashboards(world: World, stage: str, simulate: bool = False) -> None:
     folder = OUTPUT / stage
     folder.mkdir(parents=True, exist_ok=True)
-    for entry in world.cloudwatch.list_dashboards()["DashboardEntries"]:
-        name = entry["DashboardName"]
-        body = world.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]
+    names = [entry["DashboardName"] for entry in world.cloudwatch.list_dashboards()["DashboardEntries"]]
+    bodies = {name: world.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"] for name in names}
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    if simulate:
+        # moto's server cannot read the gzip bodies botocore sends for a PutMetricData over 10 KB.
+        writer = world.session.client("cloudwatch", config=Config(disable_request_compression=True))
+        written = simulate_metrics(writer, list(bodies.values()), now)
+        print(f"simulated: {written} PrivateLink metric values of the last 3 hours (PutMetricData)")
+        for line in simulate_alarm_states(world.cloudwatch):
+            print(f"simulated: alarm {line} (SetAlarmState; nothing evaluates alarms locally)")
+    data = read_widget_data(world.cloudwatch, list(bodies.values()), now)
+    note = "Local demo: metric values and alarm states simulated; Contributor Insights is not evaluated locally."
+    for name, body in bodies.items():
         (folder / f"{name}.json").write_text(json.dumps(json.loads(body), indent=2) + "\n")
-        (folder / f"{name}.html").write_text(dashboard_html(name, body))
+        (folder / f"{name}.html").write_text(dashboard_html(name, body, data, note))
         widgets = len(json.loads(body)["widgets"])
-        print(f"dashboard {name}: {widgets} widgets; body {folder / name}.json, layout picture {folder / name}.html")
+        print(f"dashboard {name}: {widgets} widgets; body {folder / name}.json, picture {folder / name}.html")
 
 
 @contextmanager
@@ -132,7 +145,7 @@ def main() -> int:
         heading("Rules, alarms and dashboards in the account")
         show_rules(world)
         show_alarms(world)
-        save_dashboards(world, "1-monitored")
+        save_dashboards(world, "1-monitored", simulate=True)
 
         heading(f"Deleting the consumer endpoint {demo.consumer_endpoint}")
         world.delete_endpoint(demo.consumer_endpoint)

@@ -3,13 +3,14 @@ import json
 import pytest
 
 from core.alarms import DELIVERY_DELAY
+from core.dashboards import MAX_WIDGETS
 from core.model import AlarmKind
 from core.reconcile import run_reconcile
 from core.rules import RuleKind
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world
 from tests.builders import name_of
-from tests.figures import RULES_PER_RESOURCE
+from tests.figures import NATIVE_WIDGETS_PER_RESOURCE, RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 
 CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
@@ -111,12 +112,16 @@ def test_alarms_and_dashboards_that_are_not_ours_stay_untouched(aws: Harness) ->
 
 def test_past_500_widgets_the_dashboard_splits_and_the_extra_part_goes_when_no_longer_needed(aws: Harness) -> None:
     vpc, subnets = aws.world.vpc(subnets=1)
-    endpoints = [aws.world.interface_endpoint(vpc, subnets, "com.amazonaws.us-east-1.ssm") for _ in range(170)]
-    run_reconcile(aws.clients, aws.settings)  # 3 widgets each (header, metrics, alarms): 510 and 2 summaries
+    per_endpoint = 1 + NATIVE_WIDGETS_PER_RESOURCE + 1  # header, PrivateLink charts, alarms: no flow logs, no rules
+    count = MAX_WIDGETS // per_endpoint + 1
+    endpoints = [aws.world.interface_endpoint(vpc, subnets, "com.amazonaws.us-east-1.ssm") for _ in range(count)]
+    run_reconcile(aws.clients, aws.settings)
     bodies = dashboards(aws)
     assert sorted(bodies) == [DASHBOARD, f"{DASHBOARD}-2"]
-    assert all(len(json.loads(b)["widgets"]) <= 500 for b in bodies.values())
-    aws.world.ec2.delete_vpc_endpoints(VpcEndpointIds=endpoints[:20])
+    assert all(len(json.loads(b)["widgets"]) <= MAX_WIDGETS for b in bodies.values())
+    gone = count // 4  # under the deletion limit; what is left fits one dashboard, even a firing widget each
+    assert gone + 1 <= aws.settings.max_deletes and 1 + (count - gone) * (per_endpoint + 1) <= MAX_WIDGETS
+    aws.world.ec2.delete_vpc_endpoints(VpcEndpointIds=endpoints[:gone])
     with aws.recording() as calls:
         run_reconcile(aws.clients, aws.settings)
     assert list(dashboards(aws)) == [DASHBOARD]

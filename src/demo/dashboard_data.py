@@ -1,0 +1,128 @@
+"""What the demo's dashboard pictures show, read from the local account: alarm states and PrivateLink
+metrics, which the demo first simulates there (moto evaluates no alarm and AWS publishes no metric)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from demo.render import MetricKey, MetricRow, Point, WidgetData, metric_rows
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
+HISTORY = timedelta(hours=3)
+STEP = timedelta(minutes=5)  # the PrivateLink widgets' period
+POINTS_PER_CALL = 1000  # PutMetricData: at most 1,000 values a call
+QUERIES_PER_CALL = 500  # GetMetricData: at most 500 queries a call
+FIRING_KIND = "reset-packets"  # the alarm the demo shows firing, with a burst of resets to match
+CALM_KINDS = ("dropped-packets",)  # alarms the simulated metrics keep under their threshold
+
+
+def dashboard_metric_rows(bodies: Iterable[str]) -> list[tuple[MetricRow, int]]:
+    """Each metric row of the bodies' metric widgets once, with the widget's period."""
+    seen: dict[MetricKey, tuple[MetricRow, int]] = {}
+    for body in bodies:
+        for widget in json.loads(body)["widgets"]:
+            properties = widget.get("properties", {})
+            if widget["type"] == "metric" and "metrics" in properties:
+                for row in metric_rows(properties):
+                    seen.setdefault(row.key, (row, int(properties.get("period", 300))))
+    return list(seen.values())
+
+
+def simulated_value(metric: str, step: int, steps: int, seed: int) -> float:
+    """A plausible 5-minute value: bytes in GB with a daily swell, connections in hundreds, and
+    packets lost only in two bursts (a few drops early on, resets over the last quarter hour)."""
+    swell = 1 + 0.4 * math.sin(step / 7 + seed) + 0.15 * math.sin(step * 1.7 + seed * 3)
+    if metric == "BytesProcessed":
+        return round(1.2e9 * swell * (1 + seed % 3))
+    if metric == "NewConnections":
+        return round(700 * swell)
+    if metric == "ActiveConnections":
+        return round(140 * swell)
+    if metric == "PacketsDropped":
+        return 3.0 if step == steps // 3 else 0.0
+    if metric == "RstPacketsSent":
+        return 180.0 + 20 * (step % 2) if step >= steps - 3 else float(step % 4 == 0)
+    return float(step % 9 == 0)  # RstPacketsReceived: now and then one
+
+
+def simulate_metrics(cloudwatch: CloudWatchClient, bodies: Sequence[str], now: datetime) -> int:
+    """PutMetricData for every metric the dashboards draw, over the last three hours; the values written."""
+    steps = int(HISTORY / STEP)
+    written = 0
+    for seed, (row, _) in enumerate(dashboard_metric_rows(bodies)):
+        namespace, metric, dimensions = row.key
+        data: list[Any] = [
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions],
+                "Timestamp": now - HISTORY + step * STEP,
+                "Value": simulated_value(metric, step, steps, seed),
+                "Unit": "Bytes" if metric == "BytesProcessed" else "Count",
+            }
+            for step in range(steps + 1)
+        ]
+        for start in range(0, len(data), POINTS_PER_CALL):
+            cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + POINTS_PER_CALL])
+        written += len(data)
+    return written
+
+
+def simulate_alarm_states(cloudwatch: CloudWatchClient) -> list[str]:
+    """SetAlarmState as the simulated metrics would have it: the resets alarm in ALARM, the drops
+    alarms OK; the others (they read Contributor Insights, which nothing evaluates here) as they are."""
+    changed = []
+    for page in cloudwatch.get_paginator("describe_alarms").paginate():
+        for alarm in page["MetricAlarms"]:
+            name = alarm["AlarmName"]
+            if name.endswith(FIRING_KIND):
+                why = "simulated by the demo: a burst of resets over the last 15 minutes"
+                cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason=why)
+                changed.append(f"{name} ALARM")
+            elif name.endswith(CALM_KINDS):
+                why = "simulated by the demo: no packets dropped in the last periods"
+                cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason=why)
+                changed.append(f"{name} OK")
+    return changed
+
+
+def read_widget_data(cloudwatch: CloudWatchClient, bodies: Sequence[str], now: datetime) -> WidgetData:
+    """Alarm states (DescribeAlarms) and the time series of every metric row (GetMetricData)."""
+    states = {
+        alarm["AlarmName"]: alarm["StateValue"]
+        for page in cloudwatch.get_paginator("describe_alarms").paginate()
+        for alarm in page["MetricAlarms"]
+    }
+    rows = dashboard_metric_rows(bodies)
+    series: dict[MetricKey, list[Point]] = {}
+    for start in range(0, len(rows), QUERIES_PER_CALL):
+        chunk = rows[start : start + QUERIES_PER_CALL]
+        queries: list[Any] = [metric_query(f"m{n}", row, period) for n, (row, period) in enumerate(chunk)]
+        ids = {f"m{n}": row.key for n, (row, _) in enumerate(chunk)}
+        paginator = cloudwatch.get_paginator("get_metric_data")
+        for page in paginator.paginate(MetricDataQueries=queries, StartTime=now - HISTORY - STEP, EndTime=now + STEP):
+            for result in page["MetricDataResults"]:
+                points = zip(result.get("Timestamps", []), result.get("Values", []), strict=True)
+                series.setdefault(ids[result["Id"]], []).extend(points)
+    return WidgetData(series=series, alarm_states=states)
+
+
+def metric_query(query_id: str, row: MetricRow, period: int) -> Mapping[str, Any]:
+    namespace, metric, dimensions = row.key
+    return {
+        "Id": query_id,
+        "MetricStat": {
+            "Metric": {
+                "Namespace": namespace,
+                "MetricName": metric,
+                "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions],
+            },
+            "Period": period,
+            "Stat": str(row.options.get("stat", "Average")),
+        },
+    }

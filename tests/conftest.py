@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pytest
 
-from tests import iam
+from tests import iam, profiles  # noqa: F401 - profiles registers the Hypothesis profiles
 from tests.shared_loader import sharing_one_loader
 
 SESSION_END = "session_end"

@@ -15,6 +15,7 @@ from core.triggers import parse_trigger
 from demo.local import lambda_context
 from handlers import reconcile
 from tests.event_strategies import HARD_CASES, PROFILE, Shown, ignorable_events
+from tests.profiles import examples
 from tests.recording import recording_session
 
 
@@ -32,7 +33,7 @@ def ignored_by_the_handler(event_: object) -> bool:
     return parse_trigger(event_, region).ignored
 
 
-@settings(PROFILE, max_examples=500)
+@settings(PROFILE, max_examples=examples(500))
 @given(shown=ignorable_events.map(Shown))
 @with_hard_cases
 def test_the_handler_never_raises_on_an_ignored_event_and_calls_no_aws_api(moto_endpoint: str, shown: Shown) -> None:

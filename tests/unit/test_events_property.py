@@ -23,6 +23,7 @@ from tests.event_strategies import (
     paths,
     replaced,
 )
+from tests.profiles import examples
 
 REGIONS = (None, "us-east-1", "eu-west-1")
 
@@ -50,14 +51,14 @@ def with_hard_cases(test: Callable[..., None]) -> Callable[..., None]:
     return test
 
 
-@settings(PROFILE, max_examples=2000)
+@settings(PROFILE, max_examples=examples(2000))
 @given(shown=(any_events | ignorable_events).map(Shown), region=st.sampled_from(REGIONS))
 @with_hard_cases
 def test_parse_trigger_never_raises_and_an_ignored_event_always_says_why(shown: Shown, region: str | None) -> None:
     check(parse_trigger(shown.value, region))
 
 
-@settings(PROFILE, max_examples=1000)
+@settings(PROFILE, max_examples=examples(1000))
 @given(mutated_events(tuple(ACCEPTED)).map(Shown), st.sampled_from(REGIONS))
 def test_an_accepted_event_names_each_resource_by_a_non_empty_id(shown: Shown, region: str | None) -> None:
     for resource_id in check(parse_trigger(shown.value, region)).ids:
@@ -83,7 +84,7 @@ def payload_paths(sample: Any) -> list[tuple[Any, ...]]:
     return [p for p in paths(sample) if p[:2] in (("detail", "requestParameters"), ("detail", "responseElements"))]
 
 
-@settings(PROFILE, max_examples=1000)
+@settings(PROFILE, max_examples=examples(1000))
 @given(st.sampled_from(ACCEPTED), st.data())
 def test_lists_collapsed_or_expanded_and_wrapping_toggled_name_the_same_resources(
     sample: dict[str, Any], data: st.DataObject

@@ -182,7 +182,7 @@ def render_interfaces(explanation: Explanation, report: Report) -> None:
         table.add_column(column, no_wrap=True)
     for eni in explanation.resource.enis:
         table.add_row(eni.eni_id, eni.subnet_id, eni.availability_zone or "-")
-    report.console.print(Padding(table, (0, 0, 0, 2)))
+    report.console.print(Padding(table, (0, 0, 0, 2), expand=False))
 
 
 def render_flow_logs(explanation: Explanation, report: Report) -> None:
@@ -238,7 +238,8 @@ def render_alarms(explanation: Explanation, report: Report) -> None:
             else f"within {alarm.period} seconds"
         )
         report.line(f"ALARM at {alarm.threshold:g} or more {window}: {alarm.measures} ({alarm.statistic})", indent=4)
-        report.line(f"{alarm.metrics} metrics; {account_state(alarm.exists, alarm.change)}", indent=4)
+        metrics = f"{alarm.metrics} metric{'s' if alarm.metrics != 1 else ''}"
+        report.line(f"{metrics}; {account_state(alarm.exists, alarm.change)}", indent=4)
 
 
 def render_dashboards(explanation: Explanation, report: Report) -> None:

@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
         what = "changes may have been written; run plinsights plan to see" if writes else "nothing was written"
         return fail(f"interrupted; {what}", EXIT_INTERRUPTED)
     except PlinsightsError as err:
-        return fail(str(err))
+        return fail(str(err), hint=getattr(err, "hint", ""))
     except ProfileNotFound as err:
         return fail(f"{err}; list the profiles with: aws configure list-profiles")
     except EndpointConnectionError as err:

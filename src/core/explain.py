@@ -23,6 +23,10 @@ NEAR_MATCHES = 3  # ids offered after "did you mean"
 class UnknownIdError(PlinsightsError):
     """The id given to explain names no resource of the account and no artifact of ours."""
 
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint  # a second line: where to find the ids
+
 
 @dataclass(frozen=True, slots=True)
 class Choice:
@@ -129,11 +133,11 @@ def find_resource(query: str, outcome: Outcome) -> tuple[Resource, str]:
             f"{label} {query} belongs to {owner or 'no resource'}, which no longer exists: "
             "`plinsights plan` shows its deletion"
         )
-    near = difflib.get_close_matches(query, sorted(known_ids(outcome)), n=NEAR_MATCHES, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    near = near_matches(query, outcome)
     raise UnknownIdError(
-        f"no endpoint, load balancer or rule of ours is {query!r} in {outcome.inventory.region}{hint} "
-        "(`plinsights plan` lists every resource id; give an endpoint id, a load balancer name or ARN, or a rule name)"
+        f"no endpoint, load balancer or rule of ours is {query!r} in {outcome.inventory.region}"
+        + (f"; did you mean {' or '.join(near)}?" if near else ""),
+        hint="`plinsights plan` lists every resource; give an endpoint id, a load balancer name or ARN, or a rule name",
     )
 
 
@@ -146,13 +150,17 @@ def artifact_owner(name: str, outcome: Outcome, kind: str) -> str | None:
     return existing[name].resource_id if name in existing else None
 
 
-def known_ids(outcome: Outcome) -> set[str]:
-    """Every id explain accepts, for near matches."""
-    ids = {r.resource_id for r in outcome.inventory.resources}
-    ids |= {r.short_id for r in outcome.inventory.resources} | {r.name for r in outcome.inventory.resources if r.name}
+def near_matches(query: str, outcome: Outcome) -> list[str]:
+    """The resource ids and names nearest the query; our rule and alarm names when none is near."""
+    resources = outcome.inventory.resources
+    ids = {r.resource_id for r in resources} | {r.short_id for r in resources} | {r.name for r in resources if r.name}
+    artifacts: set[str] = set()
     for kind in ("rule", "alarm"):
-        ids |= set(outcome.desired.artifacts.get(kind, {})) | set(outcome.actual.artifacts.get(kind, {}))
-    return ids
+        artifacts |= set(outcome.desired.artifacts.get(kind, {})) | set(outcome.actual.artifacts.get(kind, {}))
+    for known in (ids, artifacts):
+        if near := difflib.get_close_matches(query, sorted(known), n=NEAR_MATCHES, cutoff=0.6):
+            return near
+    return []
 
 
 def explain(query: str, outcome: Outcome, settings: Settings) -> Explanation:

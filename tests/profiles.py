@@ -13,4 +13,4 @@ settings.register_profile("thorough", max_examples=THOROUGH_EXAMPLES)  # before 
 def examples(thorough: int) -> int:
     """A property's number of examples under the loaded profile: `thorough` under the thorough
     profile, a quarter of it under Hypothesis's default (100 of 400)."""
-    return max(thorough * settings.default.max_examples // THOROUGH_EXAMPLES, 1)
+    return max(thorough * settings().max_examples // THOROUGH_EXAMPLES, 1)  # settings(): the loaded profile

@@ -1,4 +1,4 @@
-"""`plinsights plan|apply|destroy`: the reconcile, and the removal of a deployment, from a shell with the
+"""`plinsights plan|apply|destroy|explain`: the reconcile, and the removal of a deployment, from a shell with the
 standard AWS environment."""
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, ProfileNotFound
 from botocore.parsers import ResponseParserError
+from rich.console import Console
 
+from cli.explain import explanation_to_dict, render_explanation
 from cli.progress import progress_for
 from core.clients import RETRY_CONFIG, Clients
 from core.destroy import removal_summary, render_removal, run_destroy
 from core.errors import PlinsightsError
+from core.explain import explain as explain_resource
 from core.progress import Progress
 from core.reconcile import run_reconcile
 from core.report import render_text, summary
@@ -79,6 +82,13 @@ def parser() -> argparse.ArgumentParser:
     text = "delete every rule, alarm and dashboard this deployment owns (its prefix and owner tag)"
     destroy = commands.add_parser("destroy", help=text, description=text, parents=[command_flags])
     destroy.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+    text = (
+        "explain one resource: its ENIs, flow logs and why each is read or not, rules, alarms, coverage; writes nothing"
+    )
+    explain_command = commands.add_parser("explain", help=text, description=text, parents=[command_flags])
+    explain_command.add_argument(
+        "id", help="an endpoint id (vpce-...), a load balancer name or ARN, or a rule or alarm name of ours"
+    )
     return main
 
 
@@ -86,13 +96,15 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     args = parser().parse_args(argv)
     writes = args.command == "apply" or (args.command == "destroy" and not args.dry_run)
     try:
+        if args.command == "explain":
+            return explain(args)
         return destroy(args) if args.command == "destroy" else reconcile(args)
     except KeyboardInterrupt:
         # run_reconcile and run_destroy return nothing when interrupted: what was written is unknown.
         what = "changes may have been written; run plinsights plan to see" if writes else "nothing was written"
         return fail(f"interrupted; {what}", EXIT_INTERRUPTED)
     except PlinsightsError as err:
-        return fail(str(err))
+        return fail(str(err), hint=getattr(err, "hint", ""))
     except ProfileNotFound as err:
         return fail(f"{err}; list the profiles with: aws configure list-profiles")
     except EndpointConnectionError as err:
@@ -173,6 +185,19 @@ def destroy(args: argparse.Namespace) -> int:
         removal = run_destroy(clients, settings, dry_run=args.dry_run, progress=progress)
     emit(args, lambda: removal_summary(removal, args.dry_run), lambda: render_removal(removal, args.dry_run))
     return EXIT_FAILED_CHANGES if removal.failed else EXIT_OK
+
+
+def explain(args: argparse.Namespace) -> int:
+    """The dry run `plan` makes, read for one resource; an unknown id is an error (exit 2)."""
+    settings = Settings.from_env(prefix=args.prefix)
+    outcome = run_reconcile(clients_for(args), settings, dry_run=True)
+    explanation = explain_resource(args.id, outcome, settings)
+    # The lead wires core.cost here (issue 13, point 5): explanation = replace(explanation, cost=...).
+    if args.output == "json":
+        print(json.dumps(explanation_to_dict(explanation), indent=2))
+    else:
+        render_explanation(explanation, Console(soft_wrap=True, highlight=False))
+    return EXIT_OK
 
 
 def emit(args: argparse.Namespace, as_json: Callable[[], object], as_text: Callable[[], str]) -> None:

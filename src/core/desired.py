@@ -156,15 +156,15 @@ def desire_resource(
         if empty := EMPTY_RULE_KINDS.get(resource.kind, {}).get(template.kind):
             notes.append(f"no {template.title} rule: {empty}")
             continue
-        options = {eni: usable_sources(template, logs) for eni, logs in candidates.items()}
-        stem = rule_stem(settings.prefix, resource.short_id, template.kind)
-        chosen = choose_sources(options, log_groups_in_use(existing, stem))
+        choice = source_choice(resource, template, candidates, settings, existing)
+        options, chosen = choice.options, choice.chosen
         if not chosen:
             notes.append(f"no {template.title} rule: {why_no_source(template, candidates)}")
             continue
         uncovered = sorted(eni for eni, sources in options.items() if not sources)
         if uncovered:
             notes.append(f"{template.title}: {', '.join(uncovered)} not covered by a usable flow log")
+        stem = rule_stem(settings.prefix, resource.short_id, template.kind)
         rendered = adopt_earlier_names(render_specs(resource, template, chosen, settings), existing, stem)
         rendered = [with_aggregation(spec, candidates) for spec in rendered]
         notes += incomplete_notes(template, chosen, rendered)
@@ -192,21 +192,70 @@ def with_aggregation(spec: RuleSpec, candidates: Mapping[str, Sequence[FlowLog]]
     return replace(spec, aggregation_interval=max(feeding, default=spec.aggregation_interval))
 
 
+@dataclass(frozen=True, slots=True)
+class SourceChoice:
+    """How one resource's ENIs are read for one kind of rule: each ENI's usable sources, the log
+    groups its rules of that kind read now, and the sources chosen, each with the ENIs it reads."""
+
+    options: Mapping[str, Sequence[Source]]
+    in_use: frozenset[str]
+    chosen: Mapping[Source, list[str]]
+
+
+def source_choice(
+    resource: Resource,
+    template: RuleTemplate,
+    candidates: Mapping[str, Sequence[FlowLog]],
+    settings: Settings,
+    existing: Mapping[str, ObservedRule],
+) -> SourceChoice:
+    """The choice of sources behind a resource's rules of one kind (`candidates`: the flow logs
+    covering each ENI); desire_resource renders rules from it, and `plinsights explain` reads it."""
+    options = {eni: usable_sources(template, logs) for eni, logs in candidates.items()}
+    in_use = log_groups_in_use(existing, rule_stem(settings.prefix, resource.short_id, template.kind))
+    return SourceChoice(options, in_use, choose_sources(options, in_use))
+
+
+def flow_log_source(template: RuleTemplate, flow_log: FlowLog) -> Source | str:
+    """The source this flow log offers a rule of this kind (complete when the flow log alone
+    records everything the rule counts), or why it offers none."""
+    layout = flow_log_layout(template, flow_log)
+    if isinstance(layout, str):
+        return layout
+    return Source(flow_log.log_group, layout, flow_log.traffic_type in template.complete_traffic)
+
+
+def flow_log_layout(template: RuleTemplate, flow_log: FlowLog) -> tuple[tuple[str, int], ...] | str:
+    """Where a rule of this kind finds its fields in this flow log's records, or why it cannot read them."""
+    if reason := unusable_reason(flow_log):
+        return reason
+    if flow_log.traffic_type not in template.traffic_types:
+        wanted = " or ".join(sorted(template.traffic_types))
+        return f"records {flow_log.traffic_type} traffic only; a {template.kind} rule needs {wanted}"
+    positions = field_positions(flow_log.log_format)
+    if lacking := missing_fields(positions, template.fields):
+        return f"its format lacks {', '.join(lacking)}, which a {template.kind} rule reads"
+    used = list(template.fields) + (["log-status"] if template.ok_records_only else [])
+    return tuple((name, positions[name]) for name in used if name in positions)
+
+
 def usable_sources(template: RuleTemplate, flow_logs: Sequence[FlowLog]) -> list[Source]:
     """The sources among these flow logs that can feed this kind of rule for one ENI. A source is
     complete when a flow log feeding it records all the traffic the rule counts."""
     complete: dict[tuple[str, tuple[tuple[str, int], ...]], bool] = {}
     for flow_log in flow_logs:
-        if unusable_reason(flow_log) or flow_log.traffic_type not in template.traffic_types:
+        layout = flow_log_layout(template, flow_log)
+        if isinstance(layout, str):
             continue
-        positions = field_positions(flow_log.log_format)
-        if missing_fields(positions, template.fields):
-            continue
-        used = list(template.fields) + (["log-status"] if template.ok_records_only else [])
-        layout = tuple((name, positions[name]) for name in used if name in positions)
         key = (flow_log.log_group, layout)
         complete[key] = complete.get(key, False) or flow_log.traffic_type in template.complete_traffic
     return sorted(Source(group, layout, whole) for (group, layout), whole in complete.items())
+
+
+def preferred_sources(sources: Sequence[Source]) -> list[Source]:
+    """The sources an ENI may be read from: its complete ones when it has any (a rule never saves
+    itself a source by dropping rejected records), else all of them."""
+    return [source for source in sources if source.complete] or list(sources)
 
 
 def choose_sources(
@@ -217,9 +266,7 @@ def choose_sources(
     source by dropping rejected records), and the fewest sources are used (each one costs a rule
     against the Region's quota). Between sources that reach as many ENIs, one whose log group a rule
     already reads (`in_use`) wins: a new flow log that saves no rule moves no rule."""
-    best_options = {
-        eni: [source for source in sources if source.complete] or list(sources) for eni, sources in options.items()
-    }
+    best_options = {eni: preferred_sources(sources) for eni, sources in options.items()}
     uncovered = {eni for eni, sources in best_options.items() if sources}
     chosen: dict[Source, list[str]] = {}
     while uncovered:

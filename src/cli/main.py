@@ -14,6 +14,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, ProfileNotFound
 from botocore.parsers import ResponseParserError
 
+from cli.preview import add_commands as add_preview_commands
+from cli.preview import preview_command, top_command
 from cli.progress import progress_for
 from core.clients import RETRY_CONFIG, Clients
 from core.destroy import removal_summary, render_removal, run_destroy
@@ -31,6 +33,7 @@ EXIT_OK, EXIT_FAILED_CHANGES, EXIT_ERROR, EXIT_CHANGES_PENDING, EXIT_INTERRUPTED
 # endpoint answers in seconds instead of the ~26 s of the run's ten adaptive attempts.
 PREFLIGHT_CONFIG = RETRY_CONFIG.merge(Config(connect_timeout=3, retries={"mode": "standard", "max_attempts": 2}))
 
+INSIGHT_COMMANDS = {"preview": preview_command, "top": top_command}  # read only: Ctrl-C has written nothing
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
 CREDENTIAL_CODES = frozenset({"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "AuthFailure"})
 
@@ -79,6 +82,7 @@ def parser() -> argparse.ArgumentParser:
     text = "delete every rule, alarm and dashboard this deployment owns (its prefix and owner tag)"
     destroy = commands.add_parser("destroy", help=text, description=text, parents=[command_flags])
     destroy.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+    add_preview_commands(commands, command_flags)  # preview, top: read only
     return main
 
 
@@ -86,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     args = parser().parse_args(argv)
     writes = args.command == "apply" or (args.command == "destroy" and not args.dry_run)
     try:
+        if args.command in INSIGHT_COMMANDS:
+            return INSIGHT_COMMANDS[args.command](args, clients_for(args))
         return destroy(args) if args.command == "destroy" else reconcile(args)
     except KeyboardInterrupt:
         # run_reconcile and run_destroy return nothing when interrupted: what was written is unknown.

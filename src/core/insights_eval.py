@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ class Condition:
     operator: str
     operand: Any
 
-    def matches(self, fields: Sequence[str]) -> bool:
+    def matches(self, fields: Sequence[str]) -> bool:  # noqa: PLR0911 - one answer per operator
         present = self.index < len(fields)
         if self.operator == "IsPresent":
             return present is bool(self.operand)
@@ -70,12 +70,14 @@ class Condition:
         number = as_number(value)
         if number is None:
             return False
-        return {
-            "GreaterThan": number > self.operand,
-            "LessThan": number < self.operand,
-            "EqualTo": number == self.operand,
-            "NotEqualTo": number != self.operand,
-        }[self.operator]
+        operand: Number = self.operand
+        if self.operator == "GreaterThan":
+            return number > operand
+        if self.operator == "LessThan":
+            return number < operand
+        if self.operator == "EqualTo":
+            return number == operand
+        return number != operand  # NotEqualTo
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,7 @@ def compile_rule(definition: str | Mapping[str, Any]) -> CompiledRule:
     if aggregate_on not in AGGREGATIONS:
         raise RuleDefinitionError(f"AggregateOn must be Count or Sum, not {aggregate_on!r}")
 
-    def index_of(name: Any) -> int:
+    def index_of(name: object) -> int:
         if str(name) in aliases:
             return aliases[str(name)] - 1
         if str(name).isdigit() and int(str(name)) >= 1:
@@ -149,7 +151,7 @@ def compile_rule(definition: str | Mapping[str, Any]) -> CompiledRule:
     )
 
 
-def compile_filter(spec: Mapping[str, Any], index_of: Any) -> Condition:
+def compile_filter(spec: Mapping[str, Any], index_of: Callable[[object], int]) -> Condition:
     operators = [name for name in OPERATORS if name in spec]
     if "Match" not in spec or len(operators) != 1:
         raise RuleDefinitionError(f"a filter needs Match and exactly one of {', '.join(OPERATORS)}: {dict(spec)}")
@@ -177,11 +179,12 @@ def evaluate(rule: CompiledRule, messages: Iterable[str], top: int = TOP_CONTRIB
             continue
         if any(index >= len(fields) for index in rule.keys):
             continue
-        value: Number | None = 1
+        value: Number = 1  # Count, and Sum without ValueOf
         if rule.value_index is not None:
-            value = as_number(fields[rule.value_index]) if rule.value_index < len(fields) else None
-            if value is None:
+            summed = as_number(fields[rule.value_index]) if rule.value_index < len(fields) else None
+            if summed is None:
                 continue
+            value = summed
         key = tuple(fields[index] for index in rule.keys)
         totals[key] = totals.get(key, 0) + value
         matched += 1

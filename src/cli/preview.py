@@ -88,7 +88,8 @@ def print_tables(reports: Sequence[RuleReport], title: str, *, live: bool) -> No
     console.print(title, highlight=False)
     for report in reports:
         console.print(f"\n{report.resource}: {kind_title(report.kind)}", highlight=False)
-        console.print(report_table(report, live=live))
+        console.print(report_table(report))
+        console.print(report_caption(report, live=live), highlight=False)
 
 
 def kind_title(kind: str) -> str:
@@ -98,17 +99,21 @@ def kind_title(kind: str) -> str:
         return kind
 
 
-def report_table(report: RuleReport, *, live: bool) -> Table:
+def report_caption(report: RuleReport, *, live: bool) -> str:
     evaluation = report.evaluation
-    value_label = {"bytes": "bytes"}.get(report.kind, "records")
     read = "" if live else f"{report.records_read} records read, "
-    caption = (
-        f"{report.name}; {', '.join(report.log_groups)}; {read}{evaluation.matched} matched, "
+    return (
+        f"rule {report.name} on {', '.join(report.log_groups)}: {read}{evaluation.matched} matched, "
         f"{evaluation.unique_contributors} contributors"
     )
+
+
+def report_table(report: RuleReport) -> Table:
+    evaluation = report.evaluation
+    value_label = {"bytes": "bytes"}.get(report.kind, "records")
     widest = max((len(c.keys) for c in evaluation.contributors), default=1)
     labels = evaluation.key_labels or tuple(f"key {n}" for n in range(1, widest + 1))
-    table = Table(caption=caption, caption_justify="left")
+    table = Table()
     table.add_column("#", justify="right")
     for label in labels:
         table.add_column(label)

@@ -94,7 +94,7 @@ def test_a_wanted_rule_whose_log_group_is_gone_reads_nothing_and_says_so(aws: Ha
 @pytest.mark.parametrize("log_format", [DEFAULT_FORMAT, CUSTOM_FORMAT], ids=["default", "custom"])
 def test_generated_traffic_ranks_as_its_own_sums(aws: Harness, log_format: str) -> None:
     """The expected ranking is summed from the generator's structured records, never from text."""
-    endpoint, enis = endpoint_with_flow_log(aws, log_format)
+    _, enis = endpoint_with_flow_log(aws, log_format)
     records = flow_records(enis, CLIENTS, now=NOW, rng=random.Random(7), flows_per_eni=12)
     write_records(aws.world.logs, LOG_GROUP, log_format, records)
 

@@ -128,7 +128,9 @@ def test_filters_are_anded_and_matching_is_case_sensitive() -> None:
     both = [{"Match": "action", "In": ["REJECT"]}, {"Match": "protocol", "EqualTo": 17}]
     rule = clf_rule({"4": "srcaddr", "8": "protocol", "13": "action"}, ["srcaddr"], "Count", filters=both)
     assert ranking(rule) == [(("172.31.9.69",), 1)]
-    lower = clf_rule({"4": "srcaddr", "13": "action"}, ["srcaddr"], "Count", filters=[{"Match": "action", "In": ["reject"]}])
+    lower = clf_rule(
+        {"4": "srcaddr", "13": "action"}, ["srcaddr"], "Count", filters=[{"Match": "action", "In": ["reject"]}]
+    )
     assert ranking(lower) == []
 
 

@@ -57,20 +57,32 @@ REPORT = {  # GetInsightRuleReport's answer, as the botocore model shapes it
 
 @pytest.fixture
 def clients(monkeypatch: pytest.MonkeyPatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     made = Clients(session=boto3.Session(region_name="us-east-1"))
     with Stubber(made.sts) as sts, Stubber(made.cloudwatch) as cloudwatch:
-        sts.add_response("get_caller_identity", {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/u", "UserId": "u"})
+        sts.add_response(
+            "get_caller_identity", {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/u", "UserId": "u"}
+        )
         yield made, cloudwatch
 
 
 def expect_rules(cloudwatch: Stubber) -> None:
-    cloudwatch.add_response("describe_insight_rules", {"InsightRules": [rule(OTHER_RULE), rule(LB_RULE), rule(LOOKALIKE)]})
+    cloudwatch.add_response(
+        "describe_insight_rules", {"InsightRules": [rule(OTHER_RULE), rule(LB_RULE), rule(LOOKALIKE)]}
+    )
     arn = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:insight-rule/"
-    cloudwatch.add_response("list_tags_for_resource", tags("plinsights", LB_ARN, "bytes"), {"ResourceARN": arn + LB_RULE})
-    cloudwatch.add_response("list_tags_for_resource", tags("someone-else", LB_ARN, "rejects"), {"ResourceARN": arn + LOOKALIKE})
+    cloudwatch.add_response(
+        "list_tags_for_resource", tags("plinsights", LB_ARN, "bytes"), {"ResourceARN": arn + LB_RULE}
+    )
+    cloudwatch.add_response(
+        "list_tags_for_resource", tags("someone-else", LB_ARN, "rejects"), {"ResourceARN": arn + LOOKALIKE}
+    )
 
 
 @pytest.mark.parametrize("named", [LB_ARN, "orders-nlb"], ids=["arn", "name"])

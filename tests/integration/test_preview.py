@@ -33,7 +33,7 @@ def endpoint_with_flow_log(aws: Harness, log_format: str = "") -> tuple[str, lis
 
 
 def accepted(eni: Eni, source: str, nbytes: int, minutes_ago: int) -> FlowRecord:
-    start = NOW - minutes_ago * 60
+    start = int(time.time()) - minutes_ago * 60  # the CLI's window ends now, not when this module was imported
     return FlowRecord(eni, start, start + 60, source, eni.address, 50000, 443, 6, 10, nbytes, "ACCEPT")
 
 
@@ -47,7 +47,7 @@ def test_every_wanted_rule_is_previewed_from_records_of_the_window(aws: Harness)
     ]
     write_records(aws.world.logs, LOG_GROUP, DEFAULT_FORMAT, records)
 
-    preview = run_preview(aws.clients, aws.settings, now=NOW, minutes=30)
+    preview = run_preview(aws.clients, aws.settings, now=time.time(), minutes=30)
 
     assert [c for c in aws.writes() if c != "logs:FilterLogEvents"] == []  # writes nothing; no rule had to exist
     assert [(r.resource, r.kind) for r in preview.rules] == [(endpoint, kind.value) for kind in RULE_TEMPLATES]
@@ -70,14 +70,14 @@ def test_each_log_group_is_read_once_page_by_page_up_to_the_cap(aws: Harness) ->
     )
     cap = 12
     with aws.recording() as calls:
-        preview = run_preview(aws.clients, aws.settings, now=NOW, minutes=60, max_events=cap)
+        preview = run_preview(aws.clients, aws.settings, now=time.time(), minutes=60, max_events=cap)
     assert calls.count("logs:FilterLogEvents") >= 1
     assert all(report.records_read == cap for report in preview.rules)
     assert preview.reads[0].capped
     assert preview.notes and f"first {cap} events" in preview.notes[0]
 
     with aws.recording() as calls:
-        whole = run_preview(aws.clients, aws.settings, now=NOW, minutes=60)
+        whole = run_preview(aws.clients, aws.settings, now=time.time(), minutes=60)
     assert calls.count("logs:FilterLogEvents") == 1  # three rules, one log group, one page
     assert {report.records_read for report in whole.rules} == {written}
     assert not whole.reads[0].capped

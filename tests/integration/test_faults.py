@@ -14,8 +14,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.retries import bucket, standard
 from botocore.parsers import create_parser
+from botocore.retries import bucket, standard
 
 from core.clients import RETRY_CONFIG, Clients
 from core.errors import DiscoveryError

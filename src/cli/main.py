@@ -16,6 +16,8 @@ from botocore.parsers import ResponseParserError
 from rich.console import Console
 
 from cli.explain import explanation_to_dict, render_explanation
+from cli.preview import add_commands as add_preview_commands
+from cli.preview import preview_command, top_command
 from cli.progress import progress_for
 from core.clients import RETRY_CONFIG, Clients
 from core.destroy import removal_summary, render_removal, run_destroy
@@ -34,6 +36,7 @@ EXIT_OK, EXIT_FAILED_CHANGES, EXIT_ERROR, EXIT_CHANGES_PENDING, EXIT_INTERRUPTED
 # endpoint answers in seconds instead of the ~26 s of the run's ten adaptive attempts.
 PREFLIGHT_CONFIG = RETRY_CONFIG.merge(Config(connect_timeout=3, retries={"mode": "standard", "max_attempts": 2}))
 
+INSIGHT_COMMANDS = {"preview": preview_command, "top": top_command}  # read only: Ctrl-C has written nothing
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
 CREDENTIAL_CODES = frozenset({"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "AuthFailure"})
 
@@ -89,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
     explain_command.add_argument(
         "id", help="an endpoint id (vpce-...), a load balancer name or ARN, or a rule or alarm name of ours"
     )
+    add_preview_commands(commands, command_flags)  # preview, top: read only
     return main
 
 
@@ -98,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     try:
         if args.command == "explain":
             return explain(args)
+        if args.command in INSIGHT_COMMANDS:
+            return INSIGHT_COMMANDS[args.command](args, clients_for(args))
         return destroy(args) if args.command == "destroy" else reconcile(args)
     except KeyboardInterrupt:
         # run_reconcile and run_destroy return nothing when interrupted: what was written is unknown.

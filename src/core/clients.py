@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
     from mypy_boto3_service_quotas import ServiceQuotasClient
     from mypy_boto3_sts import STSClient
@@ -86,6 +87,11 @@ class Clients:
         for operation in QUOTA_BOUND_OPERATIONS:
             client.meta.events.register_first(f"needs-retry.cloudwatch.{operation}", veto)
         return client
+
+    @cached_property
+    def logs(self) -> CloudWatchLogsClient:
+        # Read only by `plinsights preview` (FilterLogEvents), never by the Lambda functions.
+        return self.session.client("logs", config=self.config)
 
     @cached_property
     def tagging(self) -> ResourceGroupsTaggingAPIClient:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,13 +16,16 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from cli.preview import print_tables
 from core.clients import Clients
+from core.preview import run_preview
 from core.reconcile import run_reconcile
 from core.report import render_text
 from core.settings import Settings
 from demo.dashboard_data import read_widget_data, simulate_alarm_states, simulate_metrics
 from demo.local import lambda_context, local_aws
 from demo.render import dashboard_html
+from demo.traffic import write_demo_traffic
 from demo.world import DemoWorld, World, build_demo_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +71,14 @@ def describe_result(name: str, result: Mapping[str, Any]) -> str:
     changes = ", ".join(f"{n} {a}d" for a, n in counts.items() if n) or "no change"
     totals = f"{result['monitored']} monitored, {result['rules']} rules, {result['alarms']} alarms"
     return f"{result['trigger']}: {totals}; {verb}: {changes}"
+
+
+def show_preview(session: boto3.Session) -> None:
+    """`plinsights preview`, bytes and rejects only: what the rules will report, before any exists."""
+    heading("plinsights preview: the top contributors, from the records already logged")
+    preview = run_preview(Clients(session=session), Settings.from_env(), now=time.time())
+    shown = [report for report in preview.rules if report.kind in ("bytes", "rejects")]
+    print_tables(shown, f"the last {preview.minutes} minutes (the tcpflows tables: plinsights preview)", live=False)
 
 
 def show_rules(world: World) -> None:
@@ -134,6 +146,8 @@ def main() -> int:
         print("          VPC-level flow log, default format -> /vpc/flow-logs/consumer")
         print(f"also:     gateway endpoint {demo.gateway_endpoint}; interface endpoint {demo.unlogged_endpoint}")
         print(f"          without flow logs; interface endpoint {demo.s3_logged_endpoint} logged to S3 only")
+        written = write_demo_traffic(world, demo, now=int(time.time()))
+        print("traffic:  " + "; ".join(f"{count} flow-log records in {group}" for group, count in written.items()))
 
         heading("The Lambda handler on the sample events")
         for name in SAMPLE_EVENTS:
@@ -142,6 +156,7 @@ def main() -> int:
 
         heading("What is monitored, what is not, and why")
         print(render_text(run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True), dry_run=True))
+        show_preview(session)
         heading("Rules, alarms and dashboards in the account")
         show_rules(world)
         show_alarms(world)

@@ -18,6 +18,7 @@ CUSTOM_FORMAT = (
     "${dstport} ${protocol} ${packets} ${bytes} ${action} ${log-status} ${flow-direction} ${pkt-srcaddr}"
 )
 ELB_ENI_TYPES = {"network": "net", "gateway": "gwy"}
+PROVIDER_LOG_GROUP, CONSUMER_LOG_GROUP = "/vpc/flow-logs/provider", "/vpc/flow-logs/consumer"
 
 
 @dataclass
@@ -158,13 +159,13 @@ def build_demo_world(world: World) -> DemoWorld:
     provider_logs = world.flow_log(
         resource_ids=provider_subnets,
         resource_type="Subnet",
-        log_group="/vpc/flow-logs/provider",
+        log_group=PROVIDER_LOG_GROUP,
         log_format=CUSTOM_FORMAT,
     )
 
     consumer_vpc, consumer_subnets = world.vpc(subnets=2, name="consumer")
     consumer_endpoint = world.interface_endpoint(consumer_vpc, consumer_subnets, service_name, {"Name": "orders-api"})
-    consumer_logs = world.flow_log(resource_ids=[consumer_vpc], log_group="/vpc/flow-logs/consumer")
+    consumer_logs = world.flow_log(resource_ids=[consumer_vpc], log_group=CONSUMER_LOG_GROUP)
     gateway = world.gateway_endpoint(consumer_vpc)
 
     shared_vpc, shared_subnets = world.vpc(subnets=2, name="shared-services")

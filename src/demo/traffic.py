@@ -1,0 +1,217 @@
+"""Realistic VPC flow-log records for the demo's ENIs, written into its local log groups in each flow log's own format.
+
+The records are what AWS delivers (VPC user guide, flow log records): one line per flow and
+aggregation interval, fields in the flow log's format order, `-` where a field does not apply,
+NODATA and SKIPDATA records with `-` for every traffic field, and one log stream per ENI. A few
+heavy talkers carry most of the bytes; scanners are rejected on 22 and 3389; some DNS is UDP.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from core.flowlogs import DEFAULT_FORMAT
+from demo.world import CONSUMER_LOG_GROUP, CUSTOM_FORMAT, PROVIDER_LOG_GROUP, DemoWorld, World
+
+ACCOUNT_ID = "123456789012"
+TCP, UDP = 6, 17
+TOKEN = re.compile(r"\$\{([a-z0-9-]+)\}")
+PUT_BATCH = 1000  # PutLogEvents takes at most 10,000 events (and 1 MiB) per call
+
+
+@dataclass(frozen=True, slots=True)
+class Eni:
+    eni_id: str
+    address: str
+    subnet_id: str
+    vpc_id: str
+    az_id: str = "use1-az1"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRecord:
+    """One flow-log record; `log_status` NODATA or SKIPDATA leaves every traffic field `-`."""
+
+    eni: Eni
+    start: int  # seconds since the epoch
+    end: int
+    srcaddr: str = "-"
+    dstaddr: str = "-"
+    srcport: int | None = None
+    dstport: int | None = None
+    protocol: int | None = None
+    packets: int | None = None
+    bytes: int | None = None
+    action: str = "-"
+    log_status: str = "OK"
+    flow_direction: str = "ingress"
+
+    def fields(self) -> dict[str, str]:
+        def text(value: object) -> str:
+            return "-" if value is None else str(value)
+
+        traffic = self.log_status == "OK"
+        return {
+            "version": "5",
+            "account-id": ACCOUNT_ID,
+            "interface-id": self.eni.eni_id,
+            "vpc-id": self.eni.vpc_id,
+            "subnet-id": self.eni.subnet_id,
+            "az-id": self.eni.az_id,
+            "srcaddr": self.srcaddr,
+            "dstaddr": self.dstaddr,
+            "srcport": text(self.srcport),
+            "dstport": text(self.dstport),
+            "protocol": text(self.protocol),
+            "packets": text(self.packets),
+            "bytes": text(self.bytes),
+            "start": str(self.start),
+            "end": str(self.end),
+            "action": self.action,
+            "log-status": self.log_status,
+            "flow-direction": self.flow_direction if traffic else "-",
+            "pkt-srcaddr": self.srcaddr,
+            "pkt-dstaddr": self.dstaddr,
+        }
+
+    def render(self, log_format: str) -> str:
+        """The record as a flow log of this format writes it: fields it does not know are `-`."""
+        values = self.fields()
+        return " ".join(values.get(match.group(1), "-") for match in TOKEN.finditer(log_format))
+
+
+def flow_records(
+    enis: Sequence[Eni], clients: Sequence[str], *, now: int, rng: random.Random, flows_per_eni: int = 40
+) -> list[FlowRecord]:
+    """Traffic of the last hour (before `now`) at these ENIs: HTTPS from `clients`, the first two
+    of them heavy talkers, UDP DNS, rejected scans on 22 and 3389, one NODATA and one SKIPDATA record per ENI."""
+    heavy = clients[:2]
+    scanners = ["198.51.100.7", "203.0.113.99"]
+    records: list[FlowRecord] = []
+    for eni in enis:
+        for _ in range(flows_per_eni):
+            start = now - rng.randint(120, 3540)
+            client = rng.choice(clients)
+            packets = rng.randint(4, 60)
+            size = rng.randint(400, 1400)
+            if client in heavy:
+                packets *= 40
+            records.append(
+                FlowRecord(
+                    eni,
+                    start,
+                    start + 60,
+                    client,
+                    eni.address,
+                    rng.randint(32768, 60999),
+                    443,
+                    TCP,
+                    packets,
+                    packets * size,
+                    "ACCEPT",
+                )
+            )
+        for _ in range(flows_per_eni // 8):
+            start = now - rng.randint(120, 3540)
+            client = rng.choice(clients)
+            records.append(
+                FlowRecord(
+                    eni, start, start + 60, client, eni.address, rng.randint(32768, 60999), 53, UDP, 1, 76, "ACCEPT"
+                )
+            )
+        for scanner in scanners:
+            for port in (22, 3389) * (2 if scanner == scanners[0] else 1):
+                start = now - rng.randint(120, 3540)
+                records.append(
+                    FlowRecord(
+                        eni,
+                        start,
+                        start + 60,
+                        scanner,
+                        eni.address,
+                        rng.randint(1024, 65000),
+                        port,
+                        TCP,
+                        1,
+                        44,
+                        "REJECT",
+                    )
+                )
+        for status in ("NODATA", "SKIPDATA"):
+            start = now - rng.randint(600, 3000)
+            records.append(FlowRecord(eni, start, start + 60, log_status=status))
+    return sorted(records, key=lambda r: (r.start, r.eni.eni_id))
+
+
+def responses(records: Iterable[FlowRecord]) -> list[FlowRecord]:
+    """The egress half of each accepted TCP flow, as a flow log on the ENI records it too."""
+    return [
+        replace(
+            r,
+            srcaddr=r.dstaddr,
+            dstaddr=r.srcaddr,
+            srcport=r.dstport,
+            dstport=r.srcport,
+            bytes=(r.bytes or 0) // 10,
+            flow_direction="egress",
+        )
+        for r in records
+        if r.log_status == "OK" and r.action == "ACCEPT" and r.protocol == TCP
+    ]
+
+
+def write_records(logs: Any, log_group: str, log_format: str, records: Sequence[FlowRecord]) -> int:
+    """PutLogEvents into one stream per ENI, in time order, as flow logs deliver them; returns the count."""
+    by_eni: dict[str, list[FlowRecord]] = {}
+    for record in records:
+        by_eni.setdefault(record.eni.eni_id, []).append(record)
+    for eni_id, own in sorted(by_eni.items()):
+        stream = f"{eni_id}-all"
+        logs.create_log_stream(logGroupName=log_group, logStreamName=stream)
+        events = [
+            {"timestamp": r.start * 1000, "message": r.render(log_format)} for r in sorted(own, key=lambda r: r.start)
+        ]
+        for first in range(0, len(events), PUT_BATCH):
+            logs.put_log_events(
+                logGroupName=log_group, logStreamName=stream, logEvents=events[first : first + PUT_BATCH]
+            )
+    return len(records)
+
+
+def enis_of(ec2: Any, eni_ids: Sequence[str]) -> list[Eni]:
+    interfaces = ec2.describe_network_interfaces(NetworkInterfaceIds=list(eni_ids))["NetworkInterfaces"]
+    return [
+        Eni(i["NetworkInterfaceId"], i["PrivateIpAddress"], i["SubnetId"], i["VpcId"], i.get("AvailabilityZone", ""))
+        for i in sorted(interfaces, key=lambda i: i["NetworkInterfaceId"])
+    ]
+
+
+CONSUMER_CLIENTS = ["10.11.0.23", "10.11.1.57", "10.11.0.140", "10.11.1.9", "10.11.0.77"]  # the demo's consumer VPC
+
+
+def write_demo_traffic(world: World, demo: DemoWorld, *, now: int, seed: int = 13) -> dict[str, int]:
+    """An hour of traffic at the demo's endpoint (default format) and at its Network Load
+    Balancer (the provider's custom format): records written per log group."""
+    rng = random.Random(seed)
+    endpoint = world.ec2.describe_vpc_endpoints(VpcEndpointIds=[demo.consumer_endpoint])["VpcEndpoints"][0]
+    endpoint_enis = enis_of(world.ec2, endpoint["NetworkInterfaceIds"])
+    lb_name, lb_id = demo.load_balancer.rsplit("/", 2)[-2:]
+    described = world.ec2.describe_network_interfaces(
+        Filters=[{"Name": "description", "Values": [f"ELB net/{lb_name}/{lb_id}"]}]
+    )["NetworkInterfaces"]
+    lb_enis = enis_of(world.ec2, [i["NetworkInterfaceId"] for i in described])
+    # The load balancer sees the consumers through the endpoint: its sources are the endpoint's ENIs.
+    consumer = flow_records(endpoint_enis, CONSUMER_CLIENTS, now=now, rng=rng)
+    provider = flow_records(lb_enis, [eni.address for eni in endpoint_enis], now=now, rng=rng)
+    return {
+        CONSUMER_LOG_GROUP: write_records(
+            world.logs, CONSUMER_LOG_GROUP, DEFAULT_FORMAT, consumer + responses(consumer)
+        ),
+        PROVIDER_LOG_GROUP: write_records(
+            world.logs, PROVIDER_LOG_GROUP, CUSTOM_FORMAT, provider + responses(provider)
+        ),
+    }

@@ -7,24 +7,29 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from rich.console import Console
 
+from cli.explain import render_explanation
 from cli.preview import print_tables
 from core.clients import Clients
-from core.preview import run_preview
+from core.explain import explain
+from core.model import Outcome
+from core.preview import Preview, run_preview
 from core.reconcile import run_reconcile
 from core.report import render_text
 from core.settings import Settings
 from demo.dashboard_data import read_widget_data, simulate_alarm_states, simulate_metrics
 from demo.local import lambda_context, local_aws
-from demo.render import dashboard_html
+from demo.render import Contributor, dashboard_html
 from demo.traffic import write_demo_traffic
 from demo.world import DemoWorld, World, build_demo_world
 
@@ -73,12 +78,24 @@ def describe_result(name: str, result: Mapping[str, Any]) -> str:
     return f"{result['trigger']}: {totals}; {verb}: {changes}"
 
 
-def show_preview(session: boto3.Session) -> None:
+def show_preview(session: boto3.Session) -> Preview:
     """`plinsights preview`, bytes and rejects only: what the rules will report, before any exists."""
     heading("plinsights preview: the top contributors, from the records already logged")
     preview = run_preview(Clients(session=session), Settings.from_env(), now=time.time())
     shown = [report for report in preview.rules if report.kind in ("bytes", "rejects")]
     print_tables(shown, f"the last {preview.minutes} minutes (the tcpflows tables: plinsights preview)", live=False)
+    return preview
+
+
+def show_explanation(outcome: Outcome, resource_id: str) -> None:
+    """`plinsights explain <id>`: one resource, flow log by flow log."""
+    heading(f"plinsights explain {resource_id}")
+    render_explanation(explain(resource_id, outcome, Settings.from_env()), Console(soft_wrap=True, highlight=False))
+
+
+def previewed_contributors(preview: Preview) -> dict[str, list[Contributor]]:
+    """The preview's top contributors by rule name, for the bars of the dashboard pictures."""
+    return {report.name: [(c.keys, float(c.value)) for c in report.evaluation.contributors] for report in preview.rules}
 
 
 def show_rules(world: World) -> None:
@@ -102,7 +119,9 @@ def show_alarms(world: World) -> None:
         print(f"  {alarm['AlarmName']:<58} >= {alarm['Threshold']:g} per {period} s")
 
 
-def save_dashboards(world: World, stage: str, simulate: bool = False) -> None:
+def save_dashboards(
+    world: World, stage: str, contributors: Mapping[str, Sequence[Contributor]], simulate: bool = False
+) -> None:
     folder = OUTPUT / stage
     folder.mkdir(parents=True, exist_ok=True)
     names = [entry["DashboardName"] for entry in world.cloudwatch.list_dashboards()["DashboardEntries"]]
@@ -115,8 +134,11 @@ def save_dashboards(world: World, stage: str, simulate: bool = False) -> None:
         print(f"simulated: {written} PrivateLink metric values of the last 3 hours (PutMetricData)")
         for line in simulate_alarm_states(world.cloudwatch):
             print(f"simulated: alarm {line} (SetAlarmState; nothing evaluates alarms locally)")
-    data = read_widget_data(world.cloudwatch, list(bodies.values()), now)
-    note = "Local demo: metric values and alarm states simulated; Contributor Insights is not evaluated locally."
+    data = replace(read_widget_data(world.cloudwatch, list(bodies.values()), now), contributors=contributors)
+    note = (
+        "Local demo: metric values and alarm states simulated; top contributors evaluated locally from the"
+        " flow-log records of the last hour (plinsights preview), as the rules would report them."
+    )
     for name, body in bodies.items():
         (folder / f"{name}.json").write_text(json.dumps(json.loads(body), indent=2) + "\n")
         (folder / f"{name}.html").write_text(dashboard_html(name, body, data, note))
@@ -155,12 +177,14 @@ def main() -> int:
             print(f"{name:<50} -> {describe_result(name, result)}")
 
         heading("What is monitored, what is not, and why")
-        print(render_text(run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True), dry_run=True))
-        show_preview(session)
+        outcome = run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True)
+        print(render_text(outcome, dry_run=True))
+        contributors = previewed_contributors(show_preview(session))
+        show_explanation(outcome, demo.consumer_endpoint)
         heading("Rules, alarms and dashboards in the account")
         show_rules(world)
         show_alarms(world)
-        save_dashboards(world, "1-monitored", simulate=True)
+        save_dashboards(world, "1-monitored", contributors, simulate=True)
 
         heading(f"Deleting the consumer endpoint {demo.consumer_endpoint}")
         world.delete_endpoint(demo.consumer_endpoint)
@@ -170,7 +194,7 @@ def main() -> int:
             print(f"  {change['action']} {change['artifact']} {change['name']}  ({change['reason']})")
         show_rules(world)
         show_alarms(world)
-        save_dashboards(world, "2-after-delete")
+        save_dashboards(world, "2-after-delete", contributors)
     return 0
 
 

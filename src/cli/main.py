@@ -7,6 +7,8 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import boto3
@@ -15,8 +17,11 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from botocore.parsers import ResponseParserError
 
 from core.clients import RETRY_CONFIG, Clients
+from core.cost import deployment_cost
 from core.destroy import removal_summary, render_removal, run_destroy
 from core.errors import PlinsightsError
+from core.incoming_events import read_incoming_events
+from core.model import Outcome
 from core.reconcile import run_reconcile
 from core.report import render_text, summary
 from core.settings import Settings
@@ -151,13 +156,23 @@ def clients_for(args: argparse.Namespace) -> Clients:
 def reconcile(args: argparse.Namespace) -> int:
     dry_run = args.command == "plan"
     settings = Settings.from_env(prefix=args.prefix, max_deletes=args.max_deletes)
-    outcome = run_reconcile(clients_for(args), settings, dry_run=dry_run)
+    clients = clients_for(args)
+    outcome = run_reconcile(clients, settings, dry_run=dry_run)
+    outcome = with_matched_events(outcome, clients, settings)
     emit(args, lambda: summary(outcome, dry_run), lambda: render_text(outcome, dry_run))
     if outcome.failed:
         return EXIT_FAILED_CHANGES
     if dry_run and args.detailed_exitcode and outcome.plan.changes:
         return EXIT_CHANGES_PENDING
     return EXIT_OK
+
+
+def with_matched_events(outcome: Outcome, clients: Clients, settings: Settings) -> Outcome:
+    """The cost estimate with the matched log events the rules may cost: a read of the log groups'
+    incoming events that only the CLI makes (the function's reconciles keep their calls)."""
+    log_groups = {rule.log_group for rule in outcome.desired.rules.values()}
+    incoming = read_incoming_events(clients.cloudwatch, log_groups, datetime.now(UTC))
+    return replace(outcome, cost=deployment_cost(outcome.desired, settings, incoming))
 
 
 def destroy(args: argparse.Namespace) -> int:

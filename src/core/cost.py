@@ -159,13 +159,9 @@ def estimate_cost(
     )
 
 
-def deployment_cost(
-    desired: DesiredState, settings: Settings, incoming: IncomingEvents | None = None
-) -> CostEstimate:
+def deployment_cost(desired: DesiredState, settings: Settings, incoming: IncomingEvents | None = None) -> CostEstimate:
     """What everything the deployment keeps once the plan is applied costs a month."""
-    return estimate_cost(
-        desired.rules.values(), desired.alarms.values(), len(desired.dashboards), settings, incoming
-    )
+    return estimate_cost(desired.rules.values(), desired.alarms.values(), len(desired.dashboards), settings, incoming)
 
 
 def resource_cost(

@@ -43,9 +43,7 @@ def read_incoming_events(
     return IncomingEvents(per_log_group, hours)
 
 
-def read_sums(
-    cloudwatch: CloudWatchClient, groups: list[str], start: datetime, end: datetime
-) -> dict[str, float]:
+def read_sums(cloudwatch: CloudWatchClient, groups: list[str], start: datetime, end: datetime) -> dict[str, float]:
     """The summed IncomingLogEvents of each of these log groups between start and end; a group
     whose result did not complete (InternalError, Forbidden) is left out, so it reads as unknown."""
     ids = {f"g{number}": group for number, group in enumerate(groups)}
@@ -53,7 +51,11 @@ def read_sums(
         {
             "Id": query_id,
             "MetricStat": {
-                "Metric": {"Namespace": NAMESPACE, "MetricName": METRIC, "Dimensions": [{"Name": DIMENSION, "Value": group}]},
+                "Metric": {
+                    "Namespace": NAMESPACE,
+                    "MetricName": METRIC,
+                    "Dimensions": [{"Name": DIMENSION, "Value": group}],
+                },
                 "Period": PERIOD,
                 "Stat": "Sum",
             },
@@ -63,16 +65,13 @@ def read_sums(
     ]
     totals: dict[str, float] = defaultdict(float)
     statuses: dict[str, str] = {}
-    token = ""
-    while True:
-        page = cloudwatch.get_metric_data(
-            MetricDataQueries=queries, StartTime=start, EndTime=end, **({"NextToken": token} if token else {})
-        )
+    # A query's values may run over several pages (StatusCode PartialData, then NextToken).
+    pages = cloudwatch.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=queries, StartTime=start, EndTime=end
+    )
+    for page in pages:
         for result in page.get("MetricDataResults", []):
             query_id = result.get("Id", "")
             totals[query_id] += sum(result.get("Values", []))
             statuses[query_id] = result.get("StatusCode", COMPLETE)
-        token = page.get("NextToken", "")
-        if not token:
-            break
     return {group: totals[query_id] for query_id, group in ids.items() if statuses.get(query_id) == COMPLETE}

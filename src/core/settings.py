@@ -99,6 +99,15 @@ class Settings:
         for kind, rate in rates.items():
             if not math.isfinite(rate) or rate <= 0:
                 raise ConfigError(f"{kind} write rate must be a finite number of calls per second above 0")
+        self.check_rule_kinds_and_prices()
+        for stem, threshold in self.thresholds.items():
+            if not math.isfinite(threshold) or threshold < 0:
+                raise ConfigError(f"{stem.replace('_', ' ')} threshold must be a finite number, 0 or more")
+        for stem, period in self.periods.items():
+            if problem := period_error(period):
+                raise ConfigError(f"{stem} period: {problem}")
+
+    def check_rule_kinds_and_prices(self) -> None:
         if not self.rule_kinds:
             raise ConfigError(f"rule kinds must name at least one of {', '.join(RULE_KINDS)}")
         if unknown := [kind for kind in self.rule_kinds if kind not in RULE_KINDS]:
@@ -111,12 +120,6 @@ class Settings:
                 raise ConfigError(f"{name.replace('_', ' ')} must be a finite number of USD, 0 or more")
         if self.free_dashboards < 0:
             raise ConfigError("free dashboards must not be negative")
-        for stem, threshold in self.thresholds.items():
-            if not math.isfinite(threshold) or threshold < 0:
-                raise ConfigError(f"{stem.replace('_', ' ')} threshold must be a finite number, 0 or more")
-        for stem, period in self.periods.items():
-            if problem := period_error(period):
-                raise ConfigError(f"{stem} period: {problem}")
 
     @property
     def thresholds(self) -> dict[str, float]:

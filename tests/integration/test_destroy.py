@@ -5,8 +5,8 @@ import json
 import pytest
 
 from cli import main as cli
-from core.artifacts import RULES
 from cli.main import main
+from core.artifacts import RULES
 from core.destroy import run_destroy
 from core.model import Delete, Failure, Plan, Removal, Result
 from core.reconcile import run_reconcile

@@ -80,7 +80,10 @@ def test_metric_stat_queries_count_one_each_and_one_query_counts_once() -> None:
 
 def test_alarms_cost_their_metrics_at_the_alarm_metric_price() -> None:
     alarms = [
-        alarm("three", [*(rule_query(f"r{i}", f"rule-{i}", "Sum") for i in (1, 2, 3)), {"Id": "t", "Expression": "r1+r2+r3"}]),
+        alarm(
+            "three",
+            [*(rule_query(f"r{i}", f"rule-{i}", "Sum") for i in (1, 2, 3)), {"Id": "t", "Expression": "r1+r2+r3"}],
+        ),
         alarm("one", [metric("m1")]),
     ]
     cost = estimate_cost([], alarms, 0, SETTINGS)

@@ -128,7 +128,7 @@ def matched_events(rules: Iterable[RuleSpec], incoming: IncomingEvents | None) -
         return None, f"incoming events of {len(unread)} log group(s) not read: {', '.join(unread[:3])}"
     total = sum(monthly[group] or 0.0 for group in groups)
     basis = (
-        f"at most: IncomingLogEvents of {len(monthly)} log group(s) over the last {incoming.hours} h, "
+        f"upper bound: IncomingLogEvents of {len(monthly)} log group(s) over the last {incoming.hours} h, "
         f"scaled to {DAYS_PER_MONTH} days, once per rule reading them"
     )
     return total, basis

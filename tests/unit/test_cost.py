@@ -131,7 +131,7 @@ def test_matched_events_are_at_most_the_incoming_events_of_each_rules_log_group_
     per_month = (2 * 1_000_000 + 500_000) * DAYS_PER_MONTH  # 75 million
     assert cost.matched_events == pytest.approx(per_month)
     assert cost.matched_events_usd == pytest.approx(75 * MILLION_EVENTS_PRICE)  # 1.50
-    assert cost.matched_basis.startswith("at most")
+    assert cost.matched_basis.startswith("upper bound")
     assert cost.monthly_usd == pytest.approx(3 * RULE_PRICE + 1.50)
 
 
@@ -199,7 +199,7 @@ def test_the_plan_json_carries_the_monthly_total_and_a_breakdown_by_artifact_kin
             "basis": data["cost"]["matched_events"]["basis"],
         },
     }
-    assert data["cost"]["matched_events"]["basis"].startswith("at most")
+    assert data["cost"]["matched_events"]["basis"].startswith("upper bound")
 
 
 def test_the_plan_says_when_matched_events_are_unknown() -> None:

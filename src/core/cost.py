@@ -140,8 +140,12 @@ def estimate_cost(
     dashboards: int,
     settings: Settings,
     incoming: IncomingEvents | None = None,
+    *,
+    as_enabled: bool = False,
 ) -> CostEstimate:
-    charged = [rule for rule in rules if rule.state == CHARGED_RULE_STATE]
+    """`as_enabled` prices every rule as if enabled: what the rules cost while they run, a figure
+    that does not move when the rule state is toggled."""
+    charged = [rule for rule in rules if as_enabled or rule.state == CHARGED_RULE_STATE]
     alarm_list = list(alarms)
     events, basis = matched_events(charged, incoming)
     return CostEstimate(

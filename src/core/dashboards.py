@@ -75,7 +75,9 @@ def render_dashboards(
         room -= len(item.widgets)
     names = [dashboard_name(settings, inventory.region, n) for n in range(1, len(parts) + 1)]
     dashboards = {}
-    cost = estimate_cost(rules.values(), alarms.values(), len(names), settings)  # no matched events: no reads here
+    # No matched events (nothing is read here), and rules priced as enabled: toggling the rule
+    # state toggles rules, and rewrites no dashboard.
+    cost = estimate_cost(rules.values(), alarms.values(), len(names), settings, as_enabled=True)
     for number, (name, part) in enumerate(zip(names, parts, strict=True), 1):
         grid = Grid()
         text = summary_markdown(coverage, settings, names, number, quota, cost)
@@ -214,8 +216,8 @@ def cost_markdown(cost: CostEstimate) -> str:
     priced, not counted."""
     return (
         f"Estimated cost a month at list prices: {usd(cost.fixed_usd)} for {cost.rules} rules"
-        f" ({usd(cost.rules_usd)}), {cost.alarm_metrics} alarm metrics in {cost.alarms} alarms ({usd(cost.alarms_usd)})"
-        f" and {cost.dashboards} dashboards, {cost.free_dashboards} free ({usd(cost.dashboards_usd)}); plus"
+        f" ({usd(cost.rules_usd)} while enabled), {cost.alarm_metrics} alarm metrics in {cost.alarms} alarms ({usd(cost.alarms_usd)})"
+        f" and {cost.dashboards} dashboard(s), {cost.free_dashboards} free ({usd(cost.dashboards_usd)}); plus"
         f" {usd(cost.price_matched_events_million)} per million log events the rules match"
         " (`plinsights plan` estimates them)."
     )

@@ -218,8 +218,8 @@ def test_the_dashboard_summary_states_the_stable_estimate_and_the_matched_events
     body = render_dashboards(desired.coverage, desired.rules, desired.alarms, world, SETTINGS)
     text = json.loads(next(iter(body.values())).body)["widgets"][0]["properties"]["markdown"]
     assert (
-        "Estimated cost a month at list prices: 1.80 USD for 3 rules (1.50 USD), 3 alarm metrics in 3 alarms"
-        " (0.30 USD) and 1 dashboards, 3 free (0.00 USD); plus 0.02 USD per million log events the rules match"
+        "Estimated cost a month at list prices: 1.80 USD for 3 rules (1.50 USD while enabled), 3 alarm metrics in 3 alarms"
+        " (0.30 USD) and 1 dashboard(s), 3 free (0.00 USD); plus 0.02 USD per million log events the rules match"
     ) in text
 
 
@@ -235,3 +235,15 @@ def test_a_price_must_be_a_finite_amount_of_zero_or_more(field: str, value: str)
 def test_free_dashboards_must_not_be_negative() -> None:
     with pytest.raises(ConfigError, match="free dashboards"):
         Settings(free_dashboards=-1)
+
+
+def test_the_dashboard_estimate_does_not_move_when_the_rule_state_is_toggled() -> None:
+    """Disabling the rules disables them, and rewrites no dashboard (the plan prices them at 0)."""
+    world = inventory(endpoint(), flow_log())
+    bodies = []
+    for state in ("ENABLED", "DISABLED"):
+        settings = Settings(rule_state=state)
+        desired = desired_state(world, settings)
+        bodies.append(render_dashboards(desired.coverage, desired.rules, desired.alarms, world, settings))
+        assert deployment_cost(desired, settings).rules == (RULES_PER_RESOURCE if state == "ENABLED" else 0)
+    assert bodies[0] == bodies[1]

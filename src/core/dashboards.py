@@ -216,7 +216,8 @@ def cost_markdown(cost: CostEstimate) -> str:
     priced, not counted."""
     return (
         f"Estimated cost a month at list prices: {usd(cost.fixed_usd)} for {cost.rules} rules"
-        f" ({usd(cost.rules_usd)} while enabled), {cost.alarm_metrics} alarm metrics in {cost.alarms} alarms ({usd(cost.alarms_usd)})"
+        f" ({usd(cost.rules_usd)} while enabled), {cost.alarm_metrics} alarm metrics in {cost.alarms} alarms"
+        f" ({usd(cost.alarms_usd)})"
         f" and {cost.dashboards} dashboard(s), {cost.free_dashboards} free ({usd(cost.dashboards_usd)}); plus"
         f" {usd(cost.price_matched_events_million)} per million log events the rules match"
         " (`plinsights plan` estimates them)."

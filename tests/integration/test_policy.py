@@ -203,6 +203,11 @@ def test_the_cleanup_function_can_only_read_and_delete() -> None:
     }
 
 
+# Calls only `plinsights plan` and `apply` make, never the function, which is not granted them:
+# the cost estimate's read of the log groups' incoming events (docs/operations.md, Backfill by hand).
+CLI_ONLY = frozenset({("cloudwatch", "GetMetricData")})
+
+
 @pytest.mark.session_end
 def test_every_call_made_in_this_run_is_allowed_by_the_reconcile_policy() -> None:
     """Runs last (tests/conftest.py): whatever any test made the product call must be permitted.
@@ -210,6 +215,8 @@ def test_every_call_made_in_this_run_is_allowed_by_the_reconcile_policy() -> Non
     assert SESSION_CALLS, "no product call was recorded: is tests/conftest.py's recorder installed?"
     by_region: dict[str, list] = {}
     for call in SESSION_CALLS:
+        if (call.service, call.operation) in CLI_ONLY:
+            continue
         by_region.setdefault(call.region, []).append(call)
     problems = [
         problem

@@ -9,6 +9,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from core.cost import cost_to_dict, usd
 from core.explain import AlarmFacts, Choice, Explanation, FlowLogRole, PendingChange
 from core.flowlogs import CLOUDWATCH_LOGS, DEFAULT_FORMAT
 from core.report import change_to_dict, coverage_to_dict
@@ -96,8 +97,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         ],
         "changes": [change_to_dict(change) for change in explanation.changes],
     }
-    if explanation.cost is not None:
-        data["cost"] = dict(explanation.cost)
+    data["cost"] = cost_to_dict(explanation.cost)  # the plan's "cost" shape, for this resource alone
     return data
 
 
@@ -136,6 +136,7 @@ def render_explanation(explanation: Explanation, console: Console) -> None:
         render_rules,
         render_alarms,
         render_dashboards,
+        render_cost,
         render_changes,
     ):
         section(explanation, report)
@@ -248,6 +249,26 @@ def render_dashboards(explanation: Explanation, report: Report) -> None:
         report.line("no section: it has no rules or alarms")
     for dashboard in explanation.dashboards:
         report.line(f"{dashboard.name}: {account_state(dashboard.exists, dashboard.change)}")
+
+
+def render_cost(explanation: Explanation, report: Report) -> None:
+    cost = explanation.cost
+    report.heading("Estimated cost a month (list prices as set; an estimate, not a bill)")
+    report.line(f"{usd(cost.monthly_usd)}: {cost.rules} rules x {usd(cost.price_rule_month)} = {usd(cost.rules_usd)}")
+    report.line(
+        f"{cost.alarm_metrics} alarm metrics in {cost.alarms} alarms x {usd(cost.price_alarm_metric_month)}"
+        f" = {usd(cost.alarms_usd)}",
+        indent=4,
+    )
+    if cost.matched_events is None:
+        report.line(f"matched log events: unknown, not in the total ({cost.matched_basis})", indent=4)
+    else:
+        report.line(
+            f"matched log events: at most {cost.matched_events / 1e6:,.2f} million"
+            f" = {usd(cost.matched_events_usd or 0.0)} ({cost.matched_basis})",
+            indent=4,
+        )
+    report.line("its dashboard section is part of the Region's dashboard, priced in the plan", indent=4)
 
 
 def render_changes(explanation: Explanation, report: Report) -> None:

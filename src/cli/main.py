@@ -7,6 +7,8 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import boto3
@@ -20,9 +22,13 @@ from cli.preview import add_commands as add_preview_commands
 from cli.preview import preview_command, top_command
 from cli.progress import progress_for
 from core.clients import RETRY_CONFIG, Clients
+from core.cost import deployment_cost
 from core.destroy import removal_summary, render_removal, run_destroy
 from core.errors import PlinsightsError
 from core.explain import explain as explain_resource
+from core.explain import find_resource
+from core.incoming_events import read_incoming_events
+from core.model import Outcome
 from core.progress import Progress
 from core.reconcile import run_reconcile
 from core.report import render_text, summary
@@ -176,12 +182,21 @@ def reconcile(args: argparse.Namespace) -> int:
     with progress_for(args.output, args.command) as progress:
         clients = clients_for(args, progress)
         outcome = run_reconcile(clients, settings, dry_run=dry_run, progress=progress)
+        outcome = with_matched_events(outcome, clients, settings)
     emit(args, lambda: summary(outcome, dry_run), lambda: render_text(outcome, dry_run))
     if outcome.failed:
         return EXIT_FAILED_CHANGES
     if dry_run and args.detailed_exitcode and outcome.plan.changes:
         return EXIT_CHANGES_PENDING
     return EXIT_OK
+
+
+def with_matched_events(outcome: Outcome, clients: Clients, settings: Settings) -> Outcome:
+    """The cost estimate with the matched log events the rules may cost: a read of the log groups'
+    incoming events that only the CLI makes (the function's reconciles keep their calls)."""
+    log_groups = {rule.log_group for rule in outcome.desired.rules.values()}
+    incoming = read_incoming_events(clients.cloudwatch, log_groups, datetime.now(UTC))
+    return replace(outcome, cost=deployment_cost(outcome.desired, settings, incoming))
 
 
 def destroy(args: argparse.Namespace) -> int:
@@ -196,9 +211,13 @@ def destroy(args: argparse.Namespace) -> int:
 def explain(args: argparse.Namespace) -> int:
     """The dry run `plan` makes, read for one resource; an unknown id is an error (exit 2)."""
     settings = Settings.from_env(prefix=args.prefix)
-    outcome = run_reconcile(clients_for(args), settings, dry_run=True)
-    explanation = explain_resource(args.id, outcome, settings)
-    # The lead wires core.cost here (issue 13, point 5): explanation = replace(explanation, cost=...).
+    clients = clients_for(args)
+    outcome = run_reconcile(clients, settings, dry_run=True)
+    resource, _ = find_resource(args.id, outcome)  # an unknown id fails here, before the read below
+    rules = outcome.desired.rules.values()
+    log_groups = {rule.log_group for rule in rules if rule.resource_id == resource.resource_id}
+    incoming = read_incoming_events(clients.cloudwatch, log_groups, datetime.now(UTC)) if log_groups else None
+    explanation = explain_resource(args.id, outcome, settings, incoming)
     if args.output == "json":
         print(json.dumps(explanation_to_dict(explanation), indent=2))
     else:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.cost import CostEstimate, estimate_cost, usd
 from core.model import AlarmSpec, Coverage, DashboardSpec, Inventory, RuleQuota, RuleSpec
 from core.native import ENDPOINT_METRICS, ENDPOINT_NAMESPACE, SERVICE_METRICS, native_dimension_sets
 from core.ownership import alarm_arn, owner_mark
@@ -82,12 +83,15 @@ def render_dashboards(
     parts = split_parts(sections)
     names = [dashboard_name(settings, inventory.region, n) for n in range(1, len(parts) + 1)]
     dashboards = {}
+    # No matched events (nothing is read here), and rules priced as enabled: toggling the rule
+    # state toggles rules, and rewrites no dashboard.
+    cost = estimate_cost(rules.values(), alarms.values(), len(names), settings, as_enabled=True)
     for number, (name, part) in enumerate(zip(names, parts, strict=True), 1):
         grid = Grid()
         for widget in firing_widgets([arn for item in part for arn in item.alarm_arns]):
             grid.place(widget, GRID_WIDTH, FIRING_HEIGHT)
         grid.newline()
-        text = summary_markdown(coverage, settings, names, number, quota)
+        text = summary_markdown(coverage, settings, names, number, quota, cost)
         lines = sum(1 for line in text.splitlines() if line.strip())
         grid.place(text_widget(text), GRID_WIDTH, min(2 + lines // 2, 40))  # about two text lines a row
         # The summary is drawn below the firing alarms but stays first in the list: its owner mark
@@ -238,7 +242,12 @@ def resource_markdown(coverage: Coverage) -> str:
 
 
 def summary_markdown(
-    coverage: Sequence[Coverage], settings: Settings, names: Sequence[str], number: int, quota: RuleQuota | None
+    coverage: Sequence[Coverage],
+    settings: Settings,
+    names: Sequence[str],
+    number: int,
+    quota: RuleQuota | None,
+    cost: CostEstimate | None = None,
 ) -> str:
     monitored = [c for c in coverage if c.rule_names]
     native_only = [c for c in coverage if not c.rule_names and c.alarm_names]
@@ -265,5 +274,21 @@ def summary_markdown(
             lines[-1] += "".join(f"\n| {rid} | {kind} | {why} |" for rid, kind, why in rows[:MAX_SUMMARY_ROWS])
             if len(rows) > MAX_SUMMARY_ROWS:
                 lines.append(f"... and {len(rows) - MAX_SUMMARY_ROWS} more (`plinsights plan` lists them all).")
+    if cost is not None and number == 1:
+        lines.append(cost_markdown(cost))
     lines.append(f"Rendered by privatelink-insights at each reconcile; edits are overwritten. `{owner_mark(settings)}`")
     return "\n\n".join(lines)
+
+
+def cost_markdown(cost: CostEstimate) -> str:
+    """The estimate of what does not depend on traffic, so the body changes only when the artifacts
+    do (a figure that moved at every run would rewrite the dashboard each time); matched events are
+    priced, not counted."""
+    return (
+        f"Estimated cost a month at list prices: {usd(cost.fixed_usd)} for {cost.rules} rules"
+        f" ({usd(cost.rules_usd)} while enabled), {cost.alarm_metrics} alarm metrics in {cost.alarms} alarms"
+        f" ({usd(cost.alarms_usd)})"
+        f" and {cost.dashboards} dashboard(s), {cost.free_dashboards} free ({usd(cost.dashboards_usd)}); plus"
+        f" {usd(cost.price_matched_events_million)} per million log events the rules match"
+        " (`plinsights plan` estimates them)."
+    )

@@ -153,6 +153,8 @@ def desire_resource(
     specs: list[RuleSpec] = []
     notes: list[str] = []
     for template in RULE_TEMPLATES.values():
+        if template.kind not in settings.rule_kinds:
+            continue  # left out by the rule_kinds setting: no rule, no alarm on it, no note
         if empty := EMPTY_RULE_KINDS.get(resource.kind, {}).get(template.kind):
             notes.append(f"no {template.title} rule: {empty}")
             continue

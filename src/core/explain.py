@@ -7,9 +7,9 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from core.alarms import ALARM_TEMPLATES
+from core.cost import CostEstimate, IncomingEvents, resource_cost
 from core.desired import EMPTY_RULE_KINDS, Source, flow_log_source, preferred_sources, source_choice
 from core.errors import PlinsightsError
 from core.flowlogs import flow_logs_by_attachment, flow_logs_covering, unusable_reason
@@ -101,8 +101,7 @@ class Explanation:
     alarms: tuple[AlarmFacts, ...]
     dashboards: tuple[DashboardFacts, ...]
     changes: tuple[Change, ...]  # the plan's pending changes of its rules, alarms and dashboard sections
-    # The estimated monthly cost of what it keeps: filled from core.cost once that lands (issue 13, point 5).
-    cost: Mapping[str, Any] | None = None
+    cost: CostEstimate  # what its rules and alarms cost a month; its dashboard section is shared
 
 
 def find_resource(query: str, outcome: Outcome) -> tuple[Resource, str]:
@@ -163,8 +162,9 @@ def near_matches(query: str, outcome: Outcome) -> list[str]:
     return []
 
 
-def explain(query: str, outcome: Outcome, settings: Settings) -> Explanation:
-    """The explanation of the resource `query` names, from a dry run's outcome and its settings."""
+def explain(query: str, outcome: Outcome, settings: Settings, incoming: IncomingEvents | None = None) -> Explanation:
+    """The explanation of the resource `query` names, from a dry run's outcome and its settings;
+    `incoming`, the log groups' incoming events, prices the log events its rules may match."""
     resource, matched_by = find_resource(query, outcome)
     coverage = next(c for c in outcome.desired.coverage if c.resource.resource_id == resource.resource_id)
     changes = resource_changes(resource, outcome)
@@ -179,6 +179,7 @@ def explain(query: str, outcome: Outcome, settings: Settings) -> Explanation:
         alarms=tuple(alarm_facts(coverage, outcome, changes)),
         dashboards=tuple(dashboard_facts(resource, outcome, changes)),
         changes=tuple(changes),
+        cost=resource_cost(outcome.desired, resource.resource_id, settings, incoming),
     )
 
 

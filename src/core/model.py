@@ -12,6 +12,7 @@ from core.plan_items import Action, Change, Create, Delete, Failure, Plan, PlanI
 
 if TYPE_CHECKING:
     from core.artifacts.kind import ArtifactKind
+    from core.cost import CostEstimate
 
 __all__ = [
     "Action",
@@ -310,6 +311,7 @@ class Outcome:
     actual: ActualState
     plan: Plan
     result: Result | None  # None on a dry run: nothing was written
+    cost: CostEstimate | None = None  # what the desired state costs a month (core/cost.py)
 
     @property
     def failed(self) -> bool:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from core.apply import apply_plan
 from core.artifacts import write_rates
+from core.cost import deployment_cost
 from core.desired import desired_state
 from core.discovery import discover
 from core.model import Outcome
@@ -52,4 +53,4 @@ def run_reconcile(
         result = apply_plan(
             plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership, progress=progress
         )
-    return Outcome(inventory, desired, actual, plan, result)
+    return Outcome(inventory, desired, actual, plan, result, deployment_cost(desired, settings))

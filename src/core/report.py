@@ -6,6 +6,7 @@ import difflib
 import json
 from typing import Any
 
+from core.cost import cost_lines, cost_to_dict
 from core.model import Action, Change, Coverage, Outcome, RuleQuota
 from core.plan_items import Update
 
@@ -79,6 +80,8 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
         "quota": quota_to_dict(outcome.desired.quota),
         "coverage": [coverage_to_dict(c) for c in coverage],
     }
+    if outcome.cost is not None:
+        data["cost"] = cost_to_dict(outcome.cost)
     if outcome.result is not None:
         data["done"] = [change_to_dict(change) for change in outcome.result.done]
         data["failed"] = [{**change_to_dict(f.change), "error": f.error} for f in outcome.result.failed]
@@ -154,6 +157,8 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
             f" {quota.ours} ours, {quota.left} left"
         )
     lines.append(f"{len(outcome.desired.rules)} rules, {len(outcome.desired.alarms)} alarms; dashboards: {dashboards}")
+    if outcome.cost is not None:
+        lines += cost_lines(outcome.cost)
     changes = outcome.plan.changes
     heading = "Plan (dry run, nothing written)" if dry_run else "Changes"
     lines.append(f"{heading}: {len(changes)} to make, {outcome.plan.unchanged} unchanged")

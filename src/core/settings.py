@@ -11,6 +11,7 @@ from typing import Any, Self, get_type_hints
 
 from core.errors import ConfigError
 from core.pacing import PACING_MODES
+from core.rules import RuleKind
 
 OWNER_TAG = "plinsights:owner"  # value: the deployment's prefix, so two deployments never share artifacts
 RESOURCE_TAG = "plinsights:resource-id"
@@ -22,6 +23,7 @@ PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_]{1,24}")  # fits rule, alarm and dashb
 DASHBOARD_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")  # dashboard names: no "."
 MAX_ALARM_WINDOW = 86_400  # PutMetricAlarm: period x evaluation periods, for periods under an hour
 RULE_ALARM_MODES = ("total", "top", "both")
+RULE_KINDS = tuple(kind.value for kind in RuleKind)  # every rule kind, in the order rules are made
 
 
 def period_error(seconds: int) -> str:
@@ -60,6 +62,16 @@ class Settings:
     rule_write_rate: float = 1.0  # PutInsightRule, DeleteInsightRules, Enable/DisableInsightRules: 1 or 5 TPS
     alarm_write_rate: float = 3.0  # PutMetricAlarm, DeleteAlarms: 3 TPS
     dashboard_write_rate: float = 10.0  # PutDashboard, DeleteDashboards: 10 TPS
+    # The rule kinds each monitored resource gets (core/rules.py RuleKind values): fewer kinds, fewer
+    # rules against the Region's quota; rules of a kind left out are deleted like any rule of ours.
+    rule_kinds: tuple[str, ...] = RULE_KINDS
+    # List prices for the cost estimate (core/cost.py), USD: the CloudWatch pricing page for us-east-1
+    # (docs/operations.md#costs says which figures could not be confirmed from a stored copy).
+    price_rule_month: float = 0.50  # per Contributor Insights rule per month
+    price_matched_events_million: float = 0.02  # per million log events that match a rule
+    price_alarm_metric_month: float = 0.10  # per metric a standard-resolution alarm evaluates, per month
+    price_dashboard_month: float = 3.00  # per dashboard per month beyond the free ones
+    free_dashboards: int = 3  # the account's free dashboards (of up to 50 metrics each; shared account-wide)
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):
@@ -87,12 +99,27 @@ class Settings:
         for kind, rate in rates.items():
             if not math.isfinite(rate) or rate <= 0:
                 raise ConfigError(f"{kind} write rate must be a finite number of calls per second above 0")
+        self.check_rule_kinds_and_prices()
         for stem, threshold in self.thresholds.items():
             if not math.isfinite(threshold) or threshold < 0:
                 raise ConfigError(f"{stem.replace('_', ' ')} threshold must be a finite number, 0 or more")
         for stem, period in self.periods.items():
             if problem := period_error(period):
                 raise ConfigError(f"{stem} period: {problem}")
+
+    def check_rule_kinds_and_prices(self) -> None:
+        if not self.rule_kinds:
+            raise ConfigError(f"rule kinds must name at least one of {', '.join(RULE_KINDS)}")
+        if unknown := [kind for kind in self.rule_kinds if kind not in RULE_KINDS]:
+            raise ConfigError(
+                f"rule kind{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} unknown: "
+                f"the rule kinds are {', '.join(RULE_KINDS)}"
+            )
+        for name, price in self.prices.items():
+            if not math.isfinite(price) or price < 0:
+                raise ConfigError(f"{name.replace('_', ' ')} must be a finite number of USD, 0 or more")
+        if self.free_dashboards < 0:
+            raise ConfigError("free dashboards must not be negative")
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -117,6 +144,16 @@ class Settings:
         }
 
     @property
+    def prices(self) -> dict[str, float]:
+        """Each list price of the cost estimate by its setting's name."""
+        return {
+            "price_rule_month": self.price_rule_month,
+            "price_matched_events_million": self.price_matched_events_million,
+            "price_alarm_metric_month": self.price_alarm_metric_month,
+            "price_dashboard_month": self.price_dashboard_month,
+        }
+
+    @property
     def owner_tags(self) -> dict[str, str]:
         return {OWNER_TAG: self.prefix}
 
@@ -137,6 +174,8 @@ class Settings:
         for name in ("pacing", "rule_alarms"):
             if name in values:
                 values[name] = values[name].lower()
+        if "rule_kinds" in values:
+            values["rule_kinds"] = tuple(kind.lower() for kind in values["rule_kinds"])
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
 
@@ -152,11 +191,24 @@ def parse_bool(text: str) -> bool:
     raise ValueError(text)
 
 
-PARSERS: dict[type, Callable[[str], Any]] = {bool: parse_bool, int: int, float: float, str: str}
+def parse_text_list(text: str) -> tuple[str, ...]:
+    """A comma list, as a CloudFormation parameter passes it: items trimmed, empty ones dropped
+    (so "a, b," is a and b); the setting itself says which items it accepts."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+PARSERS: dict[Any, Callable[[str], Any]] = {
+    bool: parse_bool,
+    int: int,
+    float: float,
+    str: str,
+    tuple[str, ...]: parse_text_list,
+}
 
 
 def parse_setting(variable: str, raw: str, kind: Any) -> Any:
-    """The value of one environment variable as the field's type (bool, int, float or str)."""
+    """The value of one environment variable as the field's type (bool, int, float, str, or a comma
+    list of text: tuple[str, ...])."""
     parse = PARSERS.get(kind)
     if parse is None:  # a field of another type needs its parser here before it can be set
         raise ConfigError(f"{variable} cannot be set from the environment: no parser for {kind}")
@@ -164,4 +216,4 @@ def parse_setting(variable: str, raw: str, kind: Any) -> Any:
         return parse(raw.strip())
     except ValueError as err:
         words = f" ({', '.join(sorted(TRUE_WORDS | FALSE_WORDS))})" if kind is bool else ""
-        raise ConfigError(f"{variable}={raw!r} is not a valid {kind.__name__}{words}") from err
+        raise ConfigError(f"{variable}={raw!r} is not a valid {getattr(kind, '__name__', kind)}{words}") from err

@@ -3,6 +3,7 @@ errors of an endpoint that is unreachable or answers HTML."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -11,7 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from cli.main import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK, main
+from core.settings import Settings
 from demo.world import build_demo_world
+from tests.figures import DEMO_ALARMS, DEMO_DASHBOARDS, DEMO_RULES
 from tests.integration.conftest import Harness
 
 
@@ -22,6 +25,27 @@ def test_detailed_exitcode_tells_pending_changes_from_none(aws: Harness, capsys:
     assert main(["apply"]) == EXIT_OK
     assert main(["plan", "--detailed-exitcode"]) == EXIT_OK
     capsys.readouterr()
+
+
+def test_the_plan_estimates_the_cost_reading_the_log_groups_incoming_events(
+    aws: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's rules read log groups that moto's CloudWatch Logs counts no events for: the one
+    GetMetricData read answers (else "complete" would be false, with the reason), so the matched
+    events are known, none, and the estimate is complete."""
+    build_demo_world(aws.world)
+    capsys.readouterr()
+    assert main(["plan", "--output", "json"]) == EXIT_OK
+    cost = json.loads(capsys.readouterr().out)["cost"]
+    assert (cost["rules"]["count"], cost["alarms"]["count"], cost["dashboards"]["count"]) == (
+        DEMO_RULES,
+        DEMO_ALARMS,
+        DEMO_DASHBOARDS,
+    )
+    assert cost["complete"] is True and cost["matched_events"]["count_at_most"] == 0
+    fixed = cost["rules"]["monthly_usd"] + cost["alarms"]["monthly_usd"] + cost["dashboards"]["monthly_usd"]
+    assert cost["monthly_usd"] == pytest.approx(fixed)
+    assert cost["rules"]["monthly_usd"] == pytest.approx(DEMO_RULES * Settings().price_rule_month)
 
 
 def test_an_update_in_the_plan_shows_the_changed_setting(

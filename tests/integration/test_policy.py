@@ -203,8 +203,12 @@ def test_the_cleanup_function_can_only_read_and_delete() -> None:
     }
 
 
-# `plinsights preview` and `top` only, run with the caller's credentials (docs/operations.md), never by a function.
-CLI_ONLY_OPERATIONS = frozenset({("logs", "FilterLogEvents"), ("cloudwatch", "GetInsightRuleReport")})
+# Calls only the CLI makes, with the caller's credentials (docs/operations.md), never a function,
+# which is not granted them: `preview` and `top`, and the cost estimate's read of the log groups'
+# incoming events in `plan` and `apply`.
+CLI_ONLY_OPERATIONS = frozenset(
+    {("logs", "FilterLogEvents"), ("cloudwatch", "GetInsightRuleReport"), ("cloudwatch", "GetMetricData")}
+)
 
 
 @pytest.mark.session_end

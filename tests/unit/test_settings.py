@@ -47,9 +47,14 @@ def test_a_number_that_does_not_parse_is_refused_by_name(variable: str, raw: str
         Settings.from_env({f"PLINSIGHTS_{variable}": raw})
 
 
+def env_text(value: object) -> str:
+    """A value as an environment variable (or a template parameter) holds it: a tuple as a comma list."""
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
 def test_every_setting_is_readable_from_the_environment_as_its_own_type() -> None:
     defaults = Settings()
-    env = {f"PLINSIGHTS_{f.name.upper()}": str(getattr(defaults, f.name)) for f in fields(Settings)}
+    env = {f"PLINSIGHTS_{f.name.upper()}": env_text(getattr(defaults, f.name)) for f in fields(Settings)}
     assert Settings.from_env(env) == defaults
 
 

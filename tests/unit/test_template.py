@@ -1,5 +1,6 @@
 """template.yaml and samconfig.toml follow the code, and deploy unchanged to any account and Region."""
 
+import itertools
 import re
 from dataclasses import fields
 from importlib.metadata import version
@@ -7,7 +8,7 @@ from importlib.metadata import version
 import pytest
 
 from core.delivery import MESSAGE_GROUP, SCHEDULE_NAME
-from core.settings import DASHBOARD_PREFIX_PATTERN, PREFIX_PATTERN, RULE_ALARM_MODES, Settings
+from core.settings import DASHBOARD_PREFIX_PATTERN, PREFIX_PATTERN, RULE_ALARM_MODES, RULE_KINDS, Settings
 from core.triggers import event_patterns
 from tests.cfn import TEMPLATE, function_environment, samconfig, template
 
@@ -38,6 +39,12 @@ SETTINGS_FROM_PARAMETERS = {
     "PLINSIGHTS_RULE_WRITE_RATE": "RuleWriteRate",
     "PLINSIGHTS_ALARM_WRITE_RATE": "AlarmWriteRate",
     "PLINSIGHTS_DASHBOARD_WRITE_RATE": "DashboardWriteRate",
+    "PLINSIGHTS_RULE_KINDS": "RuleKinds",
+    "PLINSIGHTS_PRICE_RULE_MONTH": "PriceRuleMonth",
+    "PLINSIGHTS_PRICE_MATCHED_EVENTS_MILLION": "PriceMatchedEventsMillion",
+    "PLINSIGHTS_PRICE_ALARM_METRIC_MONTH": "PriceAlarmMetricMonth",
+    "PLINSIGHTS_PRICE_DASHBOARD_MONTH": "PriceDashboardMonth",
+    "PLINSIGHTS_FREE_DASHBOARDS": "FreeDashboards",
 }
 
 
@@ -163,9 +170,13 @@ def test_the_environment_sets_only_settings_the_code_knows_or_will_read() -> Non
 
 @pytest.mark.parametrize(("variable", "parameter"), sorted(SETTINGS_FROM_PARAMETERS.items()))
 def test_parameter_defaults_are_the_settings_defaults(variable: str, parameter: str) -> None:
-    """A deployed stack behaves like the CLI with no settings: the two defaults cannot drift."""
+    """A deployed stack behaves like the CLI with no settings: the two defaults cannot drift. The
+    default is read as the function reads its environment (a comma list becomes a tuple)."""
     field = variable.removeprefix("PLINSIGHTS_").lower()
-    assert PARAMETERS[parameter]["Default"] == getattr(Settings(), field)
+    default = PARAMETERS[parameter]["Default"]
+    assert getattr(Settings.from_env({variable: str(default)}), field) == getattr(Settings(), field)
+    if not isinstance(getattr(Settings(), field), tuple):
+        assert default == getattr(Settings(), field)
 
 
 def test_every_setting_is_fed_by_the_template() -> None:
@@ -184,6 +195,16 @@ def test_parameter_patterns_accept_the_defaults_and_what_settings_accept() -> No
     email = PARAMETERS["AlarmEmail"]["AllowedPattern"]
     assert re.fullmatch(email, "") and re.fullmatch(email, "ops@example.com")
     assert not re.fullmatch(email, "not an address")
+
+
+def test_the_rule_kinds_parameter_accepts_exactly_the_comma_lists_settings_accept() -> None:
+    pattern = PARAMETERS["RuleKinds"]["AllowedPattern"]
+    for size in range(1, len(RULE_KINDS) + 1):
+        for kinds in itertools.permutations(RULE_KINDS, size):
+            assert re.fullmatch(pattern, ",".join(kinds)), kinds
+            assert Settings.from_env({"PLINSIGHTS_RULE_KINDS": ",".join(kinds)}).rule_kinds == kinds
+    for refused in ("", "bytes,", ",bytes", "bytes,flows", "BYTES", "bytes;rejects"):
+        assert not re.fullmatch(pattern, refused), refused
 
 
 def test_the_alarm_topic_uses_a_key_cloudwatch_may_use() -> None:

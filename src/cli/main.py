@@ -20,7 +20,7 @@ from rich.console import Console
 from cli.explain import explanation_to_dict, render_explanation
 from cli.preview import add_commands as add_preview_commands
 from cli.preview import preview_command, top_command
-from cli.progress import progress_for
+from cli.progress import WrittenChanges, progress_for
 from core.clients import RETRY_CONFIG, Clients
 from core.cost import deployment_cost
 from core.destroy import removal_summary, render_removal, run_destroy
@@ -105,16 +105,18 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per documented error
     args = parser().parse_args(argv)
     writes = args.command == "apply" or (args.command == "destroy" and not args.dry_run)
+    written = WrittenChanges()  # what apply or destroy wrote, for the line Ctrl-C leaves
     try:
         if args.command == "explain":
             return explain(args)
         if args.command in INSIGHT_COMMANDS:
             return INSIGHT_COMMANDS[args.command](args, clients_for(args))
-        return destroy(args) if args.command == "destroy" else reconcile(args)
+        return destroy(args, written) if args.command == "destroy" else reconcile(args, written)
     except KeyboardInterrupt:
-        # run_reconcile and run_destroy return nothing when interrupted: what was written is unknown.
-        what = "changes may have been written; run plinsights plan to see" if writes else "nothing was written"
-        return fail(f"interrupted; {what}", EXIT_INTERRUPTED)
+        if not writes:
+            return fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+        message, hint = written.interrupted()
+        return fail(message, EXIT_INTERRUPTED, hint)
     except PlinsightsError as err:
         return fail(str(err), hint=getattr(err, "hint", ""))
     except ProfileNotFound as err:
@@ -176,10 +178,10 @@ def clients_for(args: argparse.Namespace, progress: Progress | None = None) -> C
     return clients
 
 
-def reconcile(args: argparse.Namespace) -> int:
+def reconcile(args: argparse.Namespace, written: WrittenChanges) -> int:
     dry_run = args.command == "plan"
     settings = Settings.from_env(prefix=args.prefix, max_deletes=args.max_deletes)
-    with progress_for(args.output, args.command) as progress:
+    with progress_for(args.output, args.command, written) as progress:
         clients = clients_for(args, progress)
         outcome = run_reconcile(clients, settings, dry_run=dry_run, progress=progress)
         outcome = with_matched_events(outcome, clients, settings)
@@ -199,9 +201,9 @@ def with_matched_events(outcome: Outcome, clients: Clients, settings: Settings) 
     return replace(outcome, cost=deployment_cost(outcome.desired, settings, incoming))
 
 
-def destroy(args: argparse.Namespace) -> int:
+def destroy(args: argparse.Namespace, written: WrittenChanges) -> int:
     settings = Settings.from_env(prefix=args.prefix)
-    with progress_for(args.output, args.command) as progress:
+    with progress_for(args.output, args.command, written) as progress:
         clients = clients_for(args, progress)
         removal = run_destroy(clients, settings, dry_run=args.dry_run, progress=progress)
     emit(args, lambda: removal_summary(removal, args.dry_run), lambda: render_removal(removal, args.dry_run))

@@ -114,21 +114,86 @@ class TerminalProgress:
         return Group(row, line)
 
 
+SHOWN_WRITTEN = 5  # changes named in the line Ctrl-C leaves; the rest are counted
+
+
+class WrittenChanges:
+    """A core.progress.Progress that remembers what a run wrote, so that Ctrl-C can say it, and
+    passes every event on to the terminal's progress when one is drawn (`shown`)."""
+
+    def __init__(self) -> None:
+        self.shown: TerminalProgress | None = None
+        self.written: list[Change] = []
+        self.total: int | None = None  # None until the writes start
+        self.settled = 0
+
+    def status(self, text: str) -> None:
+        if self.shown:
+            self.shown.status(text)
+
+    def started(self, total: int, seconds_left: float) -> None:
+        self.total = total
+        if self.shown:
+            self.shown.started(total, seconds_left)
+
+    def waiting(self, operation: str, seconds: float) -> None:
+        if self.shown:
+            self.shown.waiting(operation, seconds)
+
+    def done(self, change: Change) -> None:
+        self.written.append(change)
+        self.settled += 1
+        if self.shown:
+            self.shown.done(change)
+
+    def failed(self, failure: Failure) -> None:
+        self.settled += 1
+        if self.shown:
+            self.shown.failed(failure)
+
+    def left_alone(self, change: Change) -> None:
+        self.settled += 1
+        if self.shown:
+            self.shown.left_alone(change)
+
+    def deferred(self, changes: Sequence[Change]) -> None:
+        self.settled += len(changes)
+        if self.shown:
+            self.shown.deferred(changes)
+
+    def estimate(self, seconds_left: float) -> None:
+        if self.shown:
+            self.shown.estimate(seconds_left)
+
+    def interrupted(self) -> tuple[str, str]:
+        """What Ctrl-C leaves on stderr: what was written, and what to do next."""
+        if self.total is None:
+            return "interrupted before any change was written", ""
+        count = len(self.written)
+        line = f"interrupted after {count} of {self.total} changes were written"
+        if self.settled < self.total:  # a call was under way: AWS may have made it
+            line += "; the one under way may have been written too"
+        names = [f"{c.action.name.lower()} {c.artifact} {c.name}" for c in self.written[:SHOWN_WRITTEN]]
+        more = f" and {count - SHOWN_WRITTEN} more" if count > SHOWN_WRITTEN else ""
+        written = f"written: {', '.join(names)}{more}; " if names else ""
+        return line, f"{written}run plinsights plan to see what is left"
+
+
 @contextmanager
-def progress_for(output: str, verb: str) -> Iterator[TerminalProgress | None]:
-    """A live progress on stderr when it is a terminal and the output is text, else None."""
+def progress_for(output: str, verb: str, written: WrittenChanges) -> Iterator[WrittenChanges]:
+    """`written`, drawing a live progress on stderr when it is a terminal and the output is text."""
     console = Console(stderr=True)
     if output != "text" or not console.is_terminal or console.is_dumb_terminal:  # dumb: cannot redraw a line
-        yield None
+        yield written
         return
-    progress = TerminalProgress(verb)
+    written.shown = TerminalProgress(verb)
     live = Live(
         console=console,
-        get_renderable=progress.render,
+        get_renderable=written.shown.render,
         refresh_per_second=REFRESHES_PER_SECOND,
         transient=True,  # the result follows on stdout; the progress has served its purpose
         redirect_stdout=False,  # stdout is for the result, printed after the line is gone
         redirect_stderr=True,  # a warning logged meanwhile is printed above the line, not through it
     )
     with live:
-        yield progress
+        yield written

@@ -5,12 +5,15 @@ rich take stderr for one, as a user's terminal would be."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 
-from cli.main import EXIT_OK, main
+from cli.main import EXIT_INTERRUPTED, EXIT_OK, main
+from cli.progress import SHOWN_WRITTEN
 from demo.world import build_demo_world
-from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_NOT_MONITORED
+from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_NOT_MONITORED, DEMO_RULES
 from tests.integration.conftest import Harness
 
 DEMO_RESOURCES = DEMO_MONITORED + DEMO_NOT_MONITORED
@@ -64,3 +67,29 @@ def test_piped_or_as_json_there_is_nothing_but_the_result(
     out, err = capsys.readouterr()
     assert err == ""
     assert len(json.loads(out)["done"]) == DEMO_ARTIFACTS
+
+
+def test_ctrl_c_during_apply_says_which_changes_were_written(
+    aws: Harness, piped: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C as the third alarm is about to be sent: the rules and two alarms are written."""
+    build_demo_world(aws.world)
+    send = BaseClient._make_api_call
+    alarms_sent = []
+
+    def interrupted_at_the_third_alarm(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "PutMetricAlarm":
+            if len(alarms_sent) == 2:
+                raise KeyboardInterrupt
+            alarms_sent.append(params["AlarmName"])
+        return send(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", interrupted_at_the_third_alarm)
+    assert main(["apply"]) == EXIT_INTERRUPTED
+    line, hint = capsys.readouterr().err.splitlines()
+    written = DEMO_RULES + len(alarms_sent)  # the rules come first in the plan, then the alarms
+    assert line.startswith(f"plinsights: interrupted after {written} of {DEMO_ARTIFACTS} changes were written")
+    assert hint.startswith("plinsights: written: create rule ") and hint.endswith(
+        "run plinsights plan to see what is left"
+    )
+    assert f"and {written - SHOWN_WRITTEN} more" in hint

@@ -17,6 +17,9 @@ from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
 from cli.main import EXIT_ERROR, EXIT_INTERRUPTED, main, parser
+from cli.progress import SHOWN_WRITTEN, WrittenChanges
+from core.artifacts import RULES
+from core.model import Delete
 from core.report import DIFF_LINES, body_diff
 
 GLOBAL_VALUES = {"--region": "eu-west-3", "--profile": "ops", "--prefix": "team1", "--output": "json"}
@@ -201,23 +204,41 @@ def interrupted_after_identity(request: Any) -> AWSResponse:
     raise KeyboardInterrupt
 
 
+READING_INTERRUPTED = "plinsights: interrupted before any change was written"
+
+
 @pytest.mark.usefixtures("environment")
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
-        (["plan"], "nothing was written"),
-        (["destroy", "--dry-run"], "nothing was written"),
-        (["apply"], "changes may have been written; run plinsights plan to see"),
-        (["destroy"], "changes may have been written; run plinsights plan to see"),
+        (["plan"], ["plinsights: interrupted; nothing was written"]),
+        (["destroy", "--dry-run"], ["plinsights: interrupted; nothing was written"]),
+        (["apply"], [READING_INTERRUPTED]),
+        (["destroy"], [READING_INTERRUPTED]),
     ],
 )
-def test_ctrl_c_exits_130_and_says_what_may_be_written(
-    argv: list[str], said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_ctrl_c_while_reading_exits_130_and_says_nothing_was_written(
+    argv: list[str], said: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     aws_answers(monkeypatch, interrupted_after_identity)
     status, lines = run(argv, capsys)
     assert status == EXIT_INTERRUPTED
-    assert lines == [f"plinsights: interrupted; {said}"]
+    assert lines == said
+
+
+def test_ctrl_c_during_the_writes_names_what_was_written() -> None:
+    written = WrittenChanges()
+    changes = [Delete(RULES, f"plinsights-vpce-{n}-bytes", "endpoint gone") for n in range(SHOWN_WRITTEN + 2)]
+    written.started(len(changes) + 3, seconds_left=10.0)
+    for change in changes:
+        written.done(change)
+    line, hint = written.interrupted()
+    assert line == (
+        f"interrupted after {len(changes)} of {len(changes) + 3} changes were written; "
+        "the one under way may have been written too"
+    )
+    shown = ", ".join(f"delete rule {c.name}" for c in changes[:SHOWN_WRITTEN])
+    assert hint == f"written: {shown} and 2 more; run plinsights plan to see what is left"
 
 
 # --- an update shows what changes ---

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cli.progress import TerminalProgress, duration, progress_for, progress_line
+from cli.progress import TerminalProgress, WrittenChanges, duration, progress_for, progress_line
 from core.artifacts import ALARMS
 from core.model import Delete, Failure
 
@@ -84,5 +84,5 @@ def test_progress_is_drawn_only_on_a_terminal_that_can_redraw_and_only_for_text(
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    with progress_for(output, "apply") as progress:
-        assert (progress is not None) is drawn
+    with progress_for(output, "apply", WrittenChanges()) as progress:
+        assert (progress.shown is not None) is drawn

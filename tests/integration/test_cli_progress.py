@@ -74,8 +74,8 @@ def test_ctrl_c_during_apply_says_which_changes_were_written(
 ) -> None:
     """Ctrl-C as the third alarm is about to be sent: the rules and two alarms are written."""
     build_demo_world(aws.world)
-    send = BaseClient._make_api_call
-    alarms_sent = []
+    send = BaseClient._make_api_call  # type: ignore[attr-defined]  # botocore's, untyped
+    alarms_sent: list[str] = []
 
     def interrupted_at_the_third_alarm(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
         if operation == "PutMetricAlarm":

@@ -7,6 +7,7 @@ or Gateway Load Balancer gets, with the description AWS gives them ("ELB net/<na
 from __future__ import annotations
 
 import itertools
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,18 @@ CUSTOM_FORMAT = (
     "${dstport} ${protocol} ${packets} ${bytes} ${action} ${log-status} ${flow-direction} ${pkt-srcaddr}"
 )
 ELB_ENI_TYPES = {"network": "net", "gateway": "gwy"}
+# Each session's clients, made once: a client costs more to build than most of the calls it makes
+# (EC2's about 17 ms), and the tests build a world for each test on one session per process.
+_CLIENTS: weakref.WeakKeyDictionary[boto3.Session, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def session_client(session: boto3.Session, service: str) -> Any:
+    clients = _CLIENTS.setdefault(session, {})
+    if service not in clients:
+        clients[service] = session.client(service)  # type: ignore[call-overload]  # any service by name
+    return clients[service]
+
+
 PROVIDER_LOG_GROUP, CONSUMER_LOG_GROUP = "/vpc/flow-logs/provider", "/vpc/flow-logs/consumer"
 
 
@@ -30,12 +43,27 @@ class World:
 
     def __post_init__(self) -> None:
         self.region = self.session.region_name or "us-east-1"
-        # Untyped on purpose: the builders pass AWS-shaped literals that the stubs' TypedDicts reject.
-        self.ec2: Any = self.session.client("ec2")
-        self.elbv2: Any = self.session.client("elbv2")
-        self.logs: Any = self.session.client("logs")
-        self.s3: Any = self.session.client("s3")
-        self.cloudwatch: Any = self.session.client("cloudwatch")
+
+    # Untyped on purpose: the builders pass AWS-shaped literals that the stubs' TypedDicts reject.
+    @property
+    def ec2(self) -> Any:
+        return session_client(self.session, "ec2")
+
+    @property
+    def elbv2(self) -> Any:
+        return session_client(self.session, "elbv2")
+
+    @property
+    def logs(self) -> Any:
+        return session_client(self.session, "logs")
+
+    @property
+    def s3(self) -> Any:
+        return session_client(self.session, "s3")
+
+    @property
+    def cloudwatch(self) -> Any:
+        return session_client(self.session, "cloudwatch")
 
     def vpc(self, subnets: int = 2, name: str = "") -> tuple[str, list[str]]:
         second_octet = next(self._cidrs)

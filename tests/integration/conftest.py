@@ -3,6 +3,7 @@ sees another's state."""
 
 from __future__ import annotations
 
+import functools
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -65,7 +66,14 @@ def aws(moto_endpoint: str) -> Harness:
     request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
     urllib.request.urlopen(request).close()
     calls: list[str] = []
-    return Harness(world=World(boto3.Session()), clients=Clients(session=recording_session(calls)), calls=calls)
+    return Harness(world=World(world_session()), clients=Clients(session=recording_session(calls)), calls=calls)
+
+
+@functools.cache
+def world_session() -> boto3.Session:
+    """The test worlds' session, one per process, so that their clients are built once (World
+    keeps each session's clients): they always talk to this process's moto server."""
+    return boto3.Session()
 
 
 class Clock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,11 @@ TEMPLATE = ROOT / "template.yaml"
 SAMCONFIG = ROOT / "samconfig.toml"
 
 
-class CloudFormationLoader(yaml.SafeLoader):
+# libyaml's loader when PyYAML was built with it: parsing template.yaml in pure Python takes a quarter second.
+BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class CloudFormationLoader(BaseLoader):  # type: ignore[valid-type,misc]  # either loader, chosen above
     """Reads !Ref, !Sub and the other short-form intrinsics as {"Ref": ...}, {"Sub": ...} values."""
 
 
@@ -28,8 +34,14 @@ def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 CloudFormationLoader.add_multi_constructor("!", _intrinsic)
 
 
-def template() -> dict[str, Any]:
+@functools.cache
+def parsed_template() -> dict[str, Any]:
     return yaml.load(TEMPLATE.read_text(), Loader=CloudFormationLoader)  # a SafeLoader subclass
+
+
+def template() -> dict[str, Any]:
+    """template.yaml, parsed once per process; each caller gets its own copy to change."""
+    return copy.deepcopy(parsed_template())
 
 
 def samconfig() -> dict[str, Any]:

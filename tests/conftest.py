@@ -8,6 +8,7 @@ recorded calls when they finish, and the controller runs those tests once over t
 
 from __future__ import annotations
 
+import gc
 import importlib
 import traceback
 from collections.abc import Iterator
@@ -32,6 +33,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(shared.close)
     if is_distributed(config) and not is_worker(config):
         config.pluginmanager.register(SessionEndInController(config), "session-end-in-controller")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What exists by now (modules, service models, the collected tests) lives until the end: moved
+    out of the garbage collector's sight, so that its collections, frequent among the tests' many
+    small objects, and the final ones at exit, no longer walk it."""
+    gc.collect()
+    gc.freeze()
 
 
 def is_worker(config: pytest.Config) -> bool:

@@ -40,7 +40,7 @@ EXIT_OK, EXIT_FAILED_CHANGES, EXIT_ERROR, EXIT_CHANGES_PENDING, EXIT_INTERRUPTED
 
 # The reachability check before any work: two attempts with a 3 s connect timeout, so an unreachable
 # endpoint answers in seconds instead of the ~26 s of the run's ten adaptive attempts.
-PREFLIGHT_CONFIG = RETRY_CONFIG.merge(Config(connect_timeout=3, retries={"mode": "standard", "max_attempts": 2}))
+PREFLIGHT_CONFIG = RETRY_CONFIG.merge(Config(connect_timeout=3, retries={"mode": "standard", "total_max_attempts": 2}))
 
 INSIGHT_COMMANDS = {"preview": preview_command, "top": top_command}  # read only: Ctrl-C has written nothing
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # Adaptive mode backs off and rate-limits the client itself when AWS throttles; ten attempts ride
 # out the 1-5 TPS Contributor Insights rule APIs and the EC2 token buckets.
 RETRY_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 10},
+    retries={"mode": "adaptive", "total_max_attempts": 10},  # botocore's max_attempts counts retries only
     connect_timeout=5,
     read_timeout=30,
     user_agent_extra="privatelink-insights",
@@ -101,7 +101,7 @@ class Clients:
     def service_quotas(self) -> ServiceQuotasClient:
         # One attempt: a quota read that fails falls back to the configured quota, no retry storm.
         return self.session.client(
-            "service-quotas", config=RETRY_CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": 1}))
+            "service-quotas", config=RETRY_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
         )
 
     @cached_property

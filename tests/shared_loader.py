@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import botocore.client
 import botocore.hooks
 import botocore.loaders
 import botocore.session
@@ -77,6 +78,21 @@ def aliaser_init(self: Any, event_emitter: Any, event_aliases: Any = None) -> No
         self._alias_name_cache = _ALIASED_NAMES
 
 
+_CLIENT_CLASSES: dict[tuple[str, str], type] = {}  # (service, API version) -> the client class
+_CREATE_CLIENT_CLASS = botocore.client.ClientCreator._create_client_class  # type: ignore[attr-defined]
+
+
+def create_client_class(self: Any, service_name: str, service_model: Any) -> type:
+    """ClientCreator._create_client_class, once per service and API version. botocore builds a new class
+    (a method per operation, 600 for EC2) for every client; every session here registers the same
+    class-building handlers (botocore's and boto3's), so the class is the same each time. What a client
+    holds of its own (its config, endpoint, event hooks, retry state) is on the instance."""
+    key = (service_name, service_model.api_version)
+    if key not in _CLIENT_CLASSES:
+        _CLIENT_CLASSES[key] = _CREATE_CLIENT_CLASS(self, service_name, service_model)
+    return _CLIENT_CLASSES[key]
+
+
 @contextmanager
 def sharing_one_loader() -> Iterator[None]:
     """Every botocore Session made inside the block gets the process's shared loader."""
@@ -86,4 +102,5 @@ def sharing_one_loader() -> Iterator[None]:
         patch.setattr(botocore.session, "create_loader", shared_loader)
         patch.setattr(botocore.hooks, "accepts_kwargs", accepts_kwargs)
         patch.setattr(botocore.hooks.EventAliaser, "__init__", aliaser_init)
+        patch.setattr(botocore.client.ClientCreator, "_create_client_class", create_client_class)
         yield

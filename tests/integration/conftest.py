@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import boto3
 import moto.backends
+import moto.core.responses
+import moto.core.utils
 import pytest
 
 from core.clients import Clients
@@ -50,6 +52,9 @@ MOTO_SETTINGS: dict[str, str | None] = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 # The server lists moto's package directory on every request to route it (werkzeug_app's
 # get_backend_for_host); the listing cannot change while the tests run, so it is read once.
 MOTO_MODULES = tuple(moto.backends.list_of_moto_modules())
+# And on every request it lists the methods of the response class (inspect.getmembers, about 6% of the
+# suite's time); a class's methods do not change either.
+method_names_of = functools.cache(moto.core.utils.method_names_from_class)
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +62,7 @@ def moto_endpoint() -> Iterator[str]:
     """One server per process: under pytest-xdist, each worker its own, on a port the system picks."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(moto.backends, "list_of_moto_modules", lambda: MOTO_MODULES)
+        patch.setattr(moto.core.responses, "method_names_from_class", method_names_of)
         with patched_environ(MOTO_SETTINGS), local_aws() as endpoint:
             yield endpoint
 

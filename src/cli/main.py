@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
@@ -102,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per documented error
+def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     writes = args.command == "apply" or (args.command == "destroy" and not args.dry_run)
     written = WrittenChanges()  # what apply or destroy wrote, for the line Ctrl-C leaves
@@ -117,27 +118,42 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
             return fail("interrupted; nothing was written", EXIT_INTERRUPTED)
         message, hint = written.interrupted()
         return fail(message, EXIT_INTERRUPTED, hint)
-    except PlinsightsError as err:
-        return fail(str(err), hint=getattr(err, "hint", ""))
-    except ProfileNotFound as err:
-        return fail(f"{err}; list the profiles with: aws configure list-profiles")
-    except EndpointConnectionError as err:
-        return fail(f"cannot reach the AWS endpoint: {err}", hint="check AWS_ENDPOINT_URL, the network and --region")
-    except (ResponseParserError, NotAnAwsResponseError) as err:
+    except Exception as err:
+        explained = explain_error(err)
+        if explained is None:
+            raise  # a bug of ours: its traceback is what a report needs
+        return fail(*explained)
+
+
+NOT_AWS = "the AWS endpoint answered something that is not an AWS response"
+NOT_AWS_HINT = "check AWS_ENDPOINT_URL: it may point at a web page or a proxy"
+
+
+def explain_error(err: Exception) -> tuple[str, int, str] | None:  # noqa: PLR0911 - one return per documented error
+    """The one or two lines (message, status, hint) a documented error gets; None for any other."""
+    if isinstance(err, PlinsightsError):
+        return str(err), EXIT_ERROR, getattr(err, "hint", "")
+    if isinstance(err, ProfileNotFound):
+        return f"{err}; list the profiles with: aws configure list-profiles", EXIT_ERROR, ""
+    if isinstance(err, EndpointConnectionError):
+        return f"cannot reach the AWS endpoint: {err}", EXIT_ERROR, "check AWS_ENDPOINT_URL, the network and --region"
+    if isinstance(err, ResponseParserError | NotAnAwsResponseError):
         first = str(err).strip().splitlines()[0] if str(err).strip() else "unreadable answer"
-        return fail(
-            f"the AWS endpoint answered something that is not an AWS response ({first[:160]})",
-            hint="check AWS_ENDPOINT_URL: it may point at a web page or a proxy",
+        return f"{NOT_AWS} ({first[:160]})", EXIT_ERROR, NOT_AWS_HINT
+    if isinstance(err, KeyError) and raised_by_botocore_parser(err):
+        return (
+            f"the AWS endpoint answered something that is not an AWS response (no {err} element)",
+            EXIT_ERROR,
+            NOT_AWS,
         )
-    except ClientError as err:
-        return fail(client_error_message(err))
-    except BotoCoreError as err:
-        return fail(str(err))
-    except ValueError as err:
+    if isinstance(err, ClientError):
+        return client_error_message(err), EXIT_ERROR, ""
+    if isinstance(err, BotoCoreError):
+        return str(err), EXIT_ERROR, ""
+    if isinstance(err, ValueError) and "endpoint" in str(err).lower():
         # botocore raises a bare ValueError("Invalid endpoint: ...") for a malformed endpoint URL.
-        if "endpoint" not in str(err).lower():
-            raise
-        return fail(f"{err}", hint="AWS_ENDPOINT_URL must look like https://host[:port]")
+        return str(err), EXIT_ERROR, "AWS_ENDPOINT_URL must look like https://host[:port]"
+    return None
 
 
 def client_error_message(err: ClientError) -> str:
@@ -157,6 +173,15 @@ def fail(message: str, status: int = EXIT_ERROR, hint: str = "") -> int:
     if hint:
         print(f"plinsights: {hint}", file=sys.stderr)
     return status
+
+
+def raised_by_botocore_parser(err: BaseException) -> bool:
+    """botocore's parsers raise KeyError for an answer that parses as XML but holds none of the
+    response's elements (a proxy's or a login page); only a KeyError raised there means that."""
+    frame = err.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and Path(frame.tb_frame.f_code.co_filename).match("botocore/parsers.py")
 
 
 class NotAnAwsResponseError(Exception):

@@ -23,7 +23,14 @@ from core.model import Delete
 from core.report import DIFF_LINES, body_diff
 
 GLOBAL_VALUES = {"--region": "eu-west-3", "--profile": "ops", "--prefix": "team1", "--output": "json"}
-COMMANDS = (["plan"], ["apply"], ["destroy", "--dry-run"])
+COMMANDS = (
+    ["plan"],
+    ["apply"],
+    ["destroy", "--dry-run"],
+    ["explain", "vpce-0a1b2c3d4e5f67890"],
+    ["preview", "--minutes", "30"],
+    ["top", "vpce-0a1b2c3d4e5f67890"],
+)  # every command: the global flags go before or after any of them
 
 
 def attribute(flag: str) -> str:
@@ -182,6 +189,21 @@ def test_a_server_that_answers_html_is_named(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     aws_answers(monkeypatch, lambda request: respond(200, HTML_PAGE))
+    status, lines = run(["plan"], capsys)
+    assert status == EXIT_ERROR
+    assert len(lines) == 2 and "not an AWS response" in lines[0] and "AWS_ENDPOINT_URL" in lines[1]
+
+
+WELL_FORMED_PAGE = b"<html><head><title>Proxy</title></head><body><p>Sign in</p></body></html>"
+
+
+@pytest.mark.usefixtures("environment")
+@pytest.mark.parametrize("page", [HTML_PAGE, WELL_FORMED_PAGE], ids=["html", "well-formed xml"])
+def test_a_server_that_answers_html_after_the_identity_check_is_named(
+    page: bytes, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A proxy that lets the identity check through and answers the reads with a web page."""
+    aws_answers(monkeypatch, by_service(respond(200, IDENTITY), lambda request: respond(200, page)))
     status, lines = run(["plan"], capsys)
     assert status == EXIT_ERROR
     assert len(lines) == 2 and "not an AWS response" in lines[0] and "AWS_ENDPOINT_URL" in lines[1]

@@ -141,11 +141,7 @@ def explain_error(err: Exception) -> tuple[str, int, str] | None:  # noqa: PLR09
         first = str(err).strip().splitlines()[0] if str(err).strip() else "unreadable answer"
         return f"{NOT_AWS} ({first[:160]})", EXIT_ERROR, NOT_AWS_HINT
     if isinstance(err, KeyError) and raised_by_botocore_parser(err):
-        return (
-            f"the AWS endpoint answered something that is not an AWS response (no {err} element)",
-            EXIT_ERROR,
-            NOT_AWS,
-        )
+        return f"{NOT_AWS} (no {err} element)", EXIT_ERROR, NOT_AWS_HINT
     if isinstance(err, ClientError):
         return client_error_message(err), EXIT_ERROR, ""
     if isinstance(err, BotoCoreError):

@@ -132,7 +132,7 @@ NOT_AWS_HINT = "check AWS_ENDPOINT_URL: it may point at a web page or a proxy"
 def explain_error(err: Exception) -> tuple[str, int, str] | None:  # noqa: PLR0911 - one return per documented error
     """The one or two lines (message, status, hint) a documented error gets; None for any other."""
     if isinstance(err, PlinsightsError):
-        return str(err), EXIT_ERROR, getattr(err, "hint", "")
+        return str(err), EXIT_ERROR, err.hint
     if isinstance(err, ProfileNotFound):
         return f"{err}; list the profiles with: aws configure list-profiles", EXIT_ERROR, ""
     if isinstance(err, EndpointConnectionError):

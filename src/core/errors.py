@@ -4,13 +4,19 @@ PlinsightsError
 ├── ConfigError      a setting is invalid: nothing is read or written
 ├── DiscoveryError   a read failed: the run stops before planning, so a failed read never
 │                    looks like resources that are gone and deletes nothing
+├── UnknownIdError   (core/explain.py) the id given to explain names nothing of the account
 └── ReconcileError  the run finished but some changes failed: raised by the Lambda handler so
                      that its on-failure destination sees it; the next run repairs them
 """
 
 
 class PlinsightsError(Exception):
-    """Base of every error this project raises on purpose."""
+    """Base of every error this project raises on purpose; `hint`, when given, is a second line
+    saying what to do about it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class ConfigError(PlinsightsError):

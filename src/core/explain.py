@@ -21,11 +21,8 @@ NEAR_MATCHES = 3  # ids offered after "did you mean"
 
 
 class UnknownIdError(PlinsightsError):
-    """The id given to explain names no resource of the account and no artifact of ours."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.hint = hint  # a second line: where to find the ids
+    """The id given to explain names no resource of the account and no artifact of ours; its hint
+    says where to find the ids."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""`plinsights plan|apply|destroy|explain`: the reconcile, and the removal of a deployment, from a shell with the
-standard AWS environment."""
+"""`plinsights plan|apply|destroy|explain|preview|top`: the reconcile, the removal of a deployment, one
+resource explained and the traffic its rules see, from a shell with the standard AWS environment."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def explain_error(err: Exception) -> tuple[str, int, str] | None:  # noqa: PLR09
         return f"{err}; list the profiles with: aws configure list-profiles", EXIT_ERROR, ""
     if isinstance(err, EndpointConnectionError):
         return f"cannot reach the AWS endpoint: {err}", EXIT_ERROR, "check AWS_ENDPOINT_URL, the network and --region"
-    if isinstance(err, ResponseParserError | NotAnAwsResponseError):
+    if isinstance(err, ResponseParserError):
         first = str(err).strip().splitlines()[0] if str(err).strip() else "unreadable answer"
         return f"{NOT_AWS} ({first[:160]})", EXIT_ERROR, NOT_AWS_HINT
     if isinstance(err, KeyError) and raised_by_botocore_parser(err):
@@ -146,7 +146,7 @@ def explain_error(err: Exception) -> tuple[str, int, str] | None:  # noqa: PLR09
         return client_error_message(err), EXIT_ERROR, ""
     if isinstance(err, BotoCoreError):
         return str(err), EXIT_ERROR, ""
-    if isinstance(err, ValueError) and "endpoint" in str(err).lower():
+    if isinstance(err, ValueError) and str(err).startswith("Invalid endpoint"):
         # botocore raises a bare ValueError("Invalid endpoint: ...") for a malformed endpoint URL.
         return str(err), EXIT_ERROR, "AWS_ENDPOINT_URL must look like https://host[:port]"
     return None
@@ -180,10 +180,6 @@ def raised_by_botocore_parser(err: BaseException) -> bool:
     return frame is not None and Path(frame.tb_frame.f_code.co_filename).match("botocore/parsers.py")
 
 
-class NotAnAwsResponseError(Exception):
-    """An answer botocore read as XML but that holds none of the response's elements."""
-
-
 def clients_for(args: argparse.Namespace, progress: Progress | None = None) -> Clients:
     """The run's clients, after one quick identity call: a bad endpoint, bad credentials or an
     unreachable endpoint fail here in seconds, before any read."""
@@ -191,11 +187,7 @@ def clients_for(args: argparse.Namespace, progress: Progress | None = None) -> C
     clients = Clients(session=session)
     if progress:
         progress.status(f"checking the AWS endpoint and credentials in {clients.region}")
-    try:
-        session.client("sts", config=PREFLIGHT_CONFIG).get_caller_identity()
-    except KeyError as err:
-        # A well-formed HTML page parses as XML; botocore then misses the result element (KeyError).
-        raise NotAnAwsResponseError(f"no {err} element in the answer to GetCallerIdentity") from None
+    session.client("sts", config=PREFLIGHT_CONFIG).get_caller_identity()
     return clients
 
 

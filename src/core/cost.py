@@ -36,7 +36,7 @@ class IncomingEvents:
         return self.per_log_group[log_group] * DAYS_PER_MONTH * HOURS_PER_DAY / self.hours
 
 
-NOT_READ = "not read: only plinsights plan and apply read the log groups' incoming events"
+NOT_READ = "not read: only the plinsights CLI reads the log groups' incoming events"
 
 
 @dataclass(frozen=True, slots=True)

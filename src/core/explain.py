@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.alarms import ALARM_TEMPLATES
-from core.cost import CostEstimate, IncomingEvents, resource_cost
+from core.cost import CostEstimate, IncomingEvents, alarm_metrics, resource_cost
 from core.desired import EMPTY_RULE_KINDS, Source, flow_log_source, preferred_sources, source_choice
 from core.errors import PlinsightsError
 from core.flowlogs import flow_logs_by_attachment, flow_logs_covering, unusable_reason
@@ -189,6 +189,8 @@ def flow_log_roles(
     candidates = {eni.eni_id: flow_logs_covering(eni, index) for eni in resource.enis}
     verdicts: dict[str, list[tuple[RuleKind, str, bool, str, tuple[str, ...]]]] = {}
     for template in RULE_TEMPLATES.values():
+        if template.kind not in settings.rule_kinds:
+            continue  # left out by PLINSIGHTS_RULE_KINDS: no rule of this kind reads any flow log
         empty = EMPTY_RULE_KINDS.get(resource.kind, {}).get(template.kind)
         choice = source_choice(resource, template, candidates, settings, outcome.actual.rules)
         read_from = {eni: source for source, enis in choice.chosen.items() for eni in enis}
@@ -353,9 +355,7 @@ def alarm_facts(coverage: Coverage, outcome: Outcome, changes: Sequence[Change])
                 threshold=float(body.get("Threshold", 0)),
                 period=int(max(periods, default=0)),
                 evaluation_periods=int(body.get("EvaluationPeriods", 1)),
-                metrics=sum(
-                    1 for q in queries if "MetricStat" in q or "INSIGHT_RULE_METRIC" in q.get("Expression", "")
-                ),
+                metrics=alarm_metrics(spec.body),
                 rules=spec.rule_names,
                 exists=name in outcome.actual.alarms,
                 change=pending(name, changes),

@@ -125,7 +125,10 @@ def compile_rule(definition: str | Mapping[str, Any]) -> CompiledRule:
         raise RuleDefinitionError("the rule definition is not a JSON object")
     if document.get("LogFormat") != "CLF":
         raise RuleDefinitionError(f"only CLF rules can be evaluated, not {document.get('LogFormat')!r}")
-    aliases = {str(alias): int(position) for position, alias in (document.get("Fields") or {}).items()}
+    try:
+        aliases = {str(alias): int(position) for position, alias in (document.get("Fields") or {}).items()}
+    except (TypeError, ValueError):
+        raise RuleDefinitionError(f"Fields must map positions (1, 2, ...) to names: {document.get('Fields')}") from None
     contribution = document.get("Contribution") or {}
     aggregate_on = document.get("AggregateOn")
     if aggregate_on not in AGGREGATIONS:

@@ -100,14 +100,20 @@ def report_order(report: RuleReport) -> tuple[str, int, str]:
     return report.resource, KIND_ORDER.get(report.kind, len(KIND_ORDER)), report.name
 
 
+MAX_PAGES = 200  # FilterLogEvents calls per log group: a huge group yields empty pages for a while
+
+
 def read_log_group(logs: CloudWatchLogsClient, log_group: str, start_ms: int, end_ms: int, max_events: int) -> LogRead:
     """FilterLogEvents over [start_ms, end_ms] (milliseconds since the epoch), page by page, until
-    the pages end or `max_events` are read. A page may hold fewer events than asked, or none, and
-    still carry a nextToken (FilterLogEvents searches a slice of the log group per call)."""
+    the pages end, `max_events` are read or MAX_PAGES were asked for. A page may hold fewer events
+    than asked, or none, and still carry a nextToken (FilterLogEvents searches a slice of the log
+    group per call)."""
     messages: list[str] = []
     kwargs: dict[str, Any] = {"logGroupName": log_group, "startTime": start_ms, "endTime": end_ms}
     try:
-        while len(messages) < max_events:
+        for _ in range(MAX_PAGES):  # bounded in calls too: pages may come back empty, one after another
+            if len(messages) >= max_events:
+                break
             page = logs.filter_log_events(**kwargs, limit=min(PAGE_LIMIT, max_events - len(messages)))
             messages += [event["message"] for event in page.get("events", []) if "message" in event]
             token = page.get("nextToken")

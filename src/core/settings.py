@@ -71,7 +71,9 @@ class Settings:
     price_matched_events_million: float = 0.02  # per million log events that match a rule
     price_alarm_metric_month: float = 0.10  # per metric a standard-resolution alarm evaluates, per month
     price_dashboard_month: float = 3.00  # per dashboard per month beyond the free ones
-    free_dashboards: int = 3  # the account's free dashboards (of up to 50 metrics each; shared account-wide)
+    # AWS's free tier: 3 dashboards of up to 50 metrics each, account-wide. Ours pass 50 metrics at
+    # about five resources (three rule widgets and five PrivateLink metrics each), so none by default.
+    free_dashboards: int = 0
 
     def __post_init__(self) -> None:
         if not PREFIX_PATTERN.fullmatch(self.prefix):

@@ -28,9 +28,9 @@ from core.settings import Settings
 from tests.builders import SUBNETS, endpoint, flow_log, inventory
 from tests.figures import RULES_PER_RESOURCE
 
-SETTINGS = Settings()  # 0.50 a rule, 0.10 an alarm metric, 3.00 a dashboard past 3 free, 0.02 a million events
+SETTINGS = Settings()  # 0.50 a rule, 0.10 an alarm metric, 3.00 a dashboard, none free, 0.02 a million events
 RULE_PRICE, METRIC_PRICE, DASHBOARD_PRICE, MILLION_EVENTS_PRICE = 0.50, 0.10, 3.00, 0.02
-FREE_DASHBOARDS = 3
+FREE_DASHBOARDS = 0  # AWS's 3 free ones hold up to 50 metrics each: ours outgrow that
 
 
 def rule(name: str, group: str = "/flow/a", state: str = "ENABLED", resource: str = "vpce-1") -> RuleSpec:
@@ -160,10 +160,11 @@ def test_without_the_metric_matched_events_are_unknown_and_left_out_of_the_total
     incoming: IncomingEvents | None, basis: str
 ) -> None:
     rules = [rule("a", "/flow/a"), rule("b", "/flow/b")]
-    cost = estimate_cost(rules, [], 4, SETTINGS, incoming)
+    dashboards = 4
+    cost = estimate_cost(rules, [], dashboards, SETTINGS, incoming)
     assert cost.matched_events is None and cost.matched_events_usd is None
     assert cost.matched_basis == basis
-    assert cost.monthly_usd == pytest.approx(2 * RULE_PRICE + 1 * DASHBOARD_PRICE)
+    assert cost.monthly_usd == pytest.approx(2 * RULE_PRICE + (dashboards - FREE_DASHBOARDS) * DASHBOARD_PRICE)
 
 
 def test_a_resources_cost_counts_its_own_rules_and_alarms_and_no_dashboard() -> None:
@@ -184,14 +185,14 @@ def outcome_of(incoming: IncomingEvents | None) -> Outcome:
 
 def test_the_plan_json_carries_the_monthly_total_and_a_breakdown_by_artifact_kind() -> None:
     """One endpoint, one log group of 2 million events a day: 3 rules (1.50), 3 alarm metrics
-    (0.30), 1 free dashboard, at most 3 x 60 million matched events (3.60): 5.40 USD."""
+    (0.30), 1 dashboard (3.00), at most 3 x 60 million matched events (3.60): 8.40 USD."""
     data = json.loads(json.dumps(summary(outcome_of(IncomingEvents({"/flow/vpc": 2_000_000})), True)))
     assert data["cost"] == {
-        "monthly_usd": 5.40,
+        "monthly_usd": 8.40,
         "complete": True,
         "rules": {"count": 3, "unit_usd": RULE_PRICE, "monthly_usd": 1.50},
         "alarms": {"count": 3, "metrics": 3, "unit_usd": METRIC_PRICE, "monthly_usd": 0.30},
-        "dashboards": {"count": 1, "free": 3, "charged": 0, "unit_usd": DASHBOARD_PRICE, "monthly_usd": 0.0},
+        "dashboards": {"count": 1, "free": 0, "charged": 1, "unit_usd": DASHBOARD_PRICE, "monthly_usd": 3.0},
         "matched_events": {
             "count_at_most": 180_000_000,
             "unit_usd_per_million": MILLION_EVENTS_PRICE,
@@ -205,10 +206,10 @@ def test_the_plan_json_carries_the_monthly_total_and_a_breakdown_by_artifact_kin
 def test_the_plan_says_when_matched_events_are_unknown() -> None:
     outcome = outcome_of(None)
     data = summary(outcome, True)["cost"]
-    assert data["complete"] is False and data["monthly_usd"] == 1.80
+    assert data["complete"] is False and data["monthly_usd"] == 4.80  # 3 rules, 3 alarm metrics, 1 dashboard
     assert data["matched_events"]["monthly_usd"] is None and data["matched_events"]["basis"] == NOT_READ
     text = render_text(outcome, True)
-    assert "Estimated cost a month, at the list prices set: 1.80 USD" in text
+    assert "Estimated cost a month, at the list prices set: 4.80 USD" in text
     assert f"matched log events  unknown, not in the total ({NOT_READ})" in text
 
 
@@ -218,8 +219,8 @@ def test_the_dashboard_summary_states_the_stable_estimate_and_the_matched_events
     body = render_dashboards(desired.coverage, desired.rules, desired.alarms, world, SETTINGS)
     text = json.loads(next(iter(body.values())).body)["widgets"][0]["properties"]["markdown"]
     assert (
-        "Estimated cost a month at list prices: 1.80 USD for 3 rules (1.50 USD while enabled), 3 alarm metrics in 3 alarms"
-        " (0.30 USD) and 1 dashboard(s), 3 free (0.00 USD); plus 0.02 USD per million log events the rules match"
+        "Estimated cost a month at list prices: 4.80 USD for 3 rules (1.50 USD while enabled), 3 alarm metrics in 3 alarms"
+        " (0.30 USD) and 1 dashboard(s), 0 free (3.00 USD); plus 0.02 USD per million log events the rules match"
     ) in text
 
 

@@ -60,6 +60,17 @@ def test_a_vpc_flow_log_read_by_every_rule_kind_names_the_rules_that_read_it() -
     assert explanation.coverage.monitored and len(explanation.rules) == RULES_PER_RESOURCE
 
 
+def test_rule_kinds_left_out_by_the_setting_read_no_flow_log() -> None:
+    kept = Settings(rule_kinds=(RuleKind.BYTES.value, RuleKind.REJECTS.value))
+    inv = inventory(endpoint(), flow_log(flow_log_id="fl-vpc"))
+    desired = desired_state(inv, kept)
+    outcome = Outcome(inv, desired, ActualState(), make_plan(desired, ActualState(), kept.max_deletes), None)
+    explanation = explain("vpce-1", outcome, kept)
+    assert choices_of(explanation, "fl-vpc", RuleKind.TCP_FLOWS) == []
+    assert {c.kind for (role,) in [explanation.flow_logs] for c in role.choices} == {RuleKind.BYTES, RuleKind.REJECTS}
+    assert len(explanation.rules) == len(kept.rule_kinds)
+
+
 @pytest.mark.parametrize(
     ("traffic", "read_by"),
     [

@@ -83,11 +83,17 @@ def top_command(args: argparse.Namespace, clients: Clients) -> int:
 
 
 def print_tables(reports: Sequence[RuleReport], title: str, *, live: bool) -> None:
-    """One ranked table per resource and rule kind."""
+    """One heading per resource and rule kind, over its ranked table: one table, or one per rule
+    when the kind takes several (ENIs read from two log groups, or more than ten ENIs). Their
+    contributors are not added up: each list holds a rule's top ten only, and a sum of two top
+    tens could rank wrongly."""
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else PLAIN_WIDTH)
     console.print(title, highlight=False)
-    for report in reports:
-        console.print(f"\n{report.resource}: {kind_title(report.kind)}", highlight=False)
+    heading = ("", "")
+    for report in reports:  # in resource, then rule kind order (core/preview.report_order)
+        if (report.resource, report.kind) != heading:
+            heading = (report.resource, report.kind)
+            console.print(f"\n{report.resource}: {kind_title(report.kind)}", highlight=False)
         console.print(report_table(report))
         console.print(report_caption(report, live=live), highlight=False)
 

@@ -7,6 +7,7 @@ or Gateway Load Balancer gets, with the description AWS gives them ("ELB net/<na
 from __future__ import annotations
 
 import itertools
+import os
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,16 +20,19 @@ CUSTOM_FORMAT = (
     "${dstport} ${protocol} ${packets} ${bytes} ${action} ${log-status} ${flow-direction} ${pkt-srcaddr}"
 )
 ELB_ENI_TYPES = {"network": "net", "gateway": "gwy"}
-# Each session's clients, made once: a client costs more to build than most of the calls it makes
-# (EC2's about 17 ms), and the tests build a world for each test on one session per process.
-_CLIENTS: weakref.WeakKeyDictionary[boto3.Session, dict[str, Any]] = weakref.WeakKeyDictionary()
+# Each session's clients, made once per endpoint: a client costs more to build than most of the
+# calls it makes (EC2's about 17 ms), and the tests build a world for each test on one session per
+# process. The endpoint is the one of the world's making, as a client made then would have had.
+_CLIENTS: weakref.WeakKeyDictionary[boto3.Session, dict[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
 
 
-def session_client(session: boto3.Session, service: str) -> Any:
+def session_client(session: boto3.Session, service: str, endpoint_url: str | None) -> Any:
     clients = _CLIENTS.setdefault(session, {})
-    if service not in clients:
-        clients[service] = session.client(service)  # type: ignore[call-overload]  # any service by name
-    return clients[service]
+    if (service, endpoint_url) not in clients:
+        # any service by name; endpoint_url None: boto3's own lookup (AWS_ENDPOINT_URL, then AWS's)
+        made = session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+        clients[service, endpoint_url] = made
+    return clients[service, endpoint_url]
 
 
 PROVIDER_LOG_GROUP, CONSUMER_LOG_GROUP = "/vpc/flow-logs/provider", "/vpc/flow-logs/consumer"
@@ -43,27 +47,30 @@ class World:
 
     def __post_init__(self) -> None:
         self.region = self.session.region_name or "us-east-1"
+        # Where its clients go: fixed now, so that one made later, while a test routes the product
+        # through a proxy (AWS_ENDPOINT_URL changed for a while), still builds in the world itself.
+        self.endpoint_url = os.environ.get("AWS_ENDPOINT_URL") or None
 
     # Untyped on purpose: the builders pass AWS-shaped literals that the stubs' TypedDicts reject.
     @property
     def ec2(self) -> Any:
-        return session_client(self.session, "ec2")
+        return session_client(self.session, "ec2", self.endpoint_url)
 
     @property
     def elbv2(self) -> Any:
-        return session_client(self.session, "elbv2")
+        return session_client(self.session, "elbv2", self.endpoint_url)
 
     @property
     def logs(self) -> Any:
-        return session_client(self.session, "logs")
+        return session_client(self.session, "logs", self.endpoint_url)
 
     @property
     def s3(self) -> Any:
-        return session_client(self.session, "s3")
+        return session_client(self.session, "s3", self.endpoint_url)
 
     @property
     def cloudwatch(self) -> Any:
-        return session_client(self.session, "cloudwatch")
+        return session_client(self.session, "cloudwatch", self.endpoint_url)
 
     def vpc(self, subnets: int = 2, name: str = "") -> tuple[str, list[str]]:
         second_octet = next(self._cidrs)

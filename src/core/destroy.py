@@ -16,6 +16,7 @@ from core.artifacts import DELETE_ORDER
 from core.model import ActualState, Delete, Plan, Removal
 from core.observe import observe, owner_mark_now
 from core.progress import Progress
+from core.reconcile import paced_writes
 from core.report import change_to_dict
 from core.settings import Settings
 
@@ -39,7 +40,12 @@ def run_destroy(
     plan = destroy_plan(observe(clients, settings, progress), settings)
     # Like the reconcile, each owner mark is read again right before its delete.
     ownership = partial(owner_mark_now, clients, settings)
-    result = None if dry_run else apply_plan(plan, clients, settings, ownership=ownership, progress=progress)
+    # Paced like the reconcile: a large deployment's deletes would otherwise meet the 1 TPS rule APIs
+    # as fast as botocore can send them.
+    pacer = paced_writes(clients, settings)
+    result = (
+        None if dry_run else apply_plan(plan, clients, settings, pacer=pacer, ownership=ownership, progress=progress)
+    )
     return Removal(clients.region, settings.prefix, plan, result)
 
 

@@ -1,12 +1,15 @@
 import itertools
 
+import boto3
 import pytest
 
 from core.artifacts import ARTIFACTS, write_rates
 from core.artifacts.kind import fixed_rate
+from core.clients import Clients
 from core.errors import ConfigError
 from core.observe import artifact_from_arn
 from core.pacing import Pacer, pacing_enabled
+from core.reconcile import paced_writes
 from core.settings import Settings
 from tests.clock import FakeClock
 
@@ -71,6 +74,17 @@ def test_pacing_is_on_unless_turned_off_or_aws_is_a_local_stand_in(
     mode: str, endpoint: str | None, paced: bool
 ) -> None:
     assert pacing_enabled(mode, endpoint) is paced
+
+
+@pytest.mark.parametrize(("endpoint", "paced"), [(None, True), ("http://127.0.0.1:5000", False)])
+def test_destroy_and_the_reconcile_take_their_pacer_from_one_place(
+    endpoint: str | None, paced: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    clients = Clients(session=boto3.Session(region_name="us-east-1"))
+    settings = Settings()
+    assert paced_writes(clients, settings).rates == (write_rates(settings) if paced else {})
 
 
 def test_write_rates_come_from_the_environment() -> None:

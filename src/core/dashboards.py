@@ -123,9 +123,14 @@ def split_parts(sections: Sequence[Section]) -> list[list[Section]]:
     return parts
 
 
+def widget_loads(arns: Sequence[str]) -> list[Sequence[str]]:
+    """Alarm ARNs in the loads of the alarm widgets that list them: at most 100 a widget."""
+    return [arns[i : i + MAX_ALARMS_PER_WIDGET] for i in range(0, len(arns), MAX_ALARMS_PER_WIDGET)]
+
+
 def firing_widgets(arns: Sequence[str]) -> list[dict[str, Any]]:
     """The section on top: the part's alarms, filtered to those in ALARM, 100 ARNs a widget."""
-    chunks = [arns[i : i + MAX_ALARMS_PER_WIDGET] for i in range(0, len(arns), MAX_ALARMS_PER_WIDGET)]
+    chunks = widget_loads(arns)
     return [
         {
             "type": "alarm",
@@ -157,7 +162,7 @@ def section(
         if packets:
             widgets.append((packets_widget(f"{resource.short_id}: dropped and reset packets", packets, region), 12, 6))
     arns = [alarm_arn(inventory.partition, region, inventory.account_id, n) for n in coverage.alarm_names]
-    for chunk in (arns[i : i + MAX_ALARMS_PER_WIDGET] for i in range(0, len(arns), MAX_ALARMS_PER_WIDGET)):
+    for chunk in widget_loads(arns):
         properties = {"title": f"{resource.short_id}: alarms", "alarms": chunk, "sortBy": SORT_FIRING_FIRST}
         widgets.append(({"type": "alarm", "properties": properties}, 12, 6))
     return Section(tuple(widgets), tuple(arns))

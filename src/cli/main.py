@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -23,13 +23,13 @@ from cli.preview import add_commands as add_preview_commands
 from cli.preview import preview_command, top_command
 from cli.progress import WrittenChanges, progress_for
 from core.clients import RETRY_CONFIG, Clients
-from core.cost import deployment_cost
+from core.cost import IncomingEvents, deployment_cost
 from core.destroy import removal_summary, render_removal, run_destroy
 from core.errors import PlinsightsError
 from core.explain import explain as explain_resource
 from core.explain import find_resource
 from core.incoming_events import read_incoming_events
-from core.model import Outcome
+from core.model import Outcome, RuleSpec
 from core.progress import Progress
 from core.reconcile import run_reconcile
 from core.report import render_text, summary
@@ -207,11 +207,15 @@ def reconcile(args: argparse.Namespace, written: WrittenChanges) -> int:
 
 
 def with_matched_events(outcome: Outcome, clients: Clients, settings: Settings) -> Outcome:
-    """The cost estimate with the matched log events the rules may cost: a read of the log groups'
-    incoming events that only the CLI makes (the function's reconciles keep their calls)."""
-    log_groups = {rule.log_group for rule in outcome.desired.rules.values()}
-    incoming = read_incoming_events(clients.cloudwatch, log_groups, datetime.now(UTC))
+    """The cost estimate with the matched log events the rules may cost."""
+    incoming = incoming_events_of(clients, outcome.desired.rules.values())
     return replace(outcome, cost=deployment_cost(outcome.desired, settings, incoming))
+
+
+def incoming_events_of(clients: Clients, rules: Iterable[RuleSpec]) -> IncomingEvents:
+    """The incoming events of the log groups the rules read: a read only the CLI makes (the
+    function's reconciles keep their calls); no call when the rules read none."""
+    return read_incoming_events(clients.cloudwatch, {rule.log_group for rule in rules}, datetime.now(UTC))
 
 
 def destroy(args: argparse.Namespace, written: WrittenChanges) -> int:
@@ -229,9 +233,8 @@ def explain(args: argparse.Namespace) -> int:
     clients = clients_for(args)
     outcome = run_reconcile(clients, settings, dry_run=True)
     resource, _ = find_resource(args.id, outcome)  # an unknown id fails here, before the read below
-    rules = outcome.desired.rules.values()
-    log_groups = {rule.log_group for rule in rules if rule.resource_id == resource.resource_id}
-    incoming = read_incoming_events(clients.cloudwatch, log_groups, datetime.now(UTC)) if log_groups else None
+    rules = [rule for rule in outcome.desired.rules.values() if rule.resource_id == resource.resource_id]
+    incoming = incoming_events_of(clients, rules)
     explanation = explain_resource(args.id, outcome, settings, incoming)
     if args.output == "json":
         print(json.dumps(explanation_to_dict(explanation), indent=2))

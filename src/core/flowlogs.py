@@ -13,7 +13,7 @@ DEFAULT_FORMAT = (
     "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"
 )
 CLOUDWATCH_LOGS = "cloud-watch-logs"
-_FIELD_TOKEN = re.compile(r"\$\{([a-z0-9-]+)\}")
+FIELD_TOKEN = re.compile(r"\$\{([a-z0-9-]+)\}")  # one field of a LogFormat: ${field-id}
 
 
 def field_positions(log_format: str) -> dict[str, int]:
@@ -22,7 +22,7 @@ def field_positions(log_format: str) -> dict[str, int]:
     tokens = (log_format or DEFAULT_FORMAT).split()
     positions: dict[str, int] = {}
     for index, token in enumerate(tokens, start=1):
-        match = _FIELD_TOKEN.fullmatch(token)
+        match = FIELD_TOKEN.fullmatch(token)
         if match and match.group(1) not in positions:
             positions[match.group(1)] = index
     return positions

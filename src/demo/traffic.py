@@ -9,17 +9,15 @@ heavy talkers carry most of the bytes; scanners are rejected on 22 and 3389; som
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.flowlogs import DEFAULT_FORMAT
+from core.flowlogs import DEFAULT_FORMAT, FIELD_TOKEN
 from demo.world import CONSUMER_LOG_GROUP, CUSTOM_FORMAT, PROVIDER_LOG_GROUP, DemoWorld, World
 
 ACCOUNT_ID = "123456789012"
 TCP, UDP = 6, 17
-TOKEN = re.compile(r"\$\{([a-z0-9-]+)\}")
 PUT_BATCH = 1000  # PutLogEvents takes at most 10,000 events (and 1 MiB) per call
 
 
@@ -79,9 +77,11 @@ class FlowRecord:
         }
 
     def render(self, log_format: str) -> str:
-        """The record as a flow log of this format writes it: fields it does not know are `-`."""
+        """The record as a flow log of this format writes it, a value per token of the format (as
+        core/flowlogs.field_positions counts them): fields it does not know are `-`."""
         values = self.fields()
-        return " ".join(values.get(match.group(1), "-") for match in TOKEN.finditer(log_format))
+        tokens = [FIELD_TOKEN.fullmatch(token) for token in log_format.split()]
+        return " ".join(values.get(match.group(1), "-") if match else "-" for match in tokens)
 
 
 def flow_records(

@@ -15,7 +15,7 @@ BUILD_DIR := .aws-sam/build
 # Offline and without credentials: a Region for the SAM translator, no telemetry.
 SAM := AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
-.PHONY: demo test check template bench bench-events
+.PHONY: demo test check template package bench bench-events
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,9 @@ check: $(STAMP) ## lint, format, types, and the layering contract of src/core (p
 	$(BIN)/mypy
 	PYTHONPATH=src $(BIN)/lint-imports --no-cache
 
-template: $(TOOLS_STAMP) ## validate and lint template.yaml, build it, lint the built and the expanded template
+template: $(TOOLS_STAMP) ## validate and lint template.yaml and its publishing metadata, build it, lint the built and the expanded template
 	$(SAM) validate --lint
+	$(TOOLS)/bin/python scripts/check_sar_metadata.py template.yaml
 	$(TOOLS)/bin/cfn-lint template.yaml
 	@test -n "$(PYTHON313)" || { echo "sam build needs python3.13 on PATH (or under pyenv)" >&2; exit 1; }
 	rm -rf $(BUILD_DIR)
@@ -60,6 +61,9 @@ template: $(TOOLS_STAMP) ## validate and lint template.yaml, build it, lint the 
 	$(TOOLS)/bin/python scripts/expand_template.py $(BUILD_DIR)/template.yaml --region us-east-1 \
 		--placeholder-code s3://placeholder/code.zip > $(BUILD_DIR)/stackset.json
 	$(TOOLS)/bin/cfn-lint $(BUILD_DIR)/stackset.json
+
+package: $(STAMP) ## build the wheel, pipx-install it into a throwaway home, run it against the demo's world
+	$(BIN)/python scripts/check_package.py
 
 bench: $(STAMP) ## the benchmark against the floor, on a local moto server; writes bench/results.md
 	$(BIN)/python -m bench.run

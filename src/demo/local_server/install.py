@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from demo.local_server import ec2_connections, service_quotas
+from demo.local_server import ec2_connections, insight_report, insight_rules, service_quotas
 
 _installed = False
 _lock = threading.Lock()
@@ -25,11 +25,19 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from moto.ec2.responses import EC2Response  # noqa: PLC0415 - moto's backends load on first use
+        from moto.cloudwatch.models import CloudWatchBackend  # noqa: PLC0415 - moto's backends load on first use
+        from moto.cloudwatch.responses import CloudWatchResponse  # noqa: PLC0415
+        from moto.ec2.responses import EC2Response  # noqa: PLC0415
         from moto.servicequotas.responses import ServiceQuotasResponse  # noqa: PLC0415
 
         kept = ("list_aws_default_service_quotas", "get_service_quota")  # moto's, for other service codes
         originals = {name: getattr(ServiceQuotasResponse, name) for name in kept}
         patch(ServiceQuotasResponse, service_quotas.handlers(originals))
         patch(EC2Response, ec2_connections.HANDLERS)
+        rule_methods = ("put_insight_rule", "enable_insight_rules", "disable_insight_rules", "delete_insight_rules")
+        patch(
+            CloudWatchBackend,
+            insight_rules.backend_methods({name: getattr(CloudWatchBackend, name) for name in rule_methods}),
+        )
+        patch(CloudWatchResponse, insight_rules.HANDLERS | insight_report.HANDLERS)
         _installed = True

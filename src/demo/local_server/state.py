@@ -41,11 +41,14 @@ class ManagedRule:
 
 @dataclass
 class AnalysisWindow:
-    """A span in which a rule was enabled, in the order moto's logs backend received log events:
-    the events numbered [start, end) arrived while the rule analysed (end None: it still does)."""
+    """A span in which a rule was enabled: in the order moto's logs backend received log events
+    (the events numbered [start, end) arrived while the rule analysed), and in wall-clock seconds
+    [started, ended). None: it still analyses."""
 
     start: int
+    started: float
     end: int | None = None
+    ended: float | None = None
 
 
 class LocalState(BaseBackend):

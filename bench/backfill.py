@@ -53,9 +53,9 @@ def template_timeout() -> int:
     return int(template()["Resources"]["ReconcileFunction"]["Properties"]["Timeout"])
 
 
-def backfill_world(endpoint: str, endpoints: int) -> None:
-    """A fresh account: interface endpoints in one VPC with a flow log to CloudWatch Logs."""
-    reset(endpoint)
+def backfill_world(endpoint: str, endpoints: int, rule_quota: int) -> None:
+    """A fresh account with this rule quota: interface endpoints in one VPC with a flow log to CloudWatch Logs."""
+    reset(endpoint, rule_quota)
     world = World(boto3.Session())
     vpc, subnets = world.vpc(subnets=2)
     world.flow_log(resource_ids=[vpc], log_group="/bench/backfill")
@@ -66,7 +66,7 @@ def backfill_world(endpoint: str, endpoints: int) -> None:
 def backfill_runs(endpoint: str, endpoints: int, quota: int, timeout: int, margin: float) -> list[dict[str, float]]:
     """Reconciles until nothing is left to do, each run paced on a virtual clock with the handler's
     deadline (the timeout less the margin): one row per run."""
-    backfill_world(endpoint, endpoints)
+    backfill_world(endpoint, endpoints, quota)
     settings = Settings.from_env(pacing="on", rule_quota=quota)
     runs: list[dict[str, float]] = []
     for _ in range(6):
@@ -100,7 +100,7 @@ def measure_backfill(endpoint: str) -> BackfillFigures | None:
     timeout = template_timeout()
     settings = Settings.from_env(pacing="on", rule_quota=100)
     endpoints = settings.rule_quota // len(RULE_TEMPLATES)  # one rule per kind each: as many as the quota holds
-    backfill_world(endpoint, endpoints)
+    backfill_world(endpoint, endpoints, settings.rule_quota)
     clock = VirtualClock()
     outcome = run_reconcile(Clients(session=boto3.Session()), settings, clock=clock)
     counts = Counter((c.artifact, c.action) for c in outcome.plan.changes)

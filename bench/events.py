@@ -52,7 +52,7 @@ def wasted_writes(outcome: Outcome) -> int:
 
 def play(design: str, day: Day, endpoint: str) -> Outcome:
     """One design's day in a fresh account; the resources it starts with are onboarded first, uncounted."""
-    reset(endpoint)
+    reset(endpoint, int(RULE_QUOTA))
     for cache in (reconcile.cached_clients, reconcile.cached_pacer):
         cache.cache_clear()
     reconcile.last_read.started = None

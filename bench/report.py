@@ -115,7 +115,8 @@ def report(
         "",
         f"`make bench` on {platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, moto {moto_version()} on loopback; {total:.0f} s in all. "
-        f"PLINSIGHTS_RULE_QUOTA={RULE_QUOTA} so that large worlds are monitored whole; pacing off (local server). "
+        f"A rule quota of {RULE_QUOTA} (applied in Service Quotas on the local server, and PLINSIGHTS_RULE_QUOTA)"
+        " so that large worlds are monitored whole; pacing off (local server). "
         f"Each run is a fresh process; times are the best of {ONBOARDING_REPEATS} (onboarding) or "
         f"{STEADY_REPEATS} (steady state) runs, floor and reconcile alternated.",
         "",

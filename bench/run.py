@@ -13,7 +13,8 @@ quota takes at the paced write rates. The table goes to stdout and to bench/resu
 
     python -m bench.run [--sizes 10 50 200 500] [--output bench/results.md]
 
-The rule quota is raised (PLINSIGHTS_RULE_QUOTA=10000) so that large worlds are monitored whole;
+The rule quota is raised to 10000 (the applied value in the local server's Service Quotas, which
+the product reads first, and PLINSIGHTS_RULE_QUOTA) so that large worlds are monitored whole;
 pacing is off against the local server. Nothing here is part of the test suite.
 """
 

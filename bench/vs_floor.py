@@ -82,7 +82,7 @@ def wipe(cloudwatch: Any) -> None:
 
 
 def measure_size(endpoint: str, size: int, workdir: Path, warm_up: bool) -> SizeFigures:
-    reset(endpoint)
+    reset(endpoint, int(RULE_QUOTA))
     world = World(boto3.Session())
     start = time.perf_counter()
     shape = build_world(world, size)

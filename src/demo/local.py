@@ -1,4 +1,5 @@
-"""A local moto server standing in for AWS, and a Lambda context for calling the handler directly."""
+"""A local server standing in for AWS (moto, extended: demo/local_server), and a Lambda context for
+calling the handler directly."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from moto.server import ThreadedMotoServer
+from demo.local_server import LocalServer, install
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -42,12 +43,14 @@ def patched_environ(values: dict[str, str | None]) -> Iterator[None]:
 
 @contextmanager
 def local_aws(region: str = REGION) -> Iterator[str]:
-    """Starts a moto server on loopback and points boto3 at it through AWS_ENDPOINT_URL."""
+    """Starts the local server (moto and the operations it lacks) on loopback and points boto3 at it
+    through AWS_ENDPOINT_URL."""
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # a line per request, a trace per gap in moto
 
     # Port 0: the server binds a port the system picks, so servers started at once (the demo beside a
     # test run, or one per pytest-xdist worker) never pick the same one.
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    install()
+    server = LocalServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"

@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from core.artifacts.kind import Change, Delete, Plan
 from core.errors import PlinsightsError
-from core.model import Change, Delete, Plan
 
 SHOWN_DELETES = 50  # named before the question; the rest are counted
 

@@ -34,15 +34,15 @@ from cli.progress import WrittenChanges, progress_for
 from cli.stack import OVERRIDE_FLAG, STACK_VARIABLE, function_environment, resolve_settings, stack_name
 from cli.stdout import tolerating_a_closed_pipe
 from core.clients import RETRY_CONFIG, Clients
-from core.cost import IncomingEvents, deployment_cost
+from core.desire.cost import IncomingEvents, deployment_cost
 from core.destroy import apply_removal, removal_summary, render_removal, run_destroy
 from core.errors import ConfigError
-from core.explain import explain as explain_resource
-from core.explain import find_resource
-from core.incoming_events import read_incoming_events
-from core.model import Outcome, RuleSpec
+from core.inspect.explain import explain as explain_resource
+from core.inspect.explain import find_resource
+from core.inspect.incoming_events import read_incoming_events
+from core.model import RuleSpec
 from core.progress import Progress
-from core.reconcile import apply_outcome, run_reconcile
+from core.reconcile import Outcome, apply_outcome, run_reconcile
 from core.report import render_text, summary
 from core.settings import Settings
 

@@ -39,10 +39,11 @@ TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1
 test: $(STAMP) ## the test suite, offline, on a worker per CPU and one more (pytest-xdist; work-stealing evens out the long tests)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
-check: $(STAMP) ## lint, format and types
+check: $(STAMP) ## lint, format, types, and the layering contract of src/core (pyproject.toml)
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/ruff format --check src tests scripts bench
 	$(BIN)/mypy
+	PYTHONPATH=src $(BIN)/lint-imports --no-cache
 
 template: $(TOOLS_STAMP) ## validate and lint template.yaml and its publishing metadata, build it, lint the built and the expanded template
 	$(SAM) validate --lint

@@ -11,8 +11,8 @@ from tests.cfn import template
 
 from bench.common import reset, table
 from core.clients import Clients
+from core.desire.rules import RULE_TEMPLATES
 from core.reconcile import run_reconcile
-from core.rules import RULE_TEMPLATES
 from core.settings import Settings
 from demo.world import World
 

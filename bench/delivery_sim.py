@@ -26,7 +26,7 @@ import boto3
 from moto.ec2.models import ec2_backends
 from moto.elbv2.models import FakeLoadBalancer, elbv2_backends
 
-import core.pacing
+import core.apply.pacing
 from bench.day import DAY_SECONDS, EXISTING_ENDPOINTS_PER_VPC, LOGGED_VPCS, Creation, Day
 from demo.local import lambda_context
 from demo.world import World
@@ -80,9 +80,14 @@ class VirtualClock:
 def virtual_time(clock: VirtualClock) -> Iterator[None]:
     """The handler's clocks (wall time, its deadline's monotonic time, the pacer's) on the virtual one."""
     handler_globals = vars(reconcile)  # its `time` module: the deadline reads time.monotonic()
-    saved = (core.pacing.SystemClock.now, core.pacing.SystemClock.sleep, reconcile.wall_clock, handler_globals["time"])
-    core.pacing.SystemClock.now = lambda self: clock.epoch()  # type: ignore[method-assign]
-    core.pacing.SystemClock.sleep = lambda self, seconds: clock.sleep(seconds)  # type: ignore[method-assign]
+    saved = (
+        core.apply.pacing.SystemClock.now,
+        core.apply.pacing.SystemClock.sleep,
+        reconcile.wall_clock,
+        handler_globals["time"],
+    )
+    core.apply.pacing.SystemClock.now = lambda self: clock.epoch()  # type: ignore[method-assign]
+    core.apply.pacing.SystemClock.sleep = lambda self, seconds: clock.sleep(seconds)  # type: ignore[method-assign]
     reconcile.wall_clock = clock.epoch
     handler_globals["time"] = SimpleNamespace(monotonic=clock.epoch)
     activate = FakeLoadBalancer.activate
@@ -90,7 +95,7 @@ def virtual_time(clock: VirtualClock) -> Iterator[None]:
     try:
         yield
     finally:
-        core.pacing.SystemClock.now, core.pacing.SystemClock.sleep = saved[:2]  # type: ignore[method-assign]
+        core.apply.pacing.SystemClock.now, core.apply.pacing.SystemClock.sleep = saved[:2]  # type: ignore[method-assign]
         reconcile.wall_clock, handler_globals["time"] = saved[2:]
         FakeLoadBalancer.activate = activate  # type: ignore[method-assign]
 

@@ -8,15 +8,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from bench.worlds import synthetic_inventory
-from core.desired import desired_state
-from core.model import (
-    ActualState,
-    DesiredState,
-    ObservedArtifact,
-    ObservedRule,
-    RuleQuota,
-)
-from core.plan import make_plan
+from core.desire.state import desired_state
+from core.model import ActualState, DesiredState, ObservedArtifact, ObservedRule, RuleQuota
+from core.plan.diff import make_plan
 from core.settings import Settings
 
 PURE_SIZES = (500, 5000)

@@ -14,10 +14,11 @@ import boto3
 
 from bench.common import Run, best, measure, reset, table
 from bench.worlds import build_world
+from core.artifacts.dashboards import dashboard_name
+from core.artifacts.kind import Delete
+from core.artifacts.ownership import owner_tags as tags
 from core.clients import Clients
-from core.dashboards import dashboard_name
-from core.model import AlarmSpec, DashboardSpec, Delete, RuleSpec
-from core.ownership import owner_tags as tags
+from core.model import AlarmSpec, DashboardSpec, RuleSpec
 from core.reconcile import run_reconcile
 from core.settings import Settings
 from demo.world import World

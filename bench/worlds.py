@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.flowlogs import DEFAULT_FORMAT
+from core.desire.flow_logs import DEFAULT_FORMAT
 from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
 from demo.world import CUSTOM_FORMAT, World
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.flowlogs import DEFAULT_FORMAT
-from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
-from core.rules import RuleKind, rule_name
+from core.desire.flow_logs import DEFAULT_FORMAT
+from core.desire.rules import rule_name
+from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind, RuleKind
 
 VPC, SUBNETS = "vpc-1", ("subnet-a", "subnet-b", "subnet-c")
 CUSTOM_FORMAT = "${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${protocol} ${bytes} ${action}"

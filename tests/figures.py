@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.rules import RULE_TEMPLATES
+from core.desire.rules import RULE_TEMPLATES
 
 # A resource whose ENIs one usable log group covers whole (10 ENIs at most) gets one rule per kind.
 RULES_PER_RESOURCE = len(RULE_TEMPLATES)

@@ -12,7 +12,7 @@ import boto3
 from moto.ec2.models import ec2_backends
 from moto.elbv2.models import FakeLoadBalancer, elbv2_backends
 
-from core.delivery import MESSAGE_GROUP
+from core.triggers.delivery import MESSAGE_GROUP
 from tests.cfn import template
 from tests.iam import MOTO_ACCOUNT
 

@@ -9,9 +9,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from core.cost import cost_to_dict, usd
-from core.explain import AlarmFacts, Choice, Explanation, FlowLogRole, PendingChange
-from core.flowlogs import CLOUDWATCH_LOGS, DEFAULT_FORMAT
+from core.desire.cost import cost_to_dict, usd
+from core.desire.flow_logs import CLOUDWATCH_LOGS, DEFAULT_FORMAT
+from core.inspect.explain import AlarmFacts, Choice, Explanation, FlowLogRole, PendingChange
 from core.report import change_to_dict, coverage_to_dict
 
 DESTINATIONS = {CLOUDWATCH_LOGS: "CloudWatch Logs", "s3": "S3", "kinesis-data-firehose": "Firehose"}

@@ -23,15 +23,15 @@ from cli.preview import add_commands as add_preview_commands
 from cli.preview import preview_command, top_command
 from cli.progress import WrittenChanges, progress_for
 from core.clients import RETRY_CONFIG, Clients
-from core.cost import IncomingEvents, deployment_cost
+from core.desire.cost import IncomingEvents, deployment_cost
 from core.destroy import removal_summary, render_removal, run_destroy
 from core.errors import PlinsightsError
-from core.explain import explain as explain_resource
-from core.explain import find_resource
-from core.incoming_events import read_incoming_events
-from core.model import Outcome, RuleSpec
+from core.inspect.explain import explain as explain_resource
+from core.inspect.explain import find_resource
+from core.inspect.incoming_events import read_incoming_events
+from core.model import RuleSpec
 from core.progress import Progress
-from core.reconcile import run_reconcile
+from core.reconcile import Outcome, run_reconcile
 from core.report import render_text, summary
 from core.settings import Settings
 

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from core.preview import DEFAULT_MAX_EVENTS, DEFAULT_MINUTES, RuleReport, number, reports_to_dict, run_preview
-from core.rules import RULE_TEMPLATES, RuleKind
+from core.desire.rules import RULE_TEMPLATES
+from core.inspect.preview import DEFAULT_MAX_EVENTS, DEFAULT_MINUTES, RuleReport, number, reports_to_dict, run_preview
+from core.inspect.top import run_top
+from core.model import RuleKind
 from core.settings import Settings
-from core.top import run_top
 
 if TYPE_CHECKING:
     from core.clients import Clients
@@ -90,7 +91,7 @@ def print_tables(reports: Sequence[RuleReport], title: str, *, live: bool) -> No
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else PLAIN_WIDTH)
     console.print(title, highlight=False)
     heading = ("", "")
-    for report in reports:  # in resource, then rule kind order (core/preview.report_order)
+    for report in reports:  # in resource, then rule kind order (core/inspect/preview.report_order)
         if (report.resource, report.kind) != heading:
             heading = (report.resource, report.kind)
             console.print(f"\n{report.resource}: {kind_title(report.kind)}", highlight=False)

@@ -20,7 +20,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from core.model import Change, Failure
+from core.artifacts.kind import Change, Failure
 
 REFRESHES_PER_SECOND = 4  # enough for a countdown in tenths of seconds to look alive
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_service_quotas import ServiceQuotasClient
     from mypy_boto3_sts import STSClient
 
+
 # Adaptive mode backs off and rate-limits the client itself when AWS throttles; ten attempts ride
 # out the 1-5 TPS Contributor Insights rule APIs and the EC2 token buckets.
 RETRY_CONFIG = Config(
@@ -28,11 +29,9 @@ RETRY_CONFIG = Config(
     user_agent_extra="privatelink-insights",
 )
 
-
 THROTTLING_CODES = frozenset(
     {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled"}
 )
-
 
 # The calls that answer LimitExceededException when the Region's rule quota is full: creating a
 # rule, and enabling one (an enabled rule counts against the quota; aws-facts F7).
@@ -76,7 +75,7 @@ class Clients:
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
-        # Writes here are spaced by our pacer (core/pacing.py). Adaptive mode's client-side limiter
+        # Writes here are spaced by our pacer (core/apply/pacing.py). Adaptive mode's client-side limiter
         # would also take a full rule quota (LimitExceededException) for throttling and slow every
         # later call of the run, veto or not; standard mode retries real throttling all the same.
         retries: Any = {**(vars(self.config).get("retries") or {}), "mode": "standard"}

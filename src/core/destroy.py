@@ -8,20 +8,36 @@ of artifact is removed without a change here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from core.apply import apply_plan
+from core.apply.pacing import paced_writes
+from core.apply.writes import apply_plan
 from core.artifacts import DELETE_ORDER
-from core.model import ActualState, Delete, Plan, Removal
-from core.observe import observe, owner_mark_now
+from core.artifacts.kind import Delete, Plan, Result
+from core.model import ActualState
+from core.observe.state import observe, owner_mark_now
 from core.progress import Progress
-from core.reconcile import paced_writes
 from core.report import change_to_dict
 from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What removing a deployment found and did."""
+
+    region: str
+    prefix: str
+    plan: Plan
+    result: Result | None  # None on a dry run: nothing was deleted
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.result and self.result.failed)
 
 
 def destroy_plan(actual: ActualState, settings: Settings) -> Plan:

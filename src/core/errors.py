@@ -4,10 +4,12 @@ PlinsightsError
 ├── ConfigError      a setting is invalid: nothing is read or written
 ├── DiscoveryError   a read failed: the run stops before planning, so a failed read never
 │                    looks like resources that are gone and deletes nothing
-├── UnknownIdError   (core/explain.py) the id given to explain names nothing of the account
+├── UnknownIdError   (core/inspect/explain.py) the id given to explain names nothing of the account
 └── ReconcileError  the run finished but some changes failed: raised by the Lambda handler so
                      that its on-failure destination sees it; the next run repairs them
 """
+
+from __future__ import annotations
 
 
 class PlinsightsError(Exception):

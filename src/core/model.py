@@ -1,34 +1,23 @@
-"""Plain, frozen data passed between the steps of a reconcile; boto3 dicts stop at the edges."""
+"""Plain, frozen data passed between the stages of a reconcile; boto3 dicts stop at the edges.
+
+The bottom of the house: it imports nothing of the project, so every stage may import it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import Protocol, cast
 
-# The plan's types live in core/plan_items.py; they are read from here too, with the other model types.
-from core.plan_items import Action, Change, Create, Delete, Failure, Plan, PlanItem, Result, StateChange, Update, Write
 
-if TYPE_CHECKING:
-    from core.artifacts.kind import ArtifactKind
-    from core.cost import CostEstimate
+class RuleKind(StrEnum):
+    """One member per row of RULE_TEMPLATES (core/desire/rules.py; a test holds them equal): the
+    value names the kind in rule names and in the plinsights:kind tag."""
 
-__all__ = [
-    "Action",
-    "Change",
-    "Create",
-    "Delete",
-    "Failure",
-    "Plan",
-    "PlanItem",
-    "Result",
-    "StateChange",
-    "Update",
-    "Write",
-]  # the plan's types, read from here as well
-
-from core.rules import RuleKind
+    BYTES = "bytes"
+    TCP_FLOWS = "tcpflows"
+    REJECTS = "rejects"
 
 
 class ResourceKind(StrEnum):
@@ -243,6 +232,13 @@ class Observed(ArtifactSpec, Protocol):
     """What every observed artifact of ours has, as it exists in the account: the same as a spec."""
 
 
+class NamedKind(Protocol):
+    """What the states need of an artifact kind (core/artifacts/kind.py): the name its artifacts go by."""
+
+    @property
+    def name(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ActualState:
     """The artifacts that exist and that this project owns: our name prefix AND our owner mark
@@ -253,7 +249,7 @@ class ActualState:
     quota: RuleQuota | None = None  # limit and the rules of others; None when not read
     notes: tuple[str, ...] = ()  # how the reading went, for the plan's notes
 
-    def of(self, kind: ArtifactKind) -> Mapping[str, Observed]:
+    def of(self, kind: NamedKind) -> Mapping[str, Observed]:
         return self.artifacts.get(kind.name, {})
 
     @property
@@ -277,7 +273,7 @@ class DesiredState:
     coverage: tuple[Coverage, ...] = ()
     quota: RuleQuota | None = None
 
-    def of(self, kind: ArtifactKind) -> Mapping[str, ArtifactSpec]:
+    def of(self, kind: NamedKind) -> Mapping[str, ArtifactSpec]:
         return self.artifacts.get(kind.name, {})
 
     # Typed views of the three kinds, for the code that reads them (each kind's module fills its own entry).
@@ -300,33 +296,3 @@ class Ownership(StrEnum):
     OURS = "ours"
     GONE = "gone"  # deleted since it was observed
     NOT_OURS = "no longer ours"  # the owner mark was removed or changed since
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one reconcile saw, wanted and did."""
-
-    inventory: Inventory
-    desired: DesiredState
-    actual: ActualState
-    plan: Plan
-    result: Result | None  # None on a dry run: nothing was written
-    cost: CostEstimate | None = None  # what the desired state costs a month (core/cost.py)
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.result and self.result.failed)
-
-
-@dataclass(frozen=True, slots=True)
-class Removal:
-    """What removing a deployment found and did."""
-
-    region: str
-    prefix: str
-    plan: Plan
-    result: Result | None  # None on a dry run: nothing was deleted
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.result and self.result.failed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from core.model import Change, Failure
+from core.artifacts.kind import Change, Failure
 
 
 class Progress(Protocol):
@@ -37,7 +37,7 @@ class Progress(Protocol):
 
 def seconds_left(calls_left: Mapping[str, int], rates: Mapping[str, float], seconds_per_call: float) -> float:
     """The time the calls still to make will take. Calls to one API start 1/rate seconds apart, and
-    a call slower than that interval is not made to wait (core/pacing.py), so each takes the longer
+    a call slower than that interval is not made to wait (core/apply/pacing.py), so each takes the longer
     of the two; the run makes its calls one after the other, so their times add up. It errs high by
     at most one interval per API: the first call to an API after calls to others may not wait."""
     total = 0.0

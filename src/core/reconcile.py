@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from core.apply import apply_plan
-from core.artifacts import write_rates
-from core.cost import deployment_cost
-from core.desired import desired_state
-from core.discovery import discover
-from core.model import Outcome
-from core.observe import observe, owner_mark_now
-from core.pacing import SYSTEM_CLOCK, Clock, Pacer, pacing_enabled
-from core.plan import make_plan
+from core.apply.pacing import SYSTEM_CLOCK, Clock, Pacer, paced_writes, pacing_enabled
+from core.apply.writes import apply_plan
+from core.artifacts.kind import Plan, Result
+from core.desire.cost import deployment_cost
+from core.desire.state import desired_state
+from core.discover.inventory import discover
+from core.model import ActualState, DesiredState, Inventory
+from core.observe.state import observe, owner_mark_now
+from core.plan.diff import make_plan
 from core.progress import Progress
 from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
+    from core.desire.cost import CostEstimate
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one reconcile saw, wanted and did."""
+
+    inventory: Inventory
+    desired: DesiredState
+    actual: ActualState
+    plan: Plan
+    result: Result | None  # None on a dry run: nothing was written
+    cost: CostEstimate | None = None  # what the desired state costs a month (core/desire/cost.py)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.result and self.result.failed)
 
 
 def run_reconcile(
@@ -54,11 +72,3 @@ def run_reconcile(
             plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership, progress=progress
         )
     return Outcome(inventory, desired, actual, plan, result, deployment_cost(desired, settings))
-
-
-def paced_writes(clients: Clients, settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Pacer:
-    """A pacer at the documented write rates, or one that never waits when the AWS endpoint is on
-    this machine (moto) and pacing is "auto"."""
-    if not pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url):
-        return Pacer({}, clock)
-    return Pacer(write_rates(settings), clock)

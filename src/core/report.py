@@ -6,9 +6,10 @@ import difflib
 import json
 from typing import Any
 
-from core.cost import cost_lines, cost_to_dict
-from core.model import Action, Change, Coverage, Outcome, RuleQuota
-from core.plan_items import Update
+from core.artifacts.kind import Action, Change, Update
+from core.desire.cost import cost_lines, cost_to_dict
+from core.model import Coverage, RuleQuota
+from core.reconcile import Outcome
 
 
 def change_to_dict(change: Change) -> dict[str, Any]:

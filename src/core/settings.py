@@ -10,19 +10,27 @@ from dataclasses import dataclass, fields
 from typing import Any, Self, get_type_hints
 
 from core.errors import ConfigError
-from core.pacing import PACING_MODES
-from core.rules import RuleKind
+from core.model import RuleKind
+
+PACING_MODES = ("auto", "on", "off")
 
 OWNER_TAG = "plinsights:owner"  # value: the deployment's prefix, so two deployments never share artifacts
+
 RESOURCE_TAG = "plinsights:resource-id"
+
 KIND_TAG = "plinsights:kind"
+
 # No "-" in either prefix: names are <prefix>-..., and IAM resource patterns are plain prefixes, so
 # with a "-" allowed, one deployment's `insight-rule/a-*` would also grant another's `a-b-...`.
 # Without it, "<prefix>-" never starts another prefix's names (tests/unit/test_isolation.py).
 PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_]{1,24}")  # fits rule, alarm and dashboard names alike
+
 DASHBOARD_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")  # dashboard names: no "."
+
 MAX_ALARM_WINDOW = 86_400  # PutMetricAlarm: period x evaluation periods, for periods under an hour
+
 RULE_ALARM_MODES = ("total", "top", "both")
+
 RULE_KINDS = tuple(kind.value for kind in RuleKind)  # every rule kind, in the order rules are made
 
 
@@ -57,15 +65,15 @@ class Settings:
     dashboard_prefix: str = "PrivateLink"
     rule_quota: int = 100  # Contributor Insights rules per Region, when Service Quotas cannot tell
     max_deletes: int = 60  # per run; more means a discovery glitch until proven otherwise (10 resources' worth)
-    # Write pacing (core/pacing.py): "auto" paces unless the AWS endpoint is on this machine (moto).
+    # Write pacing (core/apply/pacing.py): "auto" paces unless the AWS endpoint is on this machine (moto).
     pacing: str = "auto"
     rule_write_rate: float = 1.0  # PutInsightRule, DeleteInsightRules, Enable/DisableInsightRules: 1 or 5 TPS
     alarm_write_rate: float = 3.0  # PutMetricAlarm, DeleteAlarms: 3 TPS
     dashboard_write_rate: float = 10.0  # PutDashboard, DeleteDashboards: 10 TPS
-    # The rule kinds each monitored resource gets (core/rules.py RuleKind values): fewer kinds, fewer
+    # The rule kinds each monitored resource gets (RuleKind values in core/model.py): fewer kinds, fewer
     # rules against the Region's quota; rules of a kind left out are deleted like any rule of ours.
     rule_kinds: tuple[str, ...] = RULE_KINDS
-    # List prices for the cost estimate (core/cost.py), USD: the CloudWatch pricing page for us-east-1
+    # List prices for the cost estimate (core/desire/cost.py), USD: the CloudWatch pricing page for us-east-1
     # (docs/operations.md#costs says which figures could not be confirmed from a stored copy).
     price_rule_month: float = 0.50  # per Contributor Insights rule per month
     price_matched_events_million: float = 0.02  # per million log events that match a rule

@@ -21,10 +21,9 @@ from rich.console import Console
 from cli.explain import render_explanation
 from cli.preview import print_tables
 from core.clients import Clients
-from core.explain import explain
-from core.model import Outcome
-from core.preview import Preview, run_preview
-from core.reconcile import run_reconcile
+from core.inspect.explain import explain
+from core.inspect.preview import Preview, run_preview
+from core.reconcile import Outcome, run_reconcile
 from core.report import render_text
 from core.settings import Settings
 from demo.dashboard_data import read_widget_data, simulate_alarm_states, simulate_metrics

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.flowlogs import DEFAULT_FORMAT, FIELD_TOKEN
+from core.desire.flow_logs import DEFAULT_FORMAT, FIELD_TOKEN
 from demo.world import CONSUMER_LOG_GROUP, CUSTOM_FORMAT, PROVIDER_LOG_GROUP, DemoWorld, World
 
 ACCOUNT_ID = "123456789012"
@@ -78,7 +78,7 @@ class FlowRecord:
 
     def render(self, log_format: str) -> str:
         """The record as a flow log of this format writes it, a value per token of the format (as
-        core/flowlogs.field_positions counts them): fields it does not know are `-`."""
+        core/desire/flow_logs.field_positions counts them): fields it does not know are `-`."""
         values = self.fields()
         tokens = [FIELD_TOKEN.fullmatch(token) for token in log_format.split()]
         return " ".join(values.get(match.group(1), "-") if match else "-" for match in tokens)

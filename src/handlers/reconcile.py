@@ -15,17 +15,16 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core.apply.pacing import Pacer
 from core.artifacts import write_rates
 from core.clients import Clients
-from core.delivery import Wiring, arrange_follow_up, pending_follow_up
 from core.errors import ReconcileError
-from core.followup import covered_by_earlier_read, debounced, decide_debounce, decide_follow_up, due_in_seconds
-from core.model import Outcome
-from core.pacing import Pacer
-from core.reconcile import run_reconcile
+from core.reconcile import Outcome, run_reconcile
 from core.report import metric_counts, summary
 from core.settings import Settings
-from core.triggers import Trigger, parse_trigger, payload
+from core.triggers.delivery import Wiring, arrange_follow_up, pending_follow_up
+from core.triggers.events import Trigger, parse_trigger, payload
+from core.triggers.followup import covered_by_earlier_read, debounced, decide_debounce, decide_follow_up, due_in_seconds
 
 # Seconds of the invocation kept back when no new write may start any more: room for the call in
 # flight with a few throttled retries (backoff doubles up to 20 s a wait), its owner-mark read, the
@@ -97,7 +96,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 def debounce(triggers: list[Trigger], wiring: Wiring, region: str | None, messages: int) -> dict[str, Any]:
     """A batch of CloudTrail event hints: no reconcile now, the deployment's one follow-up due soon
-    instead (core/followup.py decides), so one reconcile covers a burst whose events CloudTrail
+    instead (core/triggers/followup.py decides), so one reconcile covers a burst whose events CloudTrail
     delivers over minutes."""
     clients = cached_clients(region)
     now = datetime.fromtimestamp(wall_clock(), UTC)

@@ -2,11 +2,10 @@ import json
 
 import pytest
 
-from core import dashboards as dashboard_rendering
-from core.alarms import DELIVERY_DELAY
-from core.model import AlarmKind
+from core.desire import dashboards as dashboard_rendering
+from core.desire.alarms import DELIVERY_DELAY
+from core.model import AlarmKind, RuleKind
 from core.reconcile import run_reconcile
-from core.rules import RuleKind
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world
 from tests.builders import name_of
@@ -110,7 +109,7 @@ def test_alarms_and_dashboards_that_are_not_ours_stay_untouched(aws: Harness) ->
     assert any(theirs in note for note in outcome.plan.notes) and any(DASHBOARD in note for note in outcome.plan.notes)
 
 
-# AWS's limit is 500 widgets (tests/unit/test_dashboards.py splits at it); here a lower one, so
+# AWS's limit is 500 widgets (tests/unit/desire/test_dashboards.py splits at it); here a lower one, so
 # that a world of a few dozen endpoints crosses it: what is checked is the parts' lifecycle on moto.
 WIDGET_LIMIT = 60
 

@@ -7,8 +7,8 @@ import pytest
 from cli import main as cli
 from cli.main import main
 from core.artifacts import RULES
-from core.destroy import run_destroy
-from core.model import Delete, Failure, Plan, Removal, Result
+from core.artifacts.kind import Delete, Failure, Plan, Result
+from core.destroy import Removal, run_destroy
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world

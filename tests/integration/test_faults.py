@@ -19,9 +19,8 @@ from botocore.retries import bucket, standard
 
 from core.clients import RETRY_CONFIG, Clients
 from core.errors import DiscoveryError
-from core.model import Outcome
-from core.reconcile import run_reconcile
-from core.rules import RuleKind
+from core.model import RuleKind
+from core.reconcile import Outcome, run_reconcile
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 from demo.world import DemoWorld, World, build_demo_world
 from tests.builders import name_of

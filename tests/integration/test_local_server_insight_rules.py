@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.cloudwatch.models import cloudwatch_backends
 
-from core.observe import describe_insight_rules
+from core.observe.state import describe_insight_rules
 from tests.integration.conftest import Harness
 from tests.integration.model_shape import shape_errors
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from core.observe import read_rule_quota
+from core.observe.quota import read_rule_quota
 from demo.local_server.control import ControlRefusedError, set_applied_quota
 from tests.integration.conftest import Harness
 from tests.integration.model_shape import shape_errors

@@ -10,10 +10,10 @@ from dataclasses import replace
 import boto3
 import pytest
 
-from core.delivery import SCHEDULE_NAME
 from core.destroy import run_destroy
 from core.reconcile import run_reconcile
 from core.settings import Settings
+from core.triggers.delivery import SCHEDULE_NAME
 from demo.local import lambda_context
 from demo.world import build_demo_world
 from handlers import reconcile
@@ -31,7 +31,7 @@ from tests.iam import (
     policy,
 )
 from tests.integration.conftest import Harness
-from tests.integration.test_queue_path import EVENTS
+from tests.integration.triggers.test_queue_path import EVENTS
 from tests.queue_delivery import set_endpoint_state
 
 FUNCTIONS = ("ReconcileFunction", "CleanupFunction")

@@ -1,7 +1,7 @@
 import json
 
+from core.model import RuleKind
 from core.reconcile import run_reconcile
-from core.rules import RuleKind
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 from demo.world import build_demo_world
 from tests.builders import name_of

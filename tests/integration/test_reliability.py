@@ -10,11 +10,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from core.artifacts.kind import StateChange
 from core.clients import RETRY_CONFIG, Clients
 from core.errors import ReconcileError
-from core.model import StateChange
+from core.model import RuleKind
 from core.reconcile import run_reconcile
-from core.rules import RuleKind
 from core.settings import Settings
 from demo.local import lambda_context
 from demo.world import World, build_demo_world

@@ -1,8 +1,9 @@
 """destroy_plan: every owned artifact, of every registered kind, in an order that leaves no dangling reference."""
 
 from core.artifacts import ARTIFACTS, DELETE_ORDER, RULES
+from core.artifacts.kind import Action
 from core.destroy import destroy_plan
-from core.model import Action, ActualState, ObservedArtifact, ObservedRule
+from core.model import ActualState, ObservedArtifact, ObservedRule
 from core.settings import Settings
 
 SETTINGS = Settings(prefix="plinsights")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from core.dashboards import dashboard_name
-from core.desired import desired_state
+from core.artifacts.dashboards import dashboard_name
+from core.desire.state import desired_state
 from core.errors import ConfigError
 from core.settings import DASHBOARD_PREFIX_PATTERN, PREFIX_PATTERN, Settings
 from tests.builders import endpoint, flow_log, inventory, load_balancer

@@ -7,9 +7,9 @@ from importlib.metadata import version
 
 import pytest
 
-from core.delivery import MESSAGE_GROUP, SCHEDULE_NAME
 from core.settings import DASHBOARD_PREFIX_PATTERN, PREFIX_PATTERN, RULE_ALARM_MODES, RULE_KINDS, Settings
-from core.triggers import event_patterns
+from core.triggers.delivery import MESSAGE_GROUP, SCHEDULE_NAME
+from core.triggers.events import event_patterns
 from tests.cfn import TEMPLATE, function_environment, samconfig, template
 
 RESOURCES = template()["Resources"]

@@ -1,4 +1,12 @@
-"""The registry of artifact kinds: what a reconcile makes, in the order it is written."""
+"""Artifacts: the registry of artifact kinds, what a reconcile makes, in the order it is written.
+
+One module per kind (rules.py, alarms.py, dashboards.py): how it is observed, compared, written,
+deleted, proven ours and paced. kind.py says what a kind is and holds the typed changes a plan
+makes to artifacts (the plan's items, its Plan and apply's Result), which the stages above share;
+canonical.py and ownership.py are the canonical form of a body and the owner marks and ARNs.
+
+It may import the model, settings, errors and clients, and no stage.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from core.settings import Settings
 
 # Dependency order: alarms and widgets read rules, so rules are written first.
 ARTIFACTS: tuple[ArtifactKind, ...] = (RULES, ALARMS, DASHBOARDS)
+
 # Deleted the other way round, readers before the rules they read, so that a run cut short leaves
 # nothing pointing at a rule that is gone. Alarms go before dashboards, as they always have.
 DELETE_ORDER: tuple[ArtifactKind, ...] = (ALARMS, DASHBOARDS, RULES)

@@ -3,19 +3,66 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.alarms import alarm_body
-from core.artifacts.kind import ArtifactKind, Reading
+from core.artifacts.canonical import canonical_json
+from core.artifacts.kind import ArtifactKind, Reading, Write
+from core.artifacts.ownership import alarm_arn, is_owner_tag, owner_tags, tags_of
 from core.artifacts.rules import RULES
-from core.model import AlarmSpec, ArtifactSpec, Observed, ObservedArtifact, Write
-from core.ownership import alarm_arn, is_owner_tag, owner_tags, tags_of
+from core.model import AlarmSpec, ArtifactSpec, Observed, ObservedArtifact
 from core.settings import RESOURCE_TAG, Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
 
+
+def alarm_body(parameters: Mapping[str, Any]) -> str:
+    """The canonical form of an alarm's parameters, the same whether built here or read back."""
+    keep = (
+        "AlarmName", "AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions", "InsufficientDataActions",
+        "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
+    )  # fmt: skip
+    body: dict[str, Any] = {key: parameters.get(key) for key in keep}
+    # DescribeAlarms may fill in defaults and give numbers as floats: each is put in one form here.
+    body["Threshold"] = float(body["Threshold"] or 0)  # canonical_json writes 10000.0 as 10000
+    body["EvaluationPeriods"] = int(body["EvaluationPeriods"] or 1)
+    # DatapointsToAlarm defaults to EvaluationPeriods: a read-back without it is the same alarm.
+    body["DatapointsToAlarm"] = int(body["DatapointsToAlarm"] or body["EvaluationPeriods"])
+    body["ActionsEnabled"] = body["ActionsEnabled"] is not False  # PutMetricAlarm's default: true
+    body["TreatMissingData"] = body["TreatMissingData"] or "missing"  # PutMetricAlarm's default
+    body["AlarmDescription"] = body["AlarmDescription"] or ""
+    for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+        body[key] = sorted(body[key] or [])
+    body["Metrics"] = [metric_query(q) for q in parameters.get("Metrics") or []]
+    return canonical_json(body)
+
+
+def metric_query(query: Mapping[str, Any]) -> dict[str, Any]:
+    # ReturnData defaults to true; AWS may list it, or leave it out, either way.
+    returns = query.get("ReturnData")
+    normal: dict[str, Any] = {"Id": query.get("Id"), "ReturnData": returns is None or bool(returns)}
+    for key in ("Expression", "Label"):
+        if query.get(key):
+            normal[key] = query[key]
+    if query.get("Period"):
+        normal["Period"] = int(query["Period"])
+    if stat := query.get("MetricStat"):
+        metric = stat.get("Metric", {})
+        normal["MetricStat"] = {
+            "Metric": {
+                "Namespace": metric.get("Namespace"),
+                "MetricName": metric.get("MetricName"),
+                "Dimensions": sorted(metric.get("Dimensions", []), key=lambda d: d["Name"]),
+            },
+            "Period": int(stat.get("Period", 0)),
+            "Stat": stat.get("Stat"),
+        }
+    return normal
+
+
 ALARMS_PER_PAGE = 100  # DescribeAlarms: MaxRecords, 1 to 100
+
 NAMES_PER_DELETE = 100  # DeleteAlarms: AlarmNames, at most 100
 
 

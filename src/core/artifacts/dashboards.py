@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from core.artifacts.kind import ArtifactKind, Reading
-from core.dashboards import dashboard_name, render_dashboards
-from core.model import ArtifactSpec, DashboardSpec, DesiredState, Inventory, Observed, ObservedArtifact, Write
-from core.ownership import is_ours
-from core.rules import canonical_definition
+from core.artifacts.canonical import canonical_definition
+from core.artifacts.kind import ArtifactKind, Reading, Write
+from core.artifacts.ownership import is_ours
+from core.model import DashboardSpec, Observed, ObservedArtifact
 from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
 
+
 LOGGER = logging.getLogger(__name__)
+
 NAMES_PER_DELETE = 100  # DeleteDashboards takes a list; batched like the other deletes
 
 
-def render(desired: DesiredState, inventory: Inventory, settings: Settings) -> Mapping[str, ArtifactSpec]:
-    """Rendered from the coverage, rules and alarms desired, and the quota's use; none for an empty account."""
-    if not desired.coverage:
-        return {}
-    return render_dashboards(desired.coverage, desired.rules, desired.alarms, inventory, settings, desired.quota)
+def dashboard_name(settings: Settings, region: str, part: int) -> str:
+    """`<dashboard prefix>-<Region>`, then `-2`, `-3`, ... for the parts past the widget limit."""
+    base = f"{settings.dashboard_prefix}-{region}"
+    return base if part == 1 else f"{base}-{part}"
 
 
 def observe_dashboards(reading: Reading, kind: ArtifactKind) -> tuple[dict[str, Observed], tuple[str, ...]]:
@@ -83,5 +82,4 @@ DASHBOARDS = ArtifactKind(
     delete_operation="DeleteDashboards",
     names_per_delete=NAMES_PER_DELETE,
     write_rate=lambda settings: settings.dashboard_write_rate,
-    render=render,
 )

@@ -1,19 +1,23 @@
-"""What an artifact kind is: everything that differs between rules, alarms and dashboards, in one value.
+"""What an artifact kind is, and the typed changes a plan makes to artifacts of a kind.
 
 Observe, plan, apply, destroy and the report iterate over the registry (core/artifacts/__init__.py)
 and never branch on a kind's name. The desired and actual states hold each kind's artifacts under
-its name (`desired.of(kind)`); a kind rendered from what is already desired brings its `render`,
-and a kind's write rate (`write_rate`) paces every operation it calls.
+its name (`desired.of(kind)`), and a kind's write rate (`write_rate`) paces every operation it calls.
+
+The changes (Create, Update, StateChange, Delete), the Plan that orders them and the Result of
+applying it live here, beside the kind each change names: the plan and apply stages both need
+them, so they sit below both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from core.model import ArtifactSpec, Change, Delete, DesiredState, Inventory, Observed, StateChange, Update, Write
-from core.ownership import is_owner_tag, tags_of
+from core.artifacts.ownership import is_owner_tag, tags_of
+from core.model import ArtifactSpec, Observed
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,7 +60,7 @@ def fixed_rate(calls_per_second: float) -> Callable[[Settings], float]:
 @dataclass(frozen=True, slots=True, eq=False)
 class ArtifactKind:
     """One kind of artifact. `arn_type` is its resource type in ARNs and the tagging API ("" for a
-    kind that cannot be tagged); operation names are those the pacer spaces (core/pacing.py)."""
+    kind that cannot be tagged); operation names are those the pacer spaces (core/apply/pacing.py)."""
 
     name: str  # as plans, summaries and logs show it: "rule", "alarm", "dashboard"
     arn_type: str
@@ -76,9 +80,6 @@ class ArtifactKind:
     state_operations: tuple[tuple[str, str], ...] = ()  # wanted state -> the operation that switches to it
     # (kind's name, name) of the artifacts a spec reads, which must exist before it is written
     prerequisites: Callable[[ArtifactSpec], tuple[tuple[str, str], ...]] = no_prerequisites
-    # A kind derived from what is desired before it (earlier kinds in the registry, coverage, quota):
-    # desired.py calls it in registry order. None for a kind desired.py renders itself (rules, alarms).
-    render: Callable[[DesiredState, Inventory, Settings], Mapping[str, ArtifactSpec]] | None = None
 
     @property
     def operations(self) -> tuple[str, ...]:
@@ -92,3 +93,86 @@ class ArtifactKind:
         if isinstance(change, StateChange):
             return dict(self.state_operations)[change.state]
         return self.write_operation
+
+
+class Action(StrEnum):
+    """How a change shows in the plan and the summary."""
+
+    CREATE = "+"
+    UPDATE = "~"
+    DELETE = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    """What every plan item has: its kind and its name; `artifact` is the kind's name as shown."""
+
+    action: ClassVar[Action]
+    kind: ArtifactKind
+    name: str
+    reason: str  # shown by `plinsights plan`; apply never branches on it
+
+    @property
+    def artifact(self) -> str:
+        return self.kind.name
+
+
+@dataclass(frozen=True, slots=True)
+class Create(PlanItem):
+    action: ClassVar[Action] = Action.CREATE
+    spec: ArtifactSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Update(PlanItem):
+    """The body differs: the artifact is written again whole. `before` is the body observed, so
+    the plan can show what changes."""
+
+    action: ClassVar[Action] = Action.UPDATE
+    spec: ArtifactSpec
+    before: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange(PlanItem):
+    """Only the state differs (a rule's ENABLED or DISABLED): switched, not rewritten, so its history stays."""
+
+    action: ClassVar[Action] = Action.UPDATE
+    spec: ArtifactSpec
+    state: str  # the state wanted
+
+
+@dataclass(frozen=True, slots=True)
+class Delete(PlanItem):
+    action: ClassVar[Action] = Action.DELETE
+
+
+Write = Create | Update | StateChange
+
+Change = Create | Update | StateChange | Delete
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    changes: tuple[Change, ...] = ()
+    unchanged: int = 0
+    notes: tuple[str, ...] = ()
+    held_deletions: tuple[Delete, ...] = ()  # every deletion, when there are more than the deletion limit
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    change: Change
+    error: str
+
+
+@dataclass(slots=True)
+class Result:
+    """What apply did: each change is done, failed, left alone or deferred; nothing is half-recorded."""
+
+    done: list[Change] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    left_alone: list[Change] = field(default_factory=list)  # no longer ours when its turn came
+    deferred: list[Change] = field(default_factory=list)  # not started before the deadline: the next run's
+    paced_seconds: float = 0.0  # time spent waiting for the write rates
+    notes: list[str] = field(default_factory=list)  # what AWS said about writes that succeeded (warnings)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from core.artifacts.kind import ArtifactKind, Reading
-from core.model import ArtifactSpec, Observed, ObservedRule, RuleSpec, StateChange, Update, Write
-from core.ownership import insight_rule_arn, is_owner_tag, owner_tags, tags_of
-from core.rules import canonical_rule_definition
+from core.artifacts.canonical import canonical_rule_definition
+from core.artifacts.kind import ArtifactKind, Reading, StateChange, Update, Write
+from core.artifacts.ownership import insight_rule_arn, is_owner_tag, owner_tags, tags_of
+from core.model import ArtifactSpec, Observed, ObservedRule, RuleSpec
 from core.settings import RESOURCE_TAG, Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
+
 
 NAMES_PER_DELETE = 100  # DeleteInsightRules: RuleNames, at most 100
 

@@ -1,5 +1,5 @@
 """GetInsightRuleReport computed for real (moto 5.2.1 has no such operation): a rule's definition run
-by the project's evaluator (core.insights_eval) over the log events moto's CloudWatch Logs backend
+by the project's evaluator (core.inspect.insights_eval) over the log events moto's CloudWatch Logs backend
 holds for the rule's log groups.
 
 Which events count: those of the rule's LogGroupNames (a trailing * is a prefix) whose timestamp is
@@ -41,7 +41,7 @@ from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatc
 from moto.core.responses import ActionResult
 from moto.logs.models import logs_backends
 
-from core.insights_eval import CompiledRule, RuleDefinitionError, compile_rule, evaluate
+from core.inspect.insights_eval import CompiledRule, RuleDefinitionError, compile_rule, evaluate
 from demo.local_server.insight_rules import TEMPLATES
 from demo.local_server.refusals import not_implemented
 from demo.local_server.state import AnalysisWindow, ManagedRule, state_of

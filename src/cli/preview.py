@@ -16,10 +16,10 @@ from core.desire.rules import RULE_TEMPLATES
 from core.inspect.preview import DEFAULT_MAX_EVENTS, DEFAULT_MINUTES, RuleReport, number, reports_to_dict, run_preview
 from core.inspect.top import run_top
 from core.model import RuleKind
-from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
+    from core.settings import Settings
 
 PLAIN_WIDTH = 120  # columns when the output is not a terminal: wide enough for two IPv4 keys and an ENI id
 
@@ -49,8 +49,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], 
     top.add_argument("--minutes", type=positive, default=DEFAULT_MINUTES, help=f"window (default {DEFAULT_MINUTES})")
 
 
-def preview_command(args: argparse.Namespace, clients: Clients) -> int:
-    settings = Settings.from_env(prefix=args.prefix)
+def preview_command(args: argparse.Namespace, clients: Clients, settings: Settings) -> int:
     preview = run_preview(clients, settings, now=time.time(), minutes=args.minutes, max_events=args.max_events)
     for note in preview.notes:
         print(f"plinsights: {note}", file=sys.stderr)  # JSON on stdout stays exactly the contract
@@ -64,8 +63,7 @@ def preview_command(args: argparse.Namespace, clients: Clients) -> int:
     return 0
 
 
-def top_command(args: argparse.Namespace, clients: Clients) -> int:
-    settings = Settings.from_env(prefix=args.prefix)
+def top_command(args: argparse.Namespace, clients: Clients, settings: Settings) -> int:
     top = run_top(clients, settings, args.resource, now=time.time(), minutes=args.minutes)
     if args.output == "json":
         print(json.dumps(reports_to_dict(top.reports), indent=2))

@@ -207,7 +207,13 @@ def test_the_cleanup_function_can_only_read_and_delete() -> None:
 # which is not granted them: `preview` and `top`, and the cost estimate's read of the log groups'
 # incoming events in `plan` and `apply`.
 CLI_ONLY_OPERATIONS = frozenset(
-    {("logs", "FilterLogEvents"), ("cloudwatch", "GetInsightRuleReport"), ("cloudwatch", "GetMetricData")}
+    {
+        ("logs", "FilterLogEvents"),
+        ("cloudwatch", "GetInsightRuleReport"),
+        ("cloudwatch", "GetMetricData"),
+        ("cloudformation", "DescribeStackResource"),  # --stack: the function's settings
+        ("lambda", "GetFunctionConfiguration"),
+    }
 )
 
 

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from cli.main import main
+from cli.main import Run, main
 from core.clients import Clients
 from core.inspect.top import report_period, run_top
 from core.settings import Settings
@@ -124,7 +124,7 @@ def test_a_load_balancer_named_by_arn_or_name_gets_its_rules_reported(clients, n
 def test_a_resource_without_rules_says_so(clients, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
     made, cloudwatch = clients
     cloudwatch.add_response("describe_insight_rules", {"InsightRules": [rule(OTHER_RULE)]})
-    monkeypatch.setattr("cli.main.clients_for", lambda args: made)
+    monkeypatch.setattr("cli.main.connect", lambda args, progress=None: Run(made, Settings()))
     assert main(["top", "vpce-0123456789abcdef0"]) == 0
     out = capsys.readouterr().out
     assert "vpce-0123456789abcdef0 has no Contributor Insights rules of this deployment" in out
@@ -140,7 +140,7 @@ def test_top_json_has_the_preview_shape(clients, capsys: pytest.CaptureFixture[s
     made, cloudwatch = clients
     expect_rules(cloudwatch)
     cloudwatch.add_response("get_insight_rule_report", REPORT)
-    monkeypatch.setattr("cli.main.clients_for", lambda args: made)
+    monkeypatch.setattr("cli.main.connect", lambda args, progress=None: Run(made, Settings()))
     assert main(["top", "orders-nlb", "--output", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
         "rules": [
@@ -163,7 +163,7 @@ def test_top_text_ranks_the_contributors(clients, capsys: pytest.CaptureFixture[
     made, cloudwatch = clients
     expect_rules(cloudwatch)
     cloudwatch.add_response("get_insight_rule_report", REPORT)
-    monkeypatch.setattr("cli.main.clients_for", lambda args: made)
+    monkeypatch.setattr("cli.main.connect", lambda args, progress=None: Run(made, Settings()))
     assert main(["top", "orders-nlb"]) == 0
     lines = capsys.readouterr().out.splitlines()
     ranked = [line for line in lines if "10.10.0.5" in line]

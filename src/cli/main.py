@@ -124,7 +124,9 @@ def parser() -> argparse.ArgumentParser:
     )
     explain_command = commands.add_parser("explain", help=text, description=text, parents=[command_flags])
     explain_command.add_argument(
-        "id", help="an endpoint id (vpce-...), a load balancer name or ARN, or a rule or alarm name of ours"
+        "id",
+        help="an endpoint id (vpce-...), a load balancer name or ARN, a network interface (eni-...) or endpoint "
+        "service (vpce-svc-...) id, or a rule or alarm name of ours",
     )
     add_preview_commands(commands, command_flags)  # preview, top: read only
     return main

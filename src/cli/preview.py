@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from core.desire.rules import RULE_TEMPLATES
+from core.discover.inventory import discover
 from core.inspect.preview import DEFAULT_MAX_EVENTS, DEFAULT_MINUTES, RuleReport, number, reports_to_dict, run_preview
+from core.inspect.resource_ids import find_resource
 from core.inspect.top import run_top
 from core.model import RuleKind
 
@@ -45,7 +47,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], 
     )
     text = "the top contributors of a resource's live rules, from CloudWatch (GetInsightRuleReport, charged per call)"
     top = commands.add_parser("top", help=text, description=text, parents=[flags])
-    top.add_argument("resource", help="endpoint id, load balancer name or load balancer ARN")
+    top.add_argument(
+        "resource", help="an endpoint id, a load balancer name or ARN, a network interface or endpoint service id"
+    )
     top.add_argument("--minutes", type=positive, default=DEFAULT_MINUTES, help=f"window (default {DEFAULT_MINUTES})")
 
 
@@ -64,7 +68,11 @@ def preview_command(args: argparse.Namespace, clients: Clients, settings: Settin
 
 
 def top_command(args: argparse.Namespace, clients: Clients, settings: Settings) -> int:
-    top = run_top(clients, settings, args.resource, now=time.time(), minutes=args.minutes)
+    """The resource is found as explain finds it (an unknown id is an error, exit 2), from a
+    discovery of the account's endpoints and load balancers; then its live rules are reported."""
+    inventory = discover(clients)
+    resource, _ = find_resource(args.resource, inventory.resources, inventory.region)
+    top = run_top(clients, settings, resource, now=time.time(), minutes=args.minutes, named=args.resource)
     if args.output == "json":
         print(json.dumps(reports_to_dict(top.reports), indent=2))
     if not top.reports:

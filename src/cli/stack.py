@@ -62,7 +62,16 @@ def function_environment(session: boto3.Session, stack: str, config: Config) -> 
     function = resource["StackResourceDetail"].get("PhysicalResourceId", "")
     if not function:
         raise ConfigError(f"stack {stack}'s {FUNCTION} has no function yet (the stack is still being created)")
-    configuration = session.client("lambda", config=config).get_function_configuration(FunctionName=function)
+    try:
+        configuration = session.client("lambda", config=config).get_function_configuration(FunctionName=function)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        # A stack being deleted removes the function before its cleanup runs (template.yaml's DependsOn).
+        raise ConfigError(
+            f"stack {stack}'s {FUNCTION} {function} no longer exists (is the stack being deleted?): "
+            "name the deployment with --prefix and --dashboard-prefix instead"
+        ) from err
     variables: dict[str, str] = configuration.get("Environment", {}).get("Variables", {})
     return variables
 

@@ -41,6 +41,7 @@ NO_RESOURCE_LEVEL = frozenset(
     {
         "ec2:DescribeVpcEndpoints",
         "ec2:DescribeVpcEndpointServiceConfigurations",
+        "ec2:DescribeVpcEndpointConnections",
         "ec2:DescribeNetworkInterfaces",
         "ec2:DescribeFlowLogs",
         "ec2:DescribeVpcs",

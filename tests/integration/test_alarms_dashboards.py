@@ -4,6 +4,7 @@ import pytest
 
 from core.desire import dashboards as dashboard_rendering
 from core.desire.alarms import DELIVERY_DELAY
+from core.desire.health_alarms import HEALTH_TEMPLATES
 from core.model import AlarmKind, RuleKind
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, Settings
@@ -33,7 +34,8 @@ def test_alarms_and_the_dashboard_are_created_with_the_rules_and_tagged_as_ours(
     found = alarms(aws)
     consumer = {n for n in found if demo.consumer_endpoint in n}
     assert consumer == {
-        f"plinsights-{demo.consumer_endpoint}-{k}" for k in ("top-pair-bytes", "top-source-rejects", "dropped-packets")
+        f"plinsights-{demo.consumer_endpoint}-{k}"
+        for k in ("top-pair-bytes", "top-source-rejects", "dropped-packets", "resets-received")
     }
     high = found[f"plinsights-{demo.consumer_endpoint}-top-pair-bytes"]
     assert high["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"] == high["OKActions"]
@@ -86,7 +88,8 @@ def test_tagged_mode_monitors_only_the_tagged_resources(aws: Harness) -> None:
     aws.world.elbv2.add_tags(ResourceArns=[demo.load_balancer], Tags=[{"Key": "plinsights:monitor", "Value": "true"}])
     run_reconcile(aws.clients, Settings(selection="tagged"))
     tagged = f"plinsights-net-orders-nlb-{demo.load_balancer.rsplit('/', 1)[1]}-"
-    assert alarms(aws) and all(name.startswith(tagged) for name in alarms(aws))
+    consumers = f"plinsights-{demo.endpoint_service.rsplit('.', 1)[1]}-consumer-"  # its service's, by service id
+    assert alarms(aws) and all(name.startswith((tagged, consumers)) for name in alarms(aws))
     assert len(aws.world.rule_names()) == RULES_PER_RESOURCE
 
 
@@ -156,7 +159,7 @@ def test_flow_log_alarms_look_back_over_the_aggregation_interval_each_flow_log_r
     settings = Settings(rule_alarms=mode)
     run_reconcile(aws.clients, settings)
     found = alarms(aws)
-    rule_alarms = [kind for kind in AlarmKind if kind not in (AlarmKind.DROPS, AlarmKind.RESETS)]
+    rule_alarms = [kind for kind in AlarmKind if kind not in HEALTH_TEMPLATES]
     checked = 0
     for endpoint_id, aggregation in ((fast, 60), (slow, 600)):
         for kind in rule_alarms:

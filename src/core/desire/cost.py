@@ -114,6 +114,13 @@ def alarm_metrics(body: str) -> int:
     return count
 
 
+def charged_alarm_metrics(alarm: AlarmSpec) -> int:
+    """The metrics an alarm is charged for a month. A Metrics Insights query alarm is charged per
+    metric it analyzes, that is per series its query returns (aws-facts G6; the rate is UNCONFIRMED,
+    so the standard alarm-metric price is used): the series expected, which the spec carries."""
+    return alarm.analyzed_metrics if alarm.analyzed_metrics is not None else alarm_metrics(alarm.body)
+
+
 def matched_events(rules: Iterable[RuleSpec], incoming: IncomingEvents | None) -> tuple[float | None, str]:
     """At most the events a month the rules match, and how that figure was reached. A rule is
     charged for the events of its log groups that match its filters (here, its ENIs and, by kind,
@@ -155,7 +162,7 @@ def estimate_cost(
     return CostEstimate(
         rules=len(charged),
         alarms=len(alarm_list),
-        alarm_metrics=sum(alarm_metrics(alarm.body) for alarm in alarm_list),
+        alarm_metrics=sum(charged_alarm_metrics(alarm) for alarm in alarm_list),
         dashboards=dashboards,
         free_dashboards=settings.free_dashboards,
         matched_events=events,

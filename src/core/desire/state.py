@@ -10,6 +10,7 @@ from core.artifacts import ALARMS, DASHBOARDS, RULES
 from core.desire.alarms import render_alarms
 from core.desire.dashboards import render_dashboards
 from core.desire.flow_logs import flow_logs_by_attachment, flow_logs_covering, unusable_reason
+from core.desire.health_alarms import QueryAlarmBudget, render_health_alarms
 from core.desire.rules import MAX_IN_VALUES, RULE_TEMPLATES, RuleTemplate, render_rule_definition, rule_name, rule_stem
 from core.desire.selection import exclusion_reason
 from core.desire.sources import Source, source_choice, why_no_source, with_aggregation
@@ -66,6 +67,7 @@ def desired_state(
     alarms: dict[str, AlarmSpec] = {}
     coverage: list[Coverage] = []
     left = quota.available if quota else None
+    query_alarms = QueryAlarmBudget(settings.query_alarm_limit)
     flow_logs = flow_logs_by_attachment(inventory.flow_logs)
     for resource in sorted(inventory.resources, key=priority):
         if reason := exclusion_reason(resource, dict(inventory.vpc_tags.get(resource.vpc_id, ())), settings):
@@ -78,8 +80,10 @@ def desired_state(
                 resource_coverage, specs = Coverage(resource, unmonitorable=reason, over_quota=len(specs)), []
             else:
                 left -= len(specs)
-        if is_live(resource):
+        if is_live(resource):  # health alarms whatever the rule quota: PrivateLink's metrics are free
             alarm_specs, notes = render_alarms(resource, specs, settings, inventory.region)
+            health, health_notes = render_health_alarms(resource, settings, inventory.region, query_alarms)
+            alarm_specs, notes = alarm_specs + health, notes + health_notes
             alarms.update((spec.name, spec) for spec in alarm_specs)
             resource_coverage = replace(
                 resource_coverage,

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from core.artifacts.kind import Change, Delete, StateChange
 from core.desire.alarms import ALARM_TEMPLATES
-from core.desire.cost import CostEstimate, IncomingEvents, alarm_metrics, resource_cost
+from core.desire.cost import CostEstimate, IncomingEvents, charged_alarm_metrics, resource_cost
 from core.desire.flow_logs import flow_logs_by_attachment, flow_logs_covering, unusable_reason
+from core.desire.health_alarms import HEALTH_TEMPLATES
 from core.desire.rules import RULE_TEMPLATES, RuleTemplate
 from core.desire.sources import Source, flow_log_source, preferred_sources, source_choice
 from core.desire.state import EMPTY_RULE_KINDS
@@ -306,7 +307,7 @@ def alarm_facts(coverage: Coverage, outcome: Outcome, changes: Sequence[Change])
     for name in coverage.alarm_names:
         spec = outcome.desired.alarms[name]
         body = json.loads(spec.body)
-        template = ALARM_TEMPLATES[spec.kind]
+        template = ALARM_TEMPLATES.get(spec.kind) or HEALTH_TEMPLATES[spec.kind]
         queries = body.get("Metrics", [])
         # Expressions carry Period themselves, metric queries inside MetricStat (core/desire/alarms.with_period).
         periods = [q.get("Period") or q.get("MetricStat", {}).get("Period", 0) for q in queries]
@@ -319,7 +320,7 @@ def alarm_facts(coverage: Coverage, outcome: Outcome, changes: Sequence[Change])
                 threshold=float(body.get("Threshold", 0)),
                 period=int(max(periods, default=0)),
                 evaluation_periods=int(body.get("EvaluationPeriods", 1)),
-                metrics=alarm_metrics(spec.body),
+                metrics=charged_alarm_metrics(spec),
                 rules=spec.rule_names,
                 exists=name in outcome.actual.alarms,
                 change=pending(name, changes),

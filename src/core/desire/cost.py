@@ -47,7 +47,7 @@ NOT_READ = "not read: only the plinsights CLI reads the log groups' incoming eve
 class CostEstimate:
     """Counts and prices by artifact kind; the USD figures are derived, never stored."""
 
-    rules: int  # enabled rules, each charged a month
+    rules: int  # enabled flow-log rules, each charged a month
     alarms: int
     alarm_metrics: int  # the metrics those alarms evaluate, each charged a month
     dashboards: int
@@ -60,6 +60,7 @@ class CostEstimate:
     price_alarm_metric_month: float
     price_dashboard_month: float
     price_matched_events_million: float
+    managed_rules: int = 0  # managed rules of endpoint services, charged as rules; what they match is not estimated
 
     @property
     def charged_dashboards(self) -> int:
@@ -67,7 +68,7 @@ class CostEstimate:
 
     @property
     def rules_usd(self) -> float:
-        return self.rules * self.price_rule_month
+        return (self.rules + self.managed_rules) * self.price_rule_month
 
     @property
     def alarms_usd(self) -> float:
@@ -153,9 +154,11 @@ def estimate_cost(
     incoming: IncomingEvents | None = None,
     *,
     as_enabled: bool = False,
+    managed_rules: int = 0,
 ) -> CostEstimate:
     """`as_enabled` prices every rule as if enabled: what the rules cost while they run, a figure
-    that does not move when the rule state is toggled."""
+    that does not move when the rule state is toggled. `managed_rules`, of endpoint services, are
+    priced as rules (made enabled); they read PrivateLink's data, not our log groups."""
     charged = [rule for rule in rules if as_enabled or rule.state == CHARGED_RULE_STATE]
     alarm_list = list(alarms)
     events, basis = matched_events(charged, incoming)
@@ -171,12 +174,20 @@ def estimate_cost(
         price_alarm_metric_month=settings.price_alarm_metric_month,
         price_dashboard_month=settings.price_dashboard_month,
         price_matched_events_million=settings.price_matched_events_million,
+        managed_rules=managed_rules,
     )
 
 
 def deployment_cost(desired: DesiredState, settings: Settings, incoming: IncomingEvents | None = None) -> CostEstimate:
     """What everything the deployment keeps once the plan is applied costs a month."""
-    return estimate_cost(desired.rules.values(), desired.alarms.values(), len(desired.dashboards), settings, incoming)
+    return estimate_cost(
+        desired.rules.values(),
+        desired.alarms.values(),
+        len(desired.dashboards),
+        settings,
+        incoming,
+        managed_rules=len(desired.managed_rules),
+    )
 
 
 def resource_cost(
@@ -186,7 +197,8 @@ def resource_cost(
     dashboard every resource shares, so none is counted here (free_dashboards stays as set)."""
     rules = [rule for rule in desired.rules.values() if rule.resource_id == resource_id]
     alarms = [alarm for alarm in desired.alarms.values() if alarm.resource_id == resource_id]
-    return estimate_cost(rules, alarms, 0, settings, incoming)
+    managed = sum(1 for rule in desired.managed_rules.values() if rule.resource_id == resource_id)
+    return estimate_cost(rules, alarms, 0, settings, incoming, managed_rules=managed)
 
 
 def usd(amount: float) -> str:
@@ -199,7 +211,12 @@ def cost_to_dict(cost: CostEstimate) -> dict[str, Any]:
     return {
         "monthly_usd": round(cost.monthly_usd, 2),
         "complete": cost.matched_events is not None,  # false: matched events are left out, see their basis
-        "rules": {"count": cost.rules, "unit_usd": cost.price_rule_month, "monthly_usd": round(cost.rules_usd, 2)},
+        "rules": {
+            "count": cost.rules + cost.managed_rules,  # every rule charged; "managed" of them are managed rules
+            "managed": cost.managed_rules,
+            "unit_usd": cost.price_rule_month,
+            "monthly_usd": round(cost.rules_usd, 2),
+        },
         "alarms": {
             "count": cost.alarms,
             "metrics": cost.alarm_metrics,
@@ -225,7 +242,9 @@ def cost_to_dict(cost: CostEstimate) -> dict[str, Any]:
 def cost_lines(cost: CostEstimate) -> list[str]:
     """The estimate as text lines: the total, then one line per artifact kind."""
     lines = [f"Estimated cost a month, at the list prices set: {usd(cost.monthly_usd)}"]
-    lines.append(f"  rules       {cost.rules} x {usd(cost.price_rule_month)} = {usd(cost.rules_usd)}")
+    managed = f" ({cost.managed_rules} managed)" if cost.managed_rules else ""
+    charged = cost.rules + cost.managed_rules
+    lines.append(f"  rules       {charged}{managed} x {usd(cost.price_rule_month)} = {usd(cost.rules_usd)}")
     lines.append(
         f"  alarms      {cost.alarm_metrics} metrics in {cost.alarms} alarms x {usd(cost.price_alarm_metric_month)}"
         f" = {usd(cost.alarms_usd)}"

@@ -94,7 +94,8 @@ def render_dashboards(
     dashboards = {}
     # No matched events (nothing is read here), and rules priced as enabled: toggling the rule
     # state toggles rules, and rewrites no dashboard.
-    cost = estimate_cost(rules.values(), alarms.values(), len(names), settings, as_enabled=True)
+    managed = quota.reserved if quota else 0  # the managed rules of endpoint services, set aside before the rules
+    cost = estimate_cost(rules.values(), alarms.values(), len(names), settings, as_enabled=True, managed_rules=managed)
     for number, (name, part) in enumerate(zip(names, parts, strict=True), 1):
         grid = Grid()
         for widget in firing_widgets([arn for item in part for arn in item.alarm_arns]):
@@ -277,8 +278,9 @@ def summary_markdown(
         f" · {len(not_monitored)} not monitored",
     ]
     if quota:
+        managed = f" and {quota.reserved} managed rules of endpoint services" if quota.reserved else ""
         lines.append(
-            f"Contributor Insights rules: {quota.ours} ours, {quota.others} others, quota {quota.limit}"
+            f"Contributor Insights rules: {quota.ours} ours{managed}, {quota.others} others, quota {quota.limit}"
             f" ({quota.source}), {quota.left} left"
         )
     if number > 1:
@@ -304,7 +306,7 @@ def cost_markdown(cost: CostEstimate) -> str:
     do (a figure that moved at every run would rewrite the dashboard each time); matched events are
     priced, not counted."""
     return (
-        f"Estimated cost a month at list prices: {usd(cost.fixed_usd)} for {cost.rules} rules"
+        f"Estimated cost a month at list prices: {usd(cost.fixed_usd)} for {cost.rules + cost.managed_rules} rules"
         f" ({usd(cost.rules_usd)} while enabled), {cost.alarm_metrics} alarm metrics in {cost.alarms} alarms"
         f" ({usd(cost.alarms_usd)})"
         f" and {cost.dashboards} dashboard(s), {cost.free_dashboards} free ({usd(cost.dashboards_usd)}); plus"

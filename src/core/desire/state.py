@@ -6,11 +6,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from core.artifacts import ALARMS, DASHBOARDS, RULES
+from core.artifacts import ALARMS, DASHBOARDS, MANAGED_RULES, RULES
 from core.desire.alarms import render_alarms
 from core.desire.dashboards import render_dashboards
 from core.desire.flow_logs import flow_logs_by_attachment, flow_logs_covering, unusable_reason
 from core.desire.health_alarms import QueryAlarmBudget, render_health_alarms
+from core.desire.managed_rules import desired_managed_rules, reservation, with_notes
 from core.desire.rules import MAX_IN_VALUES, RULE_TEMPLATES, RuleTemplate, render_rule_definition, rule_name, rule_stem
 from core.desire.selection import exclusion_reason
 from core.desire.sources import Source, source_choice, why_no_source, with_aggregation
@@ -66,6 +67,11 @@ def desired_state(
     rules: dict[str, RuleSpec] = {}
     alarms: dict[str, AlarmSpec] = {}
     coverage: list[Coverage] = []
+    # The managed rules of our endpoint services, when on, take their share of the quota first.
+    managed, managed_notes = desired_managed_rules(
+        inventory, settings, sorted(inventory.resources, key=priority), quota.available if quota else None
+    )
+    quota = replace(quota, reserved=reservation(managed)) if quota else None
     left = quota.available if quota else None
     query_alarms = QueryAlarmBudget(settings.query_alarm_limit)
     flow_logs = flow_logs_by_attachment(inventory.flow_logs)
@@ -92,9 +98,11 @@ def desired_state(
             )
         coverage.append(resource_coverage)
         rules.update((spec.name, spec) for spec in specs)
-    coverage.sort(key=lambda c: c.resource.resource_id)
+    coverage = with_notes(sorted(coverage, key=lambda c: c.resource.resource_id), managed_notes)
     usage = replace(quota, ours=len(rules)) if quota else None
-    desired = DesiredState({RULES.name: rules, ALARMS.name: alarms}, tuple(coverage), usage)
+    desired = DesiredState(
+        {RULES.name: rules, MANAGED_RULES.name: managed, ALARMS.name: alarms}, tuple(coverage), usage
+    )
     # The dashboards show the coverage, rules and alarms desired, and the quota's use; none for an empty account.
     dashboards = render_dashboards(desired.coverage, rules, alarms, inventory, settings, usage) if coverage else {}
     return replace(desired, artifacts={**desired.artifacts, DASHBOARDS.name: dashboards})

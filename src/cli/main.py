@@ -233,7 +233,7 @@ def explain(args: argparse.Namespace) -> int:
     clients = clients_for(args)
     outcome = run_reconcile(clients, settings, dry_run=True)
     resource, _ = find_resource(args.id, outcome)  # an unknown id fails here, before the read below
-    rules = [rule for rule in outcome.desired.rules.values() if rule.resource_id == resource.resource_id]
+    rules = [rule for rule in outcome.desired.rules.values() if rule.serves(resource.resource_id)]
     incoming = incoming_events_of(clients, rules)
     explanation = explain_resource(args.id, outcome, settings, incoming)
     if args.output == "json":

@@ -158,7 +158,11 @@ def section(
     widgets: list[tuple[dict[str, Any], int, int]] = [(text_widget(resource_markdown(coverage)), GRID_WIDTH, 4)]
     for name in coverage.rule_names:
         rule = rules[name]
-        title = f"{resource.short_id}: {RULE_TEMPLATES[rule.kind].title} ({rule.log_group})"
+        title = f"{resource.short_id}: {rule.title or RULE_TEMPLATES[rule.kind].title} ({rule.log_group})"
+        if not rule.resource_id:
+            # A shared rule's contributors are keyed by ENI: the widget shows every resource it serves.
+            others = [rid for rid in rule.served if rid != resource.resource_id]
+            title += f", shared with {len(others)} other{'s' if len(others) != 1 else ''}, by ENI"
         widgets.append((insight_rule_widget(name, title, region), 8, 6))
     if native := native_metrics(coverage, region):
         traffic = [row for row in native if row[1] in BYTES_METRICS + CONNECTION_METRICS]

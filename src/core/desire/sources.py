@@ -76,6 +76,7 @@ def flow_log_layout(template: RuleTemplate, flow_log: FlowLog) -> tuple[tuple[st
     if lacking := missing_fields(positions, template.fields):
         return f"its format lacks {', '.join(lacking)}, which a {template.kind} rule reads"
     used = list(template.fields) + (["log-status"] if template.ok_records_only else [])
+    used += [field_id for field_id, _, _ in template.sharpened_by]  # read where the format has them
     return tuple((name, positions[name]) for name in used if name in positions)
 
 

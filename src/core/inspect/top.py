@@ -1,22 +1,29 @@
 """`plinsights top <resource>`: a resource's live rules' top contributors, from GetInsightRuleReport.
 
 A rule is the resource's when its name has our prefix and its tags carry our owner mark and the
-resource's id (the tags every rule of ours is created with). GetInsightRuleReport is charged per
-call (CloudWatch pricing), so top makes one call per rule of the resource, never one per rule of
-the account.
+resource's id (the tags every rule of ours is created with), or, for a shared rule, when its
+interface-id filter reads one of the resource's ENIs. GetInsightRuleReport is charged per call
+(CloudWatch pricing), so top makes one call per rule of the resource, never one per rule of the
+account. A shared rule's report ranks the contributors of every resource it serves: top asks for
+its largest (MAX_CONTRIBUTORS) and keeps those at the resource's ENIs, so a resource whose talkers
+are all smaller than the others' shows fewer than ten.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from core.artifacts.ownership import insight_rule_arn, is_owner_tag, tags_of
+from core.desire.rules import SHARED, alias
+from core.desire.shared_rules import in_filter_enis
 from core.inspect.insights_eval import TOP_CONTRIBUTORS, Contributor, Evaluation
 from core.inspect.preview import RuleReport, report_order
+from core.model import Inventory
 from core.observe.state import describe_insight_rules
 from core.settings import KIND_TAG, RESOURCE_TAG, Settings
 
@@ -30,6 +37,8 @@ MAX_DATAPOINTS = 1440  # a day of minutes: the report's period grows with longer
 
 ORDER_BY = "Sum"  # GetInsightRuleReport: rank by the contributor's sum over the window (or Maximum)
 
+MAX_CONTRIBUTORS = 100  # GetInsightRuleReport: MaxContributorCount, 1 to 100
+
 
 @dataclass(frozen=True, slots=True)
 class LiveRule:
@@ -37,6 +46,7 @@ class LiveRule:
     resource: str
     kind: str
     log_groups: tuple[str, ...]
+    eni_ids: tuple[str, ...] = ()  # a shared rule: the resource's ENIs among those it reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +79,34 @@ def may_be_of(rule_name: str, prefix: str, argument: str) -> bool:
     return f"-{name}-" in rule_name
 
 
-def live_rules(clients: Clients, settings: Settings, argument: str) -> list[LiveRule]:
-    """The rules of ours that monitor the resource, read from CloudWatch."""
+def live_rules(clients: Clients, settings: Settings, argument: str, eni_ids: Sequence[str] = ()) -> list[LiveRule]:
+    """The rules of ours that monitor the resource, read from CloudWatch: its own, and the shared
+    ones that read any of `eni_ids` (its ENIs)."""
     found = []
     for rule in describe_insight_rules(clients):
         name = rule.get("Name", "")
-        if rule.get("ManagedRule") or not may_be_of(name, settings.prefix, argument):
+        if rule.get("ManagedRule"):
+            continue
+        is_shared = name.startswith(f"{settings.prefix}-{SHARED}-")
+        shared = [e for e in in_filter_enis(rule.get("Definition", "")) if e in eni_ids] if is_shared else []
+        if not shared and not may_be_of(name, settings.prefix, argument):
             continue
         tags = tags_of(clients, insight_rule_arn(clients.partition, clients.region, clients.account_id, name))
-        if not is_owner_tag(tags, settings) or not names_resource(argument, tags.get(RESOURCE_TAG, "")):
+        if not is_owner_tag(tags, settings):
             continue
-        found.append(LiveRule(name, tags[RESOURCE_TAG], tags.get(KIND_TAG, ""), log_groups_of(rule)))
+        if shared:
+            found.append(LiveRule(name, argument, tags.get(KIND_TAG, ""), log_groups_of(rule), tuple(sorted(shared))))
+        elif names_resource(argument, tags.get(RESOURCE_TAG, "")):
+            found.append(LiveRule(name, tags[RESOURCE_TAG], tags.get(KIND_TAG, ""), log_groups_of(rule)))
     return found
+
+
+def resource_enis(inventory: Inventory, argument: str) -> tuple[str, ...]:
+    """The ENIs of the resource the argument names (its id, ARN or name), for its shared rules."""
+    for resource in inventory.resources:
+        if names_resource(argument, resource.resource_id):
+            return tuple(sorted(eni.eni_id for eni in resource.enis))
+    return ()
 
 
 def log_groups_of(rule: dict[str, Any]) -> tuple[str, ...]:
@@ -103,12 +129,18 @@ def rule_report(cloudwatch: CloudWatchClient, rule: LiveRule, now: datetime, min
         StartTime=now - timedelta(minutes=minutes),
         EndTime=now,
         Period=report_period(minutes),
-        MaxContributorCount=TOP_CONTRIBUTORS,
+        MaxContributorCount=MAX_CONTRIBUTORS if rule.eni_ids else TOP_CONTRIBUTORS,
         OrderBy=ORDER_BY,
         Metrics=["SampleCount"],
     )
+    labels = list(response.get("KeyLabels", []))
+    at = labels.index(alias("interface-id")) if rule.eni_ids and alias("interface-id") in labels else None
     contributors = sorted(
-        (Contributor(tuple(c["Keys"]), c["ApproximateAggregateValue"]) for c in response.get("Contributors", [])),
+        (
+            Contributor(tuple(c["Keys"]), c["ApproximateAggregateValue"])
+            for c in response.get("Contributors", [])
+            if at is None or c["Keys"][at] in rule.eni_ids
+        ),
         key=lambda c: (-c.value, c.keys),
     )[:TOP_CONTRIBUTORS]
     matched = sum(point.get("SampleCount", 0) for point in response.get("MetricDatapoints", []))
@@ -121,11 +153,14 @@ def rule_report(cloudwatch: CloudWatchClient, rule: LiveRule, now: datetime, min
     return RuleReport(rule.name, rule.resource, rule.kind, rule.log_groups, int(matched), evaluation)
 
 
-def run_top(clients: Clients, settings: Settings, argument: str, *, now: float, minutes: int) -> Top:
-    """The resource's live rules, each with CloudWatch's report of the `minutes` before `now`."""
+def run_top(
+    clients: Clients, settings: Settings, argument: str, *, now: float, minutes: int, eni_ids: Sequence[str] = ()
+) -> Top:
+    """The resource's live rules, each with CloudWatch's report of the `minutes` before `now`;
+    `eni_ids`, the resource's ENIs, find the shared rules that serve it."""
     if minutes < 1:
         raise ValueError("minutes must be at least 1")
     moment = datetime.fromtimestamp(now, tz=UTC)
-    rules = live_rules(clients, settings, argument)
+    rules = live_rules(clients, settings, argument, eni_ids)
     reports = [rule_report(clients.cloudwatch, rule, moment, minutes) for rule in rules]
     return Top(argument, tuple(sorted(reports, key=report_order)), minutes)

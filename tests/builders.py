@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from core.desire.flow_logs import DEFAULT_FORMAT
-from core.desire.rules import rule_name
+from core.desire.rules import RULE_TEMPLATES, rule_name, shared_rule_name
+from core.desire.sources import flow_log_layout
 from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind, RuleKind
 
 VPC, SUBNETS = "vpc-1", ("subnet-a", "subnet-b", "subnet-c")
+DEDICATED = {"plinsights:dedicated-rules": "true"}  # rules of its own, not shared ones
 CUSTOM_FORMAT = "${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${protocol} ${bytes} ${action}"
 
 
@@ -24,6 +26,7 @@ def endpoint(
     state: str = "available",
     tags: dict[str, str] | None = None,
     service_region: str = "",
+    dedicated: bool = False,
 ) -> Resource:
     return Resource(
         resource_id=endpoint_id,
@@ -35,7 +38,7 @@ def endpoint(
         endpoint_type={ResourceKind.GWLB_ENDPOINT: "GatewayLoadBalancer", ResourceKind.GATEWAY_ENDPOINT: "Gateway"}.get(
             kind, "Interface"
         ),
-        tags=tuple(sorted((tags or {}).items())),
+        tags=tuple(sorted({**(tags or {}), **(DEDICATED if dedicated else {})}.items())),
         service_region=service_region,
     )
 
@@ -47,6 +50,7 @@ def load_balancer(
     state: str = "active",
     tags: dict[str, str] | None = None,
     endpoint_services: tuple[str, ...] = ("vpce-svc-1",),
+    dedicated: bool = False,
 ) -> Resource:
     return Resource(
         resource_id=f"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/{kind}/{name}/0123456789abcdef",
@@ -56,7 +60,7 @@ def load_balancer(
         enis=enis(*eni_ids),
         name=name,
         endpoint_services=endpoint_services,
-        tags=tuple(sorted((tags or {}).items())),
+        tags=tuple(sorted({**(tags or {}), **(DEDICATED if dedicated else {})}.items())),
     )
 
 
@@ -92,5 +96,19 @@ def inventory(*items: Resource | FlowLog, vpc_tags: dict[str, dict[str, str]] | 
 
 
 def name_of(short_id: str, kind: RuleKind, group: str = "/flow/vpc", prefix: str = "plinsights") -> str:
-    """The stable name of the rule of this kind over this log group (the first 10 ENIs)."""
+    """The stable name of a resource's own rule of this kind over this log group (its first 10 ENIs)."""
     return rule_name(prefix, short_id, kind, group)
+
+
+def shared_name_of(
+    kind: RuleKind,
+    group: str = "/flow/vpc",
+    log_format: str = DEFAULT_FORMAT,
+    chunk: int = 1,
+    prefix: str = "plinsights",
+) -> str:
+    """The name of chunk `chunk` of the shared rules of this kind over this log group and format."""
+    template = RULE_TEMPLATES[kind]
+    layout = flow_log_layout(template, flow_log(group=group, log_format=log_format))
+    assert not isinstance(layout, str), layout
+    return shared_rule_name(prefix, kind, group, repr(layout), chunk)

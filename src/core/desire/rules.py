@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -195,3 +196,15 @@ def shared_rule_name(prefix: str, kind: RuleKind, log_group: str, layout: str, c
 def shared_rule_stem(prefix: str, kind: RuleKind) -> str:
     """What every shared rule of a kind starts with."""
     return "-".join([prefix, SHARED, kind.value])
+
+
+def in_filter_enis(definition: str) -> list[str]:
+    """The ENIs of a rule's interface-id filter; none when the definition cannot be read."""
+    try:
+        filters = json.loads(definition)["Contribution"].get("Filters") or []
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return []
+    for rule_filter in filters:
+        if isinstance(rule_filter, dict) and rule_filter.get("Match") == "interface_id":
+            return [str(eni) for eni in rule_filter.get("In") or []]
+    return []

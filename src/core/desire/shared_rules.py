@@ -16,13 +16,13 @@ so the chunk's report starts again from the rewrite) and renames nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.desire.rules import (
     MAX_IN_VALUES,
     RULE_TEMPLATES,
+    in_filter_enis,
     log_group_token,
     render_rule_definition,
     shared_rule_name,
@@ -188,18 +188,6 @@ def existing_chunks(rules: Mapping[str, ObservedRule], prefix: str) -> dict[tupl
             for eni in in_filter_enis(rule.definition):
                 chunks.setdefault((kind, token), {})[eni] = int(number)
     return chunks
-
-
-def in_filter_enis(definition: str) -> list[str]:
-    """The ENIs of a rule's interface-id filter; none when the definition cannot be read."""
-    try:
-        filters = json.loads(definition)["Contribution"].get("Filters") or []
-    except (TypeError, ValueError, KeyError, AttributeError):
-        return []
-    for rule_filter in filters:
-        if isinstance(rule_filter, dict) and rule_filter.get("Match") == "interface_id":
-            return [str(eni) for eni in rule_filter.get("In") or []]
-    return []
 
 
 def render_shared(

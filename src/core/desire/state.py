@@ -159,7 +159,6 @@ def split_dedicated(
             if share is None or wanted <= share:
                 share = None if share is None else share - wanted
                 dedicated.append(candidate)
-                notes[resource.resource_id] = [f"rules of its own: {reason}"]
                 continue
             notes[resource.resource_id] = [
                 f"shared rules, not its own ({reason}): the dedicated share of the quota "

@@ -19,11 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from core.artifacts.ownership import insight_rule_arn, is_owner_tag, tags_of
-from core.desire.rules import SHARED, alias
-from core.desire.shared_rules import in_filter_enis
+from core.desire.rules import SHARED, alias, in_filter_enis
 from core.inspect.insights_eval import TOP_CONTRIBUTORS, Contributor, Evaluation
 from core.inspect.preview import RuleReport, report_order
-from core.model import Inventory
 from core.observe.state import describe_insight_rules
 from core.settings import KIND_TAG, RESOURCE_TAG, Settings
 
@@ -99,14 +97,6 @@ def live_rules(clients: Clients, settings: Settings, argument: str, eni_ids: Seq
         elif names_resource(argument, tags.get(RESOURCE_TAG, "")):
             found.append(LiveRule(name, tags[RESOURCE_TAG], tags.get(KIND_TAG, ""), log_groups_of(rule)))
     return found
-
-
-def resource_enis(inventory: Inventory, argument: str) -> tuple[str, ...]:
-    """The ENIs of the resource the argument names (its id, ARN or name), for its shared rules."""
-    for resource in inventory.resources:
-        if names_resource(argument, resource.resource_id):
-            return tuple(sorted(eni.eni_id for eni in resource.enis))
-    return ()
 
 
 def log_groups_of(rule: dict[str, Any]) -> tuple[str, ...]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from core.desire.flow_logs import DEFAULT_FORMAT
-from core.desire.rules import RULE_TEMPLATES, rule_name, shared_rule_name
-from core.desire.sources import flow_log_layout
+from core.desire.rules import log_group_token, rule_name, shared_rule_name
 from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind, RuleKind
 
 VPC, SUBNETS = "vpc-1", ("subnet-a", "subnet-b", "subnet-c")
@@ -100,15 +99,6 @@ def name_of(short_id: str, kind: RuleKind, group: str = "/flow/vpc", prefix: str
     return rule_name(prefix, short_id, kind, group)
 
 
-def shared_name_of(
-    kind: RuleKind,
-    group: str = "/flow/vpc",
-    log_format: str = DEFAULT_FORMAT,
-    chunk: int = 1,
-    prefix: str = "plinsights",
-) -> str:
-    """The name of chunk `chunk` of the shared rules of this kind over this log group and format."""
-    template = RULE_TEMPLATES[kind]
-    layout = flow_log_layout(template, flow_log(group=group, log_format=log_format))
-    assert not isinstance(layout, str), layout
-    return shared_rule_name(prefix, kind, group, repr(layout), chunk)
+def shared_name_of(kind: RuleKind, group: str = "/flow/vpc", chunk: int = 1, prefix: str = "plinsights") -> str:
+    """The name of chunk `chunk` of the shared rules of this kind over this log group (read with one layout)."""
+    return shared_rule_name(prefix, kind, log_group_token(group), chunk)

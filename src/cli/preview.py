@@ -13,9 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from core.desire.rules import RULE_TEMPLATES
-from core.discover.inventory import discover
 from core.inspect.preview import DEFAULT_MAX_EVENTS, DEFAULT_MINUTES, RuleReport, number, reports_to_dict, run_preview
-from core.inspect.top import resource_enis, run_top
+from core.inspect.top import run_top
 from core.model import RuleKind
 from core.settings import Settings
 
@@ -67,9 +66,7 @@ def preview_command(args: argparse.Namespace, clients: Clients) -> int:
 
 def top_command(args: argparse.Namespace, clients: Clients) -> int:
     settings = Settings.from_env(prefix=args.prefix)
-    # The resource's ENIs find the shared rules that serve it (their filters name ENIs, not resources).
-    eni_ids = resource_enis(discover(clients), args.resource)
-    top = run_top(clients, settings, args.resource, now=time.time(), minutes=args.minutes, eni_ids=eni_ids)
+    top = run_top(clients, settings, args.resource, now=time.time(), minutes=args.minutes)
     if args.output == "json":
         print(json.dumps(reports_to_dict(top.reports), indent=2))
     if not top.reports:

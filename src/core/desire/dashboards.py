@@ -163,7 +163,8 @@ def section(
         if not rule.resource_id:
             # A shared rule's contributors are keyed by ENI: the widget shows every resource it serves.
             others = [rid for rid in rule.served if rid != resource.resource_id]
-            title += f", shared with {len(others)} other{'s' if len(others) != 1 else ''}, by ENI"
+            with_others = f" with {len(others)} other{'s' if len(others) > 1 else ''}" if others else ""
+            title += f", a shared rule{with_others}, by ENI"
         widgets.append((insight_rule_widget(name, title, region), 8, 6))
     if native := native_metrics(coverage, region):
         traffic = [row for row in native if row[1] in BYTES_METRICS + CONNECTION_METRICS]

@@ -182,12 +182,11 @@ def rule_stem(prefix: str, short_id: str, kind: RuleKind) -> str:
 SHARED = "shared"  # the word that sets shared rules' names apart from a resource's (vpce-..., net-..., gwy-...)
 
 
-def shared_rule_name(prefix: str, kind: RuleKind, log_group: str, layout: str, chunk: int) -> str:
-    """`<prefix>-shared-<kind>-<log group and layout token>-<chunk>`, chunk from 1. It depends
-    only on the kind, the source read and the chunk's number, never on which resources are in the
-    chunk: a resource that joins or leaves rewrites its chunk's In filter, and renames nothing. The
-    layout is always in the token, so a second format arriving in the log group renames nothing."""
-    name = "-".join([prefix, SHARED, kind.value, log_group_token(log_group, layout or "-"), str(chunk)])
+def shared_rule_name(prefix: str, kind: RuleKind, token: str, chunk: int) -> str:
+    """`<prefix>-shared-<kind>-<log group token>-<chunk>`, chunk from 1. It depends only on the
+    kind, the source read and the chunk's number, never on which resources are in the chunk: a
+    resource that joins or leaves rewrites its chunk's In filter, and renames nothing."""
+    name = "-".join([prefix, SHARED, kind.value, token, str(chunk)])
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"rule name {name!r} is not 1-{MAX_NAME_CHARS} characters from A-Za-z0-9._-")
     return name

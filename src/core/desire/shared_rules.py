@@ -52,9 +52,20 @@ class PoolKey:
     def layout(self) -> str:
         return repr(self.source.layout)
 
-    @property
-    def token(self) -> str:
-        return log_group_token(self.source.log_group, self.layout)
+
+def pool_tokens(keys: Iterable[PoolKey]) -> dict[PoolKey, str]:
+    """The token of each pool's names: its log group's, with a layout digest only where one log
+    group is read with two field layouts for one rule kind, as for a resource's own rules. So a
+    flow log replaced by one of another format in the same log group renames nothing: its rules
+    are rewritten in place."""
+    keys = list(keys)
+    layouts: dict[tuple[RuleKind, str], int] = {}
+    for key in keys:
+        layouts[key.kind, key.source.log_group] = layouts.get((key.kind, key.source.log_group), 0) + 1
+    return {
+        key: log_group_token(key.source.log_group, key.layout if layouts[key.kind, key.source.log_group] > 1 else "")
+        for key in keys
+    }
 
 
 def pieces_of(resource_id: str, eni_ids: Iterable[str]) -> list[Piece]:
@@ -135,8 +146,10 @@ class SharedRequest:
 @dataclass(slots=True)
 class Allocation:
     pools: dict[PoolKey, Pool]
+    tokens: dict[PoolKey, str]
     admitted: list[str] = field(default_factory=list)
-    refused: dict[str, int] = field(default_factory=dict)  # resource -> the rules it would have opened
+    # resource -> the rules it would have opened, and those left when its turn came
+    refused: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def allocate(
@@ -146,15 +159,12 @@ def allocate(
 ) -> Allocation:
     """Requests in priority order. Each resource is admitted whole (every kind it needs) when the
     rules it opens fit in `left` (None: no quota to mind), else refused with what it needed."""
-    pools: dict[PoolKey, Pool] = {}
-    for request in requests:
-        for key, _ in request.wants:
-            if key not in pools:
-                pools[key] = Pool(existing=existing.get((key.kind, key.token), {}))
+    tokens = pool_tokens({key for request in requests for key, _ in request.wants})
+    pools = {key: Pool(existing=existing.get((key.kind, token), {})) for key, token in tokens.items()}
     for request in requests:
         for key, piece in request.pieces():
             pools[key].hold(piece)
-    allocation = Allocation(pools)
+    allocation = Allocation(pools, tokens)
     for request in requests:
         placed: list[tuple[PoolKey, Piece, int]] = []
         opened = 0
@@ -167,7 +177,7 @@ def allocate(
             for key, piece, chunk in reversed(placed):
                 pools[key].undo(piece, chunk)
                 pools[key].release(piece)
-            allocation.refused[request.resource_id] = opened
+            allocation.refused[request.resource_id] = (opened, left)
             continue
         if left is not None:
             left -= opened
@@ -201,7 +211,7 @@ def render_shared(
         for chunk, pieces in pool.chunks():
             eni_ids = sorted(eni for piece in pieces for eni in piece.eni_ids)
             spec = RuleSpec(
-                name=shared_rule_name(settings.prefix, key.kind, source.log_group, key.layout, chunk),
+                name=shared_rule_name(settings.prefix, key.kind, allocation.tokens[key], chunk),
                 resource_id="",
                 kind=key.kind,
                 log_group=source.log_group,

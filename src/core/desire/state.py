@@ -96,7 +96,8 @@ def desired_state(
     for candidate in shared:
         rid = candidate.resource.resource_id
         if rid in allocation.refused:
-            coverage[rid] = over_quota(candidate, allocation.refused[rid], left, "shared")
+            needed, then_left = allocation.refused[rid]
+            coverage[rid] = over_quota(candidate, needed, then_left, "shared")
             continue
         serving = [spec for spec in shared_specs if spec.serves(rid)]
         rule_notes = [n for t, chosen in candidate.choices for n in incomplete_notes(t, chosen, serving)]

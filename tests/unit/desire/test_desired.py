@@ -33,7 +33,7 @@ def test_a_load_balancer_under_a_custom_format_gets_rules_with_its_positions() -
     state = desired_state(inventory(load_balancer(), flow_log(on="subnet-a", log_format=CUSTOM_FORMAT),
                                     flow_log(on="subnet-b", log_format=CUSTOM_FORMAT)), SETTINGS)  # fmt: skip
     (bytes_rule,) = rules_of(state, RuleKind.BYTES)
-    assert bytes_rule.name == shared_name_of(RuleKind.BYTES, log_format=CUSTOM_FORMAT)
+    assert bytes_rule.name == shared_name_of(RuleKind.BYTES)
     assert json.loads(bytes_rule.definition)["Fields"] == {
         "4": "interface_id",
         "5": "srcaddr",

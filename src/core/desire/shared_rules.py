@@ -106,9 +106,10 @@ class Pool:
         home = self.home(piece)
         if home is not None and self.used.get(home, 0) + len(piece.eni_ids) <= MAX_IN_VALUES:
             return home, not self.used.get(home)
-        for chunk in sorted(c for c, n in self.used.items() if n):
+        # Chunks open now, or that will be (holding slots for members still to come)
+        for chunk in sorted({c for c, n in self.used.items() if n} | {c for c, n in self.held.items() if n}):
             if self.room(chunk) >= len(piece.eni_ids):
-                return chunk, False
+                return chunk, not self.used.get(chunk)
         chunk = 1
         while self.used.get(chunk) or self.held.get(chunk):
             chunk += 1

@@ -29,8 +29,8 @@ $(TOOLS_STAMP): requirements-tools.txt
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
 	touch $(TOOLS_STAMP)
 
-demo: $(STAMP) ## a PrivateLink world on a local moto server, reconciled; no AWS account needed
-	$(BIN)/python -m demo
+demo: $(STAMP) ## a PrivateLink world on a local moto server, reconciled; no AWS account needed (KEEP=1: keep it up for plinsights)
+	$(BIN)/python -m demo $(if $(KEEP),--keep)
 
 # One pytest-xdist worker more than the CPUs: each worker's tests wait on its own moto server (a
 # thread of the same process, behind the GIL and a socket), so a worker leaves part of a CPU idle.

@@ -30,6 +30,9 @@ IAM_PREFIXES = {
     "resourcegroupstaggingapi": "tag",
     "sqs": "sqs",
     "scheduler": "scheduler",
+    "logs": "logs",  # the CLI's preview
+    "cloudformation": "cloudformation",  # the CLI's --stack
+    "lambda": "lambda",
 }
 NO_PERMISSION_NEEDED = {("sts", "GetCallerIdentity")}  # STS answers it for any caller
 # Actions without resource-level permissions (Service Authorization Reference): "*" is the only
@@ -38,6 +41,7 @@ NO_RESOURCE_LEVEL = frozenset(
     {
         "ec2:DescribeVpcEndpoints",
         "ec2:DescribeVpcEndpointServiceConfigurations",
+        "ec2:DescribeVpcEndpointConnections",
         "ec2:DescribeNetworkInterfaces",
         "ec2:DescribeFlowLogs",
         "ec2:DescribeVpcs",
@@ -48,9 +52,10 @@ NO_RESOURCE_LEVEL = frozenset(
         "servicequotas:ListServiceQuotas",
         "servicequotas:ListAWSDefaultServiceQuotas",
         "tag:GetResources",
+        "cloudwatch:GetMetricData",
     }
 )
-READ_PREFIXES = ("Describe", "List", "Get")
+READ_PREFIXES = ("Describe", "List", "Get", "Filter")  # logs:FilterLogEvents reads
 NAME_PATTERNS = {  # what a deployment's parameter can be, for calls made with any test's settings
     "Prefix": PREFIX_PATTERN.pattern,
     "DashboardPrefix": DASHBOARD_PREFIX_PATTERN.pattern,
@@ -59,7 +64,9 @@ NAME_PATTERNS = {  # what a deployment's parameter can be, for calls made with a
     "FollowUpScheduleGroup": "[0-9A-Za-z_.-]{1,64}",
     "ReconcileQueue.Arn": "arn:aws:sqs:[a-z0-9-]+:" + MOTO_ACCOUNT + r":[A-Za-z0-9_-]{1,75}\.fifo",
     "FollowUpScheduleRole.Arn": f"arn:aws:iam::{MOTO_ACCOUNT}:role/[A-Za-z0-9+=,.@_-]+",
+    "StackName": "[A-Za-z][A-Za-z0-9-]{0,127}",  # CloudFormation's stack names
 }
+CLI_AGENT = re.compile(r"\bplinsights/([a-z]+)")  # cli/main.py's user agent: the command that made the call
 ALARM_ACTION_KEYS = ("AlarmActions", "OKActions", "InsufficientDataActions")  # all in cloudwatch:AlarmActions
 
 
@@ -72,6 +79,7 @@ class Call:
     tagged: bool = False  # the request carries Tags, which IAM also checks as TagResource
     alarm_actions: tuple[str, ...] = ()  # PutMetricAlarm: the values of the cloudwatch:AlarmActions key
     passed_role: str = ""  # a role handed to a service (a schedule's target role): iam:PassRole on it
+    command: str = ""  # the plinsights command that made the call; empty for the functions' calls
 
     def __str__(self) -> str:
         return f"{self.service}:{self.operation} on {', '.join(self.resources)}"
@@ -88,14 +96,18 @@ class Statement:
 def policy(function: str, doc: Mapping[str, Any] | None = None) -> list[Statement]:
     """The Allow statements of a function's inline SAM policy."""
     doc = doc or template()
+    return allowed(raw for item in doc["Resources"][function]["Properties"]["Policies"] for raw in item["Statement"])
+
+
+def allowed(raws: Iterable[Mapping[str, Any]]) -> list[Statement]:
+    """The Allow statements of a policy, in the template's forms or as plain IAM JSON."""
     statements = []
-    for item in doc["Resources"][function]["Properties"]["Policies"]:
-        for raw in item["Statement"]:
-            if raw["Effect"] != "Allow":
-                continue
-            actions = raw["Action"] if isinstance(raw["Action"], list) else [raw["Action"]]
-            resources = raw["Resource"] if isinstance(raw["Resource"], list) else [raw["Resource"]]
-            statements.append(Statement(raw.get("Sid", ""), tuple(actions), tuple(resources), raw.get("Condition")))
+    for raw in raws:
+        if raw["Effect"] != "Allow":
+            continue
+        actions = raw["Action"] if isinstance(raw["Action"], list) else [raw["Action"]]
+        resources = raw["Resource"] if isinstance(raw["Resource"], list) else [raw["Resource"]]
+        statements.append(Statement(raw.get("Sid", ""), tuple(actions), tuple(resources), raw.get("Condition")))
     return statements
 
 
@@ -113,6 +125,8 @@ def resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pattern[str
 def compile_resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pattern[str]:
     if resource == "*":
         return re.compile(".*", re.DOTALL)
+    if isinstance(resource, str):  # plain IAM JSON: * matches anything
+        return re.compile(".*".join(re.escape(piece) for piece in resource.split("*")))
     if "GetAtt" in resource:  # one of this stack's resources
         return re.compile(values[resource["GetAtt"]])
     text = resource["Sub"] if isinstance(resource["Sub"], str) else resource["Sub"][0]
@@ -140,12 +154,15 @@ def condition_holds(statement: Statement, call: Call, action: str, values: Mappi
     ((key, allowed),) = keys.items()
     if (operator, key) == ("StringEquals", "iam:PassedToService"):
         return action == "iam:PassRole" and PASSED_TO.get(call.service) == allowed
-    if operator != "ForAllValues:StringEquals" or key != "cloudwatch:AlarmActions":
+    if operator not in ("ForAllValues:StringEquals", "ForAllValues:ArnLike") or key != "cloudwatch:AlarmActions":
         raise AssertionError(f"{statement.sid}: condition {operator} {key} is not evaluated by tests/iam.py")
     if action != "cloudwatch:PutMetricAlarm":
         return True  # the key is only in PutMetricAlarm's request context; absent, ForAllValues holds
     listed = allowed if isinstance(allowed, list) else [allowed]
-    patterns = [re.compile(values[v["Ref"]]) if isinstance(v, dict) else re.compile(re.escape(v)) for v in listed]
+    if operator == "ForAllValues:ArnLike":  # * and ? as wildcards, as for resources
+        patterns = [resource_pattern(v.replace("?", "*") if isinstance(v, str) else v, values) for v in listed]
+    else:
+        patterns = [re.compile(values[v["Ref"]]) if isinstance(v, dict) else re.compile(re.escape(v)) for v in listed]
     return all(any(p.fullmatch(arn) for p in patterns) for arn in call.alarm_actions)
 
 
@@ -182,12 +199,23 @@ def denied(call: Call, statements: Iterable[Statement], values: Mapping[str, str
     return problems
 
 
+# The CLI's reads of other services: the request parameter that names the resource, and its ARN's end.
+NAMED_BY = {
+    "logs": ("logGroupName", "log-group:{}"),
+    "cloudformation": ("StackName", "stack/{}/stack-id"),  # a stack's ARN ends in its id
+    "lambda": ("FunctionName", "function:{}"),
+}
+
+
 def touched_resources(service: str, operation: str, params: Mapping[str, Any], region: str) -> tuple[str, ...]:
     """The ARNs IAM authorises a call against, for the operations that support resource-level permissions."""
     cloudwatch = f"arn:aws:cloudwatch:{region}:{MOTO_ACCOUNT}"
     dashboard = f"arn:aws:cloudwatch::{MOTO_ACCOUNT}:dashboard/"
     if service == "sqs" and "QueueUrl" in params:  # https://host/<account>/<name>
         return (f"arn:aws:sqs:{region}:{MOTO_ACCOUNT}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}",)
+    if service in NAMED_BY and NAMED_BY[service][0] in params:
+        key, form = NAMED_BY[service]
+        return (f"arn:aws:{service}:{region}:{MOTO_ACCOUNT}:{form.format(params[key])}",)
     if service == "scheduler" and "Name" in params:
         group = params.get("GroupName", "default")
         return (f"arn:aws:scheduler:{region}:{MOTO_ACCOUNT}:schedule/{group}/{params['Name']}",)
@@ -195,6 +223,7 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
         return ("*",)
     by_operation: dict[str, Callable[[], list[str]]] = {
         "PutInsightRule": lambda: [f"{cloudwatch}:insight-rule/{params['RuleName']}"],
+        "GetInsightRuleReport": lambda: [f"{cloudwatch}:insight-rule/{params['RuleName']}"],
         "DeleteInsightRules": lambda: [f"{cloudwatch}:insight-rule/{n}" for n in params["RuleNames"]],
         "EnableInsightRules": lambda: [f"{cloudwatch}:insight-rule/{n}" for n in params["RuleNames"]],
         "DisableInsightRules": lambda: [f"{cloudwatch}:insight-rule/{n}" for n in params["RuleNames"]],
@@ -212,27 +241,37 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
     return tuple(by_operation[operation]()) if operation in by_operation else ("*",)
 
 
-def call_from_api(service: str, operation: str, params: Mapping[str, Any], region: str) -> Call:
+def call_from_api(service: str, operation: str, params: Mapping[str, Any], region: str, command: str = "") -> Call:
     tagged = operation.startswith("Put") and bool(params.get("Tags"))
     actions = tuple(sorted({arn for key in ALARM_ACTION_KEYS for arn in params.get(key) or []}))
     resources = touched_resources(service, operation, params, region)
     target = params.get("Target")
     passed_role = str(target.get("RoleArn", "")) if service == "scheduler" and isinstance(target, Mapping) else ""
     alarm_actions = actions if operation == "PutMetricAlarm" else ()
-    return Call(service, operation, resources, region, tagged, alarm_actions, passed_role)
+    return Call(service, operation, resources, region, tagged, alarm_actions, passed_role, command)
 
 
 SESSION_CALLS: set[Call] = set()  # every product call of this pytest run (of this process, under xdist)
-WireCall = tuple[str, str, tuple[str, ...], str, bool]  # a Call as pytest-xdist carries it between processes
+# A Call as pytest-xdist carries it between processes: tuples of plain values.
+WireCall = tuple[str, str, tuple[str, ...], str, bool, tuple[str, ...], str, str]
 
 
 def call_to_wire(call: Call) -> WireCall:
-    return (call.service, call.operation, call.resources, call.region, call.tagged)
+    return (
+        call.service,
+        call.operation,
+        call.resources,
+        call.region,
+        call.tagged,
+        call.alarm_actions,
+        call.passed_role,
+        call.command,
+    )
 
 
 def call_from_wire(wire: WireCall) -> Call:
-    service, operation, resources, region, tagged = wire
-    return Call(service, operation, tuple(resources), region, tagged)
+    service, operation, resources, region, tagged, alarm_actions, passed_role, command = wire
+    return Call(service, operation, tuple(resources), region, tagged, tuple(alarm_actions), passed_role, command)
 
 
 _SINKS: list[list[Call]] = []  # open captures
@@ -255,9 +294,11 @@ def record_calls_of(client: Any) -> None:
         return
     service = client.meta.service_model.service_name
     region = client.meta.region_name
+    made_by = CLI_AGENT.search(str(client.meta.config.user_agent_extra))
+    command = made_by.group(1) if made_by else ""
 
     def record(params: Mapping[str, Any], model: Any, **_: Any) -> None:
-        call = call_from_api(service, model.name, params, region)
+        call = call_from_api(service, model.name, params, region, command)
         SESSION_CALLS.add(call)
         for sink in _SINKS:
             sink.append(call)

@@ -5,47 +5,51 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
-import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, ProfileNotFound
-from botocore.parsers import ResponseParserError
 from rich.console import Console
 
+from cli.approval import approve_deletions, deletions
+from cli.connection import checked_clients, session_for
+from cli.errors import (
+    EXIT_CHANGES_PENDING,
+    EXIT_ERROR,
+    EXIT_FAILED_CHANGES,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    explain_error,
+    fail,
+    warn,
+)
 from cli.explain import explanation_to_dict, render_explanation
 from cli.preview import add_commands as add_preview_commands
 from cli.preview import preview_command, top_command
 from cli.progress import WrittenChanges, progress_for
+from cli.stack import OVERRIDE_FLAG, STACK_VARIABLE, function_environment, resolve_settings, stack_name
+from cli.stdout import tolerating_a_closed_pipe
 from core.clients import RETRY_CONFIG, Clients
 from core.desire.cost import IncomingEvents, deployment_cost
-from core.destroy import removal_summary, render_removal, run_destroy
-from core.errors import PlinsightsError
+from core.destroy import apply_removal, removal_summary, render_removal, run_destroy
+from core.errors import ConfigError
 from core.inspect.explain import explain as explain_resource
 from core.inspect.explain import find_resource
 from core.inspect.incoming_events import read_incoming_events
 from core.model import RuleSpec
 from core.progress import Progress
-from core.reconcile import Outcome, run_reconcile
+from core.reconcile import Outcome, apply_outcome, run_reconcile
 from core.report import render_text, summary
 from core.settings import Settings
 
-# The documented exit statuses (docs/operations.md). 2 was the error status before `plan
-# --detailed-exitcode` existed, so pending changes take 3 (terraform's 2 would break scripts).
-EXIT_OK, EXIT_FAILED_CHANGES, EXIT_ERROR, EXIT_CHANGES_PENDING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-# The reachability check before any work: two attempts with a 3 s connect timeout, so an unreachable
-# endpoint answers in seconds instead of the ~26 s of the run's ten adaptive attempts.
-PREFLIGHT_CONFIG = RETRY_CONFIG.merge(Config(connect_timeout=3, retries={"mode": "standard", "total_max_attempts": 2}))
+__all__ = ["EXIT_CHANGES_PENDING", "EXIT_ERROR", "EXIT_FAILED_CHANGES", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
 
 INSIGHT_COMMANDS = {"preview": preview_command, "top": top_command}  # read only: Ctrl-C has written nothing
-DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
-CREDENTIAL_CODES = frozenset({"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "AuthFailure"})
+WRITING_COMMANDS = ("apply", "destroy")
 
 
 def package_version() -> str:
@@ -60,16 +64,36 @@ def global_flags(suppress: bool) -> argparse.ArgumentParser:
     so a value given after the command wins and one given before it is not overwritten."""
     flags = argparse.ArgumentParser(add_help=False)
 
-    def default(value: str | None) -> str | None:
+    def default(value: object) -> object:
         return argparse.SUPPRESS if suppress else value
 
     flags.add_argument("--region", default=default(None), help="AWS Region (default: the standard AWS environment)")
     flags.add_argument("--profile", default=default(None), help="AWS profile (default: the standard AWS environment)")
     flags.add_argument(
+        "--stack",
+        default=default(None),
+        help=f"read every setting from this deployed stack's reconcile function (default: {STACK_VARIABLE})",
+    )
+    flags.add_argument(
+        OVERRIDE_FLAG,
+        action="store_true",
+        default=default(False),
+        help="with --stack, let this shell's PLINSIGHTS_* variables and flags win (commands that write nothing)",
+    )
+    flags.add_argument(
         "--prefix", default=default(None), help="name prefix and owner of the artifacts (default: plinsights)"
+    )
+    flags.add_argument(
+        "--dashboard-prefix", default=default(None), help="dashboards are <prefix>-<Region>[-n] (default: PrivateLink)"
     )
     flags.add_argument("--output", choices=("text", "json"), default=default("text"), help="text (default) or json")
     return flags
+
+
+def add_auto_approve(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--auto-approve", action="store_true", help="delete without asking (needed off a terminal when it deletes)"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -79,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True)
     for name, text in (
         ("plan", "show what would change; writes nothing"),
-        ("apply", "reconcile, then show what was done"),
+        ("apply", "reconcile, then show what was done; asks before deleting"),
     ):
         command = commands.add_parser(name, help=text, description=text, parents=[command_flags])
         command.add_argument("--max-deletes", type=int, help="deletion limit: most deletions in one run (default 60)")
@@ -89,15 +113,20 @@ def parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help=f"exit {EXIT_CHANGES_PENDING} when changes are pending, {EXIT_OK} when none",
             )
-    text = "delete every rule, alarm and dashboard this deployment owns (its prefix and owner tag)"
+        else:
+            add_auto_approve(command)
+    text = "delete every rule, alarm and dashboard this deployment owns (its prefix and owner tag); asks first"
     destroy = commands.add_parser("destroy", help=text, description=text, parents=[command_flags])
     destroy.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
+    add_auto_approve(destroy)
     text = (
         "explain one resource: its ENIs, flow logs and why each is read or not, rules, alarms, coverage; writes nothing"
     )
     explain_command = commands.add_parser("explain", help=text, description=text, parents=[command_flags])
     explain_command.add_argument(
-        "id", help="an endpoint id (vpce-...), a load balancer name or ARN, or a rule or alarm name of ours"
+        "id",
+        help="an endpoint id (vpce-...), a load balancer name or ARN, a network interface (eni-...) or endpoint "
+        "service (vpce-svc-...) id, or a rule or alarm name of ours",
     )
     add_preview_commands(commands, command_flags)  # preview, top: read only
     return main
@@ -107,97 +136,83 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     writes = args.command == "apply" or (args.command == "destroy" and not args.dry_run)
     written = WrittenChanges()  # what apply or destroy wrote, for the line Ctrl-C leaves
-    try:
-        if args.command == "explain":
-            return explain(args)
-        if args.command in INSIGHT_COMMANDS:
-            return INSIGHT_COMMANDS[args.command](args, clients_for(args))
-        return destroy(args, written) if args.command == "destroy" else reconcile(args, written)
-    except KeyboardInterrupt:
-        if not writes:
-            return fail("interrupted; nothing was written", EXIT_INTERRUPTED)
-        message, hint = written.interrupted()
-        return fail(message, EXIT_INTERRUPTED, hint)
-    except Exception as err:
-        explained = explain_error(err)
-        if explained is None:
-            raise  # a bug of ours: its traceback is what a report needs
-        return fail(*explained)
+    with tolerating_a_closed_pipe():
+        try:
+            return run_command(args, written)
+        except KeyboardInterrupt:
+            if not writes:
+                return fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+            message, hint = written.interrupted()
+            return fail(message, EXIT_INTERRUPTED, hint)
+        except Exception as err:
+            explained = explain_error(err)
+            if explained is None:
+                raise  # a bug of ours: its traceback is what a report needs
+            return fail(*explained)
 
 
-NOT_AWS = "the AWS endpoint answered something that is not an AWS response"
-NOT_AWS_HINT = "check AWS_ENDPOINT_URL: it may point at a web page or a proxy"
+def run_command(args: argparse.Namespace, written: WrittenChanges) -> int:
+    if args.command == "explain":
+        return explain(args)
+    if args.command in INSIGHT_COMMANDS:
+        run = connect(args)
+        return INSIGHT_COMMANDS[args.command](args, run.clients, run.settings)
+    return destroy(args, written) if args.command == "destroy" else reconcile(args, written)
 
 
-def explain_error(err: Exception) -> tuple[str, int, str] | None:  # noqa: PLR0911 - one return per documented error
-    """The one or two lines (message, status, hint) a documented error gets; None for any other."""
-    if isinstance(err, PlinsightsError):
-        return str(err), EXIT_ERROR, err.hint
-    if isinstance(err, ProfileNotFound):
-        return f"{err}; list the profiles with: aws configure list-profiles", EXIT_ERROR, ""
-    if isinstance(err, EndpointConnectionError):
-        return f"cannot reach the AWS endpoint: {err}", EXIT_ERROR, "check AWS_ENDPOINT_URL, the network and --region"
-    if isinstance(err, ResponseParserError):
-        first = str(err).strip().splitlines()[0] if str(err).strip() else "unreadable answer"
-        return f"{NOT_AWS} ({first[:160]})", EXIT_ERROR, NOT_AWS_HINT
-    if isinstance(err, KeyError) and raised_by_botocore_parser(err):
-        return f"{NOT_AWS} (no {err} element)", EXIT_ERROR, NOT_AWS_HINT
-    if isinstance(err, ClientError):
-        return client_error_message(err), EXIT_ERROR, ""
-    if isinstance(err, BotoCoreError):
-        return str(err), EXIT_ERROR, ""
-    if isinstance(err, ValueError) and str(err).startswith("Invalid endpoint"):
-        # botocore raises a bare ValueError("Invalid endpoint: ...") for a malformed endpoint URL.
-        return str(err), EXIT_ERROR, "AWS_ENDPOINT_URL must look like https://host[:port]"
-    return None
+@dataclass(frozen=True, slots=True)
+class Run:
+    clients: Clients
+    settings: Settings
 
 
-def client_error_message(err: ClientError) -> str:
-    code = err.response.get("Error", {}).get("Code", "")
-    message = err.response.get("Error", {}).get("Message", "")
-    operation = err.operation_name
-    if code in DENIED_CODES:
-        fix = "grant the caller this action, or use a profile that has it"
-        return f"access denied to {operation}: {message or code}\n{fix}"
-    if code in CREDENTIAL_CODES:
-        return f"the credentials were refused ({code}) on {operation}: {message}"
-    return f"{operation} failed: {code}: {message}"
+def cli_config(command: str) -> Config:
+    """The product's retry configuration, with a user agent that names the command: CloudTrail shows
+    which calls `plinsights` made, and which command made them."""
+    product = vars(RETRY_CONFIG)["user_agent_extra"]  # botocore sets each option as an attribute; the stubs lack it
+    return RETRY_CONFIG.merge(Config(user_agent_extra=f"{product} plinsights/{command}"))
 
 
-def fail(message: str, status: int = EXIT_ERROR, hint: str = "") -> int:
-    print(f"plinsights: {message}", file=sys.stderr)
-    if hint:
-        print(f"plinsights: {hint}", file=sys.stderr)
-    return status
-
-
-def raised_by_botocore_parser(err: BaseException) -> bool:
-    """botocore's parsers raise KeyError for an answer that parses as XML but holds none of the
-    response's elements (a proxy's or a login page); only a KeyError raised there means that."""
-    frame = err.__traceback__
-    while frame is not None and frame.tb_next is not None:
-        frame = frame.tb_next
-    return frame is not None and Path(frame.tb_frame.f_code.co_filename).match("botocore/parsers.py")
-
-
-def clients_for(args: argparse.Namespace, progress: Progress | None = None) -> Clients:
-    """The run's clients, after one quick identity call: a bad endpoint, bad credentials or an
-    unreachable endpoint fail here in seconds, before any read."""
-    session = boto3.Session(profile_name=args.profile, region_name=args.region)
-    clients = Clients(session=session)
-    if progress:
-        progress.status(f"checking the AWS endpoint and credentials in {clients.region}")
-    session.client("sts", config=PREFLIGHT_CONFIG).get_caller_identity()
-    return clients
+def connect(args: argparse.Namespace, progress: Progress | None = None) -> Run:
+    """The session, checked, and the settings: the shell's and the flags', or with --stack the
+    deployed function's (cli/stack.py)."""
+    if getattr(args, "override_stack", False) and args.command in WRITING_COMMANDS:
+        raise ConfigError(
+            f"{OVERRIDE_FLAG} is for commands that write nothing (plan, explain, preview, top): "
+            f"{args.command} acts on the stack's own settings"
+        )
+    session = session_for(args.profile, args.region)
+    clients = checked_clients(session, progress, cli_config(args.command))
+    stack = stack_name(args.stack, os.environ)
+    function_env = None
+    if stack:
+        if progress:
+            progress.status(f"reading the settings of stack {stack}")
+        function_env = function_environment(session, stack, cli_config(args.command))
+    flags = {
+        "prefix": args.prefix,
+        "dashboard_prefix": args.dashboard_prefix,
+        "max_deletes": getattr(args, "max_deletes", None),
+    }
+    settings = resolve_settings(os.environ, flags, stack, function_env, args.override_stack)
+    return Run(clients, settings)
 
 
 def reconcile(args: argparse.Namespace, written: WrittenChanges) -> int:
     dry_run = args.command == "plan"
-    settings = Settings.from_env(prefix=args.prefix, max_deletes=args.max_deletes)
     with progress_for(args.output, args.command, written) as progress:
-        clients = clients_for(args, progress)
-        outcome = run_reconcile(clients, settings, dry_run=dry_run, progress=progress)
-        outcome = with_matched_events(outcome, clients, settings)
+        run = connect(args, progress)
+        outcome = run_reconcile(run.clients, run.settings, dry_run=True, progress=progress)
+    if not dry_run:
+        if not run.settings.alarm_topic_arn and not stack_name(args.stack, os.environ):
+            warn(
+                "no alarm topic is set (PLINSIGHTS_ALARM_TOPIC_ARN): the alarms written notify nobody, unlike the "
+                "deployed function's; --stack NAME applies the stack's own settings"
+            )
+        approve_deletions(deletions(outcome.plan), what="apply", auto_approve=args.auto_approve)
+        with progress_for(args.output, args.command, written) as progress:
+            outcome = apply_outcome(run.clients, run.settings, outcome, progress=progress)
+    outcome = with_matched_events(outcome, run.clients, run.settings)
     emit(args, lambda: summary(outcome, dry_run), lambda: render_text(outcome, dry_run))
     if outcome.failed:
         return EXIT_FAILED_CHANGES
@@ -219,27 +234,30 @@ def incoming_events_of(clients: Clients, rules: Iterable[RuleSpec]) -> IncomingE
 
 
 def destroy(args: argparse.Namespace, written: WrittenChanges) -> int:
-    settings = Settings.from_env(prefix=args.prefix)
     with progress_for(args.output, args.command, written) as progress:
-        clients = clients_for(args, progress)
-        removal = run_destroy(clients, settings, dry_run=args.dry_run, progress=progress)
+        run = connect(args, progress)
+        removal = run_destroy(run.clients, run.settings, dry_run=True, progress=progress)
+    if not args.dry_run:
+        what = f"destroy of deployment {run.settings.prefix} in {run.clients.region}"
+        approve_deletions(removal.plan.changes, what=what, auto_approve=args.auto_approve)
+        with progress_for(args.output, args.command, written) as progress:
+            removal = apply_removal(run.clients, run.settings, removal, progress)
     emit(args, lambda: removal_summary(removal, args.dry_run), lambda: render_removal(removal, args.dry_run))
     return EXIT_FAILED_CHANGES if removal.failed else EXIT_OK
 
 
 def explain(args: argparse.Namespace) -> int:
     """The dry run `plan` makes, read for one resource; an unknown id is an error (exit 2)."""
-    settings = Settings.from_env(prefix=args.prefix)
-    clients = clients_for(args)
-    outcome = run_reconcile(clients, settings, dry_run=True)
+    run = connect(args)
+    outcome = run_reconcile(run.clients, run.settings, dry_run=True)
     resource, _ = find_resource(args.id, outcome)  # an unknown id fails here, before the read below
     rules = [rule for rule in outcome.desired.rules.values() if rule.serves(resource.resource_id)]
-    incoming = incoming_events_of(clients, rules)
-    explanation = explain_resource(args.id, outcome, settings, incoming)
+    incoming = incoming_events_of(run.clients, rules)
+    explanation = explain_resource(args.id, outcome, run.settings, incoming)
     if args.output == "json":
         print(json.dumps(explanation_to_dict(explanation), indent=2))
     else:
-        render_explanation(explanation, Console(soft_wrap=True, highlight=False))
+        render_explanation(explanation, Console(file=sys.stdout, soft_wrap=True, highlight=False))
     return EXIT_OK
 
 

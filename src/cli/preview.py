@@ -13,13 +13,15 @@ from rich.console import Console
 from rich.table import Table
 
 from core.desire.rules import RULE_TEMPLATES
+from core.discover.inventory import discover
 from core.inspect.preview import DEFAULT_MAX_EVENTS, DEFAULT_MINUTES, RuleReport, number, reports_to_dict, run_preview
+from core.inspect.resource_ids import find_resource
 from core.inspect.top import run_top
 from core.model import RuleKind
-from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
+    from core.settings import Settings
 
 PLAIN_WIDTH = 120  # columns when the output is not a terminal: wide enough for two IPv4 keys and an ENI id
 
@@ -45,12 +47,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], 
     )
     text = "the top contributors of a resource's live rules, from CloudWatch (GetInsightRuleReport, charged per call)"
     top = commands.add_parser("top", help=text, description=text, parents=[flags])
-    top.add_argument("resource", help="endpoint id, load balancer name or load balancer ARN")
+    top.add_argument(
+        "resource", help="an endpoint id, a load balancer name or ARN, a network interface or endpoint service id"
+    )
     top.add_argument("--minutes", type=positive, default=DEFAULT_MINUTES, help=f"window (default {DEFAULT_MINUTES})")
 
 
-def preview_command(args: argparse.Namespace, clients: Clients) -> int:
-    settings = Settings.from_env(prefix=args.prefix)
+def preview_command(args: argparse.Namespace, clients: Clients, settings: Settings) -> int:
     preview = run_preview(clients, settings, now=time.time(), minutes=args.minutes, max_events=args.max_events)
     for note in preview.notes:
         print(f"plinsights: {note}", file=sys.stderr)  # JSON on stdout stays exactly the contract
@@ -64,9 +67,12 @@ def preview_command(args: argparse.Namespace, clients: Clients) -> int:
     return 0
 
 
-def top_command(args: argparse.Namespace, clients: Clients) -> int:
-    settings = Settings.from_env(prefix=args.prefix)
-    top = run_top(clients, settings, args.resource, now=time.time(), minutes=args.minutes)
+def top_command(args: argparse.Namespace, clients: Clients, settings: Settings) -> int:
+    """The resource is found as explain finds it (an unknown id is an error, exit 2), from a
+    discovery of the account's endpoints and load balancers; then its live rules are reported."""
+    inventory = discover(clients)
+    resource, _ = find_resource(args.resource, inventory.resources, inventory.region)
+    top = run_top(clients, settings, resource, now=time.time(), minutes=args.minutes, named=args.resource)
     if args.output == "json":
         print(json.dumps(reports_to_dict(top.reports), indent=2))
     if not top.reports:

@@ -100,7 +100,7 @@ class Clients:
     def service_quotas(self) -> ServiceQuotasClient:
         # One attempt: a quota read that fails falls back to the configured quota, no retry storm.
         return self.session.client(
-            "service-quotas", config=RETRY_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
+            "service-quotas", config=self.config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
         )
 
     @cached_property

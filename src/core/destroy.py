@@ -8,7 +8,7 @@ of artifact is removed without a change here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -54,15 +54,19 @@ def run_destroy(
     """A failed read raises DiscoveryError before anything is deleted; a failed delete is reported.
     `progress` hears the reads and each delete (the CLI's; the cleanup function passes none)."""
     plan = destroy_plan(observe(clients, settings, progress), settings)
+    removal = Removal(clients.region, settings.prefix, plan, None)
+    return removal if dry_run else apply_removal(clients, settings, removal, progress)
+
+
+def apply_removal(clients: Clients, settings: Settings, removal: Removal, progress: Progress | None = None) -> Removal:
+    """Deletes what a dry run listed: the CLI shows the list, asks, then deletes exactly that."""
     # Like the reconcile, each owner mark is read again right before its delete.
     ownership = partial(owner_mark_now, clients, settings)
     # Paced like the reconcile: a large deployment's deletes would otherwise meet the 1 TPS rule APIs
     # as fast as botocore can send them.
     pacer = paced_writes(clients, settings)
-    result = (
-        None if dry_run else apply_plan(plan, clients, settings, pacer=pacer, ownership=ownership, progress=progress)
-    )
-    return Removal(clients.region, settings.prefix, plan, result)
+    result = apply_plan(removal.plan, clients, settings, pacer=pacer, ownership=ownership, progress=progress)
+    return replace(removal, result=result)
 
 
 def removal_summary(removal: Removal, dry_run: bool) -> dict[str, Any]:

@@ -4,7 +4,7 @@ PlinsightsError
 ├── ConfigError      a setting is invalid: nothing is read or written
 ├── DiscoveryError   a read failed: the run stops before planning, so a failed read never
 │                    looks like resources that are gone and deletes nothing
-├── UnknownIdError   (core/inspect/explain.py) the id given to explain names nothing of the account
+├── UnknownIdError   (core/inspect/resource_ids.py) the id given to explain or top names nothing
 └── ReconcileError  the run finished but some changes failed: raised by the Lambda handler so
                      that its on-failure destination sees it; the next run repairs them
 """

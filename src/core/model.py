@@ -49,6 +49,19 @@ class NetworkInterface:
     availability_zone: str = ""
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class EndpointConnection:
+    """A consumer's interface endpoint connected to one of our endpoint services, as the provider sees
+    it (DescribeVpcEndpointConnections): in the consumer's account, which may be another."""
+
+    service_id: str  # vpce-svc-...
+    endpoint_id: str  # the consumer's vpce-...
+    owner: str  # VpcEndpointOwner: the consumer's account
+    state: str  # as EC2 spells it: pendingAcceptance, available, rejected, ...
+    region: str = ""  # VpcEndpointRegion: the consumer's Region (cross-Region access when not ours)
+    created: str = ""  # ISO 8601
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     """A VPC endpoint (consumer side) or a Network or Gateway Load Balancer (provider side)."""
@@ -65,6 +78,7 @@ class Resource:
     created: str = ""  # ISO 8601
     endpoint_type: str = ""  # endpoint: VpcEndpointType as AWS spells it, a PrivateLink metric dimension
     service_region: str = ""  # endpoint: ServiceRegion, the service's Region (cross-Region access when not ours)
+    consumers: tuple[EndpointConnection, ...] = ()  # load balancer: its endpoint services' consumers, sorted
 
     @property
     def short_id(self) -> str:
@@ -137,8 +151,12 @@ class AlarmKind(StrEnum):
     TOP_BYTES = "top-pair-bytes"  # the top contributor: one source/destination pair
     REJECTS = "rejected-flows"  # the sum over all contributors
     TOP_REJECTS = "top-source-rejects"  # the top contributor: one source at one ENI
-    DROPS = "dropped-packets"
-    RESETS = "reset-packets"
+    DROPS = "dropped-packets"  # an endpoint's PacketsDropped
+    RESETS_RECEIVED = "resets-received"  # an endpoint's RstPacketsReceived
+    RESETS = "reset-packets"  # a load balancer's RstPacketsSent, over its endpoint services
+    NEW_CONNECTIONS = "new-connections"  # a load balancer's NewConnections, over its endpoint services
+    CONSUMER_RESETS = "consumer-resets"  # RstPacketsSent of one endpoint service, per consumer endpoint
+    CONSUMER_CONNECTIONS = "consumer-connections"  # NewConnections of one endpoint service, per consumer endpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +168,9 @@ class AlarmSpec:
     kind: AlarmKind
     body: str
     rule_names: tuple[str, ...] = ()  # the rules its metric reads: they must exist first
+    # A Metrics Insights query alarm is charged per metric (series) it analyzes, which its body cannot
+    # tell: the series expected; None for an alarm whose body lists its metrics (core/desire/cost.py).
+    analyzed_metrics: int | None = None
     served: tuple[str, ...] = ()  # an alarm on a shared rule (resource_id ""): the resources it serves
 
     def serves(self, resource_id: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -61,14 +61,30 @@ def run_reconcile(
         progress.status(f"planning for {len(inventory.resources)} resources")
     desired = desired_state(inventory, settings, actual.quota, actual.rules)
     plan = make_plan(desired, actual, settings.max_deletes)
-    result = None
-    if not dry_run:
-        if not pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url):
-            pacer = Pacer({}, clock)  # a pacer kept by the caller does not wait on moto either
-        elif pacer is None:
-            pacer = paced_writes(clients, settings, clock)
-        ownership = partial(owner_mark_now, clients, settings)
-        result = apply_plan(
-            plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership, progress=progress
-        )
-    return Outcome(inventory, desired, actual, plan, result, deployment_cost(desired, settings))
+    outcome = Outcome(inventory, desired, actual, plan, None, deployment_cost(desired, settings))
+    if dry_run:
+        return outcome
+    return apply_outcome(clients, settings, outcome, deadline=deadline, clock=clock, pacer=pacer, progress=progress)
+
+
+def apply_outcome(
+    clients: Clients,
+    settings: Settings,
+    outcome: Outcome,
+    *,
+    deadline: float | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    pacer: Pacer | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Writes the plan of a dry run: the CLI shows a plan that deletes, asks, then writes exactly
+    that plan (each owner mark is read again before its write, as in any run)."""
+    if not pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url):
+        pacer = Pacer({}, clock)  # a pacer kept by the caller does not wait on moto either
+    elif pacer is None:
+        pacer = paced_writes(clients, settings, clock)
+    ownership = partial(owner_mark_now, clients, settings)
+    result = apply_plan(
+        outcome.plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership, progress=progress
+    )
+    return replace(outcome, result=result)

@@ -29,6 +29,8 @@ DASHBOARD_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")  # dashboard names:
 
 MAX_ALARM_WINDOW = 86_400  # PutMetricAlarm: period x evaluation periods, for periods under an hour
 
+MAX_QUERY_ALARMS = 200  # Metrics Insights alarms per Region (CloudWatch alarm quotas; aws-facts G6)
+
 RULE_ALARM_MODES = ("total", "top", "both")
 
 RULE_KINDS = tuple(kind.value for kind in RuleKind)  # every rule kind, in the order rules are made
@@ -55,10 +57,20 @@ class Settings:
     rejects_threshold: float = 3.0  # total: rejected flow records of all sources per rejects_period
     rejects_top_threshold: float = 3.0  # top: rejected flow records of one source at one ENI
     rejects_period: int = 60
+    # Alarms on PrivateLink's own metrics (core/desire/health_alarms.py): every live resource gets them.
     drops_threshold: float = 1.0  # PacketsDropped per 300 s: an endpoint should drop nothing
     drops_period: int = 300
-    resets_threshold: float = 100.0  # RstPacketsSent by an endpoint service per 300 s
-    resets_period: int = 300
+    resets_received_threshold: float = 100.0  # RstPacketsReceived by an endpoint per 300 s
+    resets_received_period: int = 300
+    resets_threshold: float = 100.0  # RstPacketsSent by a load balancer's endpoint services per 300 s
+    resets_period: int = 300  # also the period of the per-consumer resets alarm
+    connections_threshold: float = 100_000.0  # NewConnections of a load balancer's endpoint services per 300 s
+    connections_period: int = 300  # also the period of the per-consumer connections alarm
+    consumer_resets_threshold: float = 100.0  # RstPacketsSent to any one consumer endpoint per resets_period
+    consumer_connections_threshold: float = 100_000.0  # NewConnections of any one consumer endpoint per period
+    # Metrics Insights alarms this deployment may keep (two per endpoint service, for its consumers):
+    # AWS allows 200 per Region for the whole account, so by default half is left to others.
+    query_alarm_limit: int = 100
     selection: str = "all"  # "all": everything not excluded; "tagged": only resources with include_tag
     exclude_tag: str = "plinsights:exclude"
     include_tag: str = "plinsights:monitor"
@@ -125,6 +137,11 @@ class Settings:
     def check_rule_kinds_and_prices(self) -> None:
         if not 0 <= self.dedicated_rule_share <= 1:
             raise ConfigError(f"dedicated rule share {self.dedicated_rule_share:g} must be between 0 and 1")
+        if not 0 <= self.query_alarm_limit <= MAX_QUERY_ALARMS:
+            raise ConfigError(
+                f"query alarm limit {self.query_alarm_limit} must be 0 to {MAX_QUERY_ALARMS}: AWS allows "
+                f"{MAX_QUERY_ALARMS} Metrics Insights alarms per Region"
+            )
         if not self.rule_kinds:
             raise ConfigError(f"rule kinds must name at least one of {', '.join(RULE_KINDS)}")
         if unknown := [kind for kind in self.rule_kinds if kind not in RULE_KINDS]:
@@ -147,7 +164,11 @@ class Settings:
             "rejects": self.rejects_threshold,
             "rejects_top": self.rejects_top_threshold,
             "drops": self.drops_threshold,
+            "resets_received": self.resets_received_threshold,
             "resets": self.resets_threshold,
+            "connections": self.connections_threshold,
+            "consumer_resets": self.consumer_resets_threshold,
+            "consumer_connections": self.consumer_connections_threshold,
         }
 
     @property
@@ -157,7 +178,9 @@ class Settings:
             "bytes": self.bytes_period,
             "rejects": self.rejects_period,
             "drops": self.drops_period,
+            "resets_received": self.resets_received_period,
             "resets": self.resets_period,
+            "connections": self.connections_period,
         }
 
     @property

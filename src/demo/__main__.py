@@ -3,6 +3,7 @@ sample events, then the consumer endpoint deleted and its monitoring removed. No
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -23,12 +24,14 @@ from cli.preview import print_tables
 from core.clients import Clients
 from core.inspect.explain import explain
 from core.inspect.preview import Preview, run_preview
+from core.inspect.top import run_top
 from core.reconcile import Outcome, run_reconcile
 from core.report import render_text
 from core.settings import Settings
 from demo.dashboard_data import read_widget_data, simulate_alarm_states, simulate_metrics
-from demo.local import lambda_context, local_aws
+from demo.local import REGION, lambda_context, local_aws
 from demo.render import Contributor, dashboard_html
+from demo.stack import STACK, deploy_stand_in
 from demo.traffic import write_demo_traffic
 from demo.world import DemoWorld, World, build_demo_world
 
@@ -92,9 +95,23 @@ def show_explanation(outcome: Outcome, resource_id: str) -> None:
     render_explanation(explain(resource_id, outcome, Settings.from_env()), Console(soft_wrap=True, highlight=False))
 
 
-def previewed_contributors(preview: Preview) -> dict[str, list[Contributor]]:
-    """The preview's top contributors by rule name, for the bars of the dashboard pictures."""
-    return {report.name: [(c.keys, float(c.value)) for c in report.evaluation.contributors] for report in preview.rules}
+def show_top(session: boto3.Session, outcome: Outcome, named: str) -> dict[str, list[Contributor]]:
+    """`plinsights top <id>` for each monitored resource, the first one shown: the live rules' reports,
+    which the local server computes as CloudWatch would, from the rules' definitions and the flow-log
+    records logged. Returns every rule's top contributors by its name, for the dashboard pictures."""
+    heading(f"plinsights top {named}: the live rules, as GetInsightRuleReport answers (here, the local server)")
+    clients, settings = Clients(session=session), Settings.from_env()
+    resources = outcome.inventory.resources
+    monitored = {c.resource.resource_id for c in outcome.desired.coverage if c.monitored}
+    contributors: dict[str, list[Contributor]] = {}
+    for resource in sorted((r for r in resources if r.resource_id in monitored), key=lambda r: r.resource_id != named):
+        top = run_top(clients, settings, resource, now=time.time(), minutes=60, named=resource.resource_id)
+        if resource.resource_id == named:
+            shown = [report for report in top.reports if report.kind in ("bytes", "rejects")]
+            print_tables(shown, "the last 60 minutes (the tcpflows table: plinsights top)", live=True)
+        for report in top.reports:
+            contributors[report.name] = [(c.keys, float(c.value)) for c in report.evaluation.contributors]
+    return contributors
 
 
 def show_rules(world: World) -> None:
@@ -135,8 +152,8 @@ def save_dashboards(
             print(f"simulated: alarm {line} (SetAlarmState; nothing evaluates alarms locally)")
     data = replace(read_widget_data(world.cloudwatch, list(bodies.values()), now), contributors=contributors)
     note = (
-        "Local demo: metric values and alarm states simulated; top contributors evaluated locally from the"
-        " flow-log records of the last hour (plinsights preview), as the rules would report them."
+        "Local demo: metric values and alarm states simulated; the top contributors are the live rules'"
+        " reports (plinsights top), which the local server computes from the flow-log records of the last hour."
     )
     for name, body in bodies.items():
         (folder / f"{name}.json").write_text(json.dumps(json.loads(body), indent=2) + "\n")
@@ -146,16 +163,21 @@ def save_dashboards(
 
 
 @contextmanager
-def demo_environment() -> Iterator[None]:
+def demo_environment() -> Iterator[str]:
     with local_aws() as endpoint:
         print(f"Local moto server at {endpoint} (no AWS account is used).")
-        yield
+        yield endpoint
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     from handlers.reconcile import handler  # noqa: PLC0415 - after the log level is set for the demo
 
-    with demo_environment():
+    options = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
+    options.add_argument(
+        "--keep", action="store_true", help="keep the world up until Ctrl-C and say how to point plinsights at it"
+    )
+    keep = options.parse_args(argv).keep
+    with demo_environment() as endpoint:
         session = boto3.Session()
         world = World(session)
         heading("Building a PrivateLink world")
@@ -178,11 +200,15 @@ def main() -> int:
         heading("What is monitored, what is not, and why")
         outcome = run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True)
         print(render_text(outcome, dry_run=True))
-        contributors = previewed_contributors(show_preview(session))
+        show_preview(session)
         show_explanation(outcome, demo.consumer_endpoint)
         heading("Rules, alarms and dashboards in the account")
         show_rules(world)
         show_alarms(world)
+        # A rule reads only the log events that arrive after it is created (the local server too).
+        written = write_demo_traffic(world, demo, now=int(time.time()), seed=14)
+        print(f"traffic:  {sum(written.values())} more flow-log records logged, now that the rules exist")
+        contributors = show_top(session, outcome, demo.consumer_endpoint)
         save_dashboards(world, "1-monitored", contributors, simulate=True)
 
         heading(f"Deleting the consumer endpoint {demo.consumer_endpoint}")
@@ -194,7 +220,33 @@ def main() -> int:
         show_rules(world)
         show_alarms(world)
         save_dashboards(world, "2-after-delete", contributors)
+
+        stack = deploy_stand_in(session, Settings.from_env())
+        if not keep:
+            print(f"\nmake demo KEEP=1 keeps this world up and says how to point plinsights at it (stack {STACK}).")
+            return 0
+        keep_serving(endpoint, demo, stack)
     return 0
+
+
+def keep_serving(endpoint: str, demo: DemoWorld, function: str) -> None:
+    """Until Ctrl-C: the world stays on the local server, with a stand-in of the deployed stack whose
+    function carries the settings the handler ran with, so that --stack works as against AWS."""
+    nlb = demo.load_balancer.rsplit("/", 2)[-2]
+    heading("The world stays up until Ctrl-C")
+    print(f"The local server at {endpoint} holds this world, and stack {STACK} (its function {function}).")
+    print("In another shell, point plinsights at it:")
+    print(f"  export AWS_ENDPOINT_URL={endpoint} AWS_REGION={REGION}")
+    print("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing")
+    print(f"  .venv/bin/plinsights --stack {STACK} plan")
+    print(f"  .venv/bin/plinsights --stack {STACK} explain {nlb}")
+    print(f"  .venv/bin/plinsights --stack {STACK} top {nlb}")
+    print(f"  .venv/bin/plinsights --stack {STACK} destroy --dry-run")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nstopping the local server")
 
 
 if __name__ == "__main__":

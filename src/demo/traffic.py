@@ -8,6 +8,7 @@ heavy talkers carry most of the bytes; scanners are rejected on 22 and 3389; som
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -171,7 +172,9 @@ def write_records(logs: Any, log_group: str, log_format: str, records: Sequence[
         by_eni.setdefault(record.eni.eni_id, []).append(record)
     for eni_id, own in sorted(by_eni.items()):
         stream = f"{eni_id}-all"
-        logs.create_log_stream(logGroupName=log_group, logStreamName=stream)
+        # A later delivery goes on in the ENI's stream, as flow logs keep one per ENI.
+        with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+            logs.create_log_stream(logGroupName=log_group, logStreamName=stream)
         events = [
             {"timestamp": r.start * 1000, "message": r.render(log_format)} for r in sorted(own, key=lambda r: r.start)
         ]

@@ -4,6 +4,7 @@ import pytest
 
 from core.desire import dashboards as dashboard_rendering
 from core.desire.alarms import DELIVERY_DELAY
+from core.desire.health_alarms import HEALTH_TEMPLATES
 from core.model import AlarmKind, RuleKind
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, Settings
@@ -31,7 +32,9 @@ def test_alarms_and_the_dashboard_are_created_with_the_rules_and_tagged_as_ours(
     demo = build_demo_world(aws.world)
     run_reconcile(aws.clients, Settings(alarm_topic_arn="arn:aws:sns:us-east-1:123456789012:alerts"))
     found = alarms(aws)
-    assert {n for n in found if demo.consumer_endpoint in n} == {f"plinsights-{demo.consumer_endpoint}-dropped-packets"}
+    assert {n for n in found if demo.consumer_endpoint in n} == {
+        f"plinsights-{demo.consumer_endpoint}-{k}" for k in ("dropped-packets", "resets-received")
+    }
     top = found[shared_alarm_of(AlarmKind.TOP_BYTES, CONSUMER_LOGS)]
     assert top["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"] == top["OKActions"]
     assert top["Metrics"][0]["Expression"] == (
@@ -93,8 +96,9 @@ def test_tagged_mode_monitors_only_the_tagged_resources(aws: Harness) -> None:
     aws.world.elbv2.add_tags(ResourceArns=[demo.load_balancer], Tags=[{"Key": "plinsights:monitor", "Value": "true"}])
     run_reconcile(aws.clients, Settings(selection="tagged"))
     tagged = f"plinsights-net-orders-nlb-{demo.load_balancer.rsplit('/', 1)[1]}-"
+    consumers = f"plinsights-{demo.endpoint_service.rsplit('.', 1)[1]}-consumer-"  # its service's, by service id
     own = [name for name in alarms(aws) if not name.startswith("plinsights-shared-")]
-    assert own and all(name.startswith(tagged) for name in own)
+    assert own and all(name.startswith((tagged, consumers)) for name in own)
     assert len(aws.world.rule_names()) == RULES_PER_RESOURCE  # shared rules serving the load balancer alone
 
 
@@ -165,7 +169,7 @@ def test_flow_log_alarms_look_back_over_the_aggregation_interval_each_flow_log_r
     settings = Settings(rule_alarms=mode)
     run_reconcile(aws.clients, settings)
     found = alarms(aws)
-    rule_alarms = [kind for kind in AlarmKind if kind not in (AlarmKind.DROPS, AlarmKind.RESETS)]
+    rule_alarms = [kind for kind in AlarmKind if kind not in HEALTH_TEMPLATES]
     checked = 0
     for endpoint_id, aggregation in ((fast, 60), (slow, 600)):
         for kind in rule_alarms:

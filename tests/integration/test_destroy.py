@@ -1,6 +1,7 @@
 """`plinsights destroy` and run_destroy on moto: everything ours goes, nothing else does."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -81,7 +82,7 @@ def test_cli_destroy_dry_run_prints_json_and_deletes_nothing(aws: Harness, capsy
 
 def test_cli_destroy_deletes_one_deployment_chosen_by_prefix(aws: Harness, capsys) -> None:
     reconciled(aws)
-    assert main(["--prefix", "teamb", "destroy"]) == cli.EXIT_OK
+    assert main(["--prefix", "teamb", "destroy", "--auto-approve"]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert "deployment teamb:" in out and " done, 0 failed" in out
     assert out.count("delete rule teamb-") == DEMO_RULES
@@ -93,8 +94,9 @@ def test_cli_destroy_deletes_one_deployment_chosen_by_prefix(aws: Harness, capsy
 def test_cli_destroy_exits_1_when_something_stays(aws: Harness, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     stuck = Delete(RULES, "plinsights-vpce-1-bytes", "owned")
     removal = Removal("us-east-1", "plinsights", Plan((stuck,)), Result([], [Failure(stuck, "Throttling: slow down")]))
-    monkeypatch.setattr(cli, "run_destroy", lambda *_, **__: removal)
-    assert main(["destroy"]) == cli.EXIT_FAILED_CHANGES
+    monkeypatch.setattr(cli, "run_destroy", lambda *_, **__: replace(removal, result=None))  # the dry run
+    monkeypatch.setattr(cli, "apply_removal", lambda *_, **__: removal)
+    assert main(["destroy", "--auto-approve"]) == cli.EXIT_FAILED_CHANGES
     assert "failed rule plinsights-vpce-1-bytes: Throttling" in capsys.readouterr().out
 
 

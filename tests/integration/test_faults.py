@@ -250,8 +250,6 @@ def test_the_products_own_retries_absorb_half_of_all_requests_failing_in_one_run
     world, demo, _ = fresh_world(moto_endpoint, session)
     drift(world, demo)
     with FaultyEndpoint(moto_endpoint, share=share, seed=FAULT_SEED, faults=("unavailable", "lost", "reset")) as proxy:
-        # The quota read makes one attempt and falls back to the configured quota, which the
-        # dashboard's summary names: a failed read there rewrites the dashboard, by design.
         proxy.only = all_but_the_quota_read
         runs = converge(proxy, session, RETRY_CONFIG, max_runs=2)
     report(f"{share:.0%} of requests failing, no throttling; the product's retry configuration:", runs)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from core.artifacts.alarms import alarm_body
-from core.desire.native_metrics import ENDPOINT_NAMESPACE, SERVICE_NAMESPACE, native_dimension_sets, unpublished_reason
 from core.desire.selection import override
 from core.model import AlarmKind, AlarmSpec, Resource, RuleKind, RuleSpec
 from core.settings import MAX_ALARM_WINDOW, Settings
@@ -36,7 +35,7 @@ class AlarmTemplate:
     threshold: str  # settings <threshold>_threshold, tag plinsights:<threshold with - for _>-threshold
     period: str  # settings <period>_period, tag plinsights:<period>-period
     measures: str  # what one datapoint is, in plain words
-    rule_kind: RuleKind | None = None  # the rules it reads; None: PrivateLink's own metric
+    rule_kind: RuleKind  # the rules it reads
     statistic: str = "Sum"  # INSIGHT_RULE_METRIC statistic (CloudWatch user guide, graphing rule metrics)
     mode: str = ""  # the rule_alarms setting it belongs to: total or top
 
@@ -62,13 +61,8 @@ ALARM_TEMPLATES = {
         "rejected flow-log records of its most rejected single source address at one of its network interfaces",
         RuleKind.REJECTS, "MaxContributorValue", "top",
     ),
-    AlarmKind.DROPS: AlarmTemplate(
-        AlarmKind.DROPS, "drops", "drops", "packets dropped by the endpoint (PacketsDropped)"
-    ),
-    AlarmKind.RESETS: AlarmTemplate(
-        AlarmKind.RESETS, "resets", "resets", "TCP resets sent by its endpoint services (RstPacketsSent)"
-    ),
 }  # fmt: skip
+# Alarms on PrivateLink's own metrics are core/desire/health_alarms.py's.
 
 
 def alarm_name(prefix: str, resource: Resource, kind: AlarmKind, part: int = 1) -> str:
@@ -88,21 +82,18 @@ def wanted_templates(settings: Settings, *, top_only: bool = False) -> list[Alar
     if top_only:
         return [t for t in ALARM_TEMPLATES.values() if t.mode == "top"]
     modes = ("total", "top") if settings.rule_alarms == "both" else (settings.rule_alarms,)
-    return [t for t in ALARM_TEMPLATES.values() if t.rule_kind is None or t.mode in modes]
+    return [t for t in ALARM_TEMPLATES.values() if t.mode in modes]
 
 
 def render_alarms(
     resource: Resource, rules: Sequence[RuleSpec], settings: Settings, region: str
 ) -> tuple[list[AlarmSpec], list[str]]:
-    """Alarms on the resource's byte and reject rules (total, top contributor or both, as set),
-    and on its native PrivateLink metrics; with the notes of any bad override tag, and why
-    PrivateLink metrics are not watched where AWS publishes none."""
+    """Alarms on the resource's byte and reject rules (total, top contributor or both, as set), with
+    the notes of any bad override tag."""
     specs: list[AlarmSpec] = []
     notes: list[str] = []
-    if reason := unpublished_reason(resource, region):
-        notes.append(reason)
     for template in wanted_templates(settings):
-        parts = alarm_parts(resource, template, rules, region)
+        parts = alarm_parts(template, rules)
         if not parts:
             continue
         threshold, threshold_note = override(
@@ -155,30 +146,17 @@ def evaluation_periods(period: int, lag: int) -> int:
 
 
 def alarm_parts(
-    resource: Resource, template: AlarmTemplate, rules: Sequence[RuleSpec], region: str
+    template: AlarmTemplate, rules: Sequence[RuleSpec]
 ) -> list[tuple[list[dict[str, Any]], Sequence[RuleSpec]]]:
     """The metric queries of each alarm of this kind, with the rules they read. Past what one
-    alarm holds, the sources are split over several alarms, so none is left out."""
-    if template.rule_kind is not None:
-        chosen = sorted((r for r in rules if r.kind is template.rule_kind), key=lambda r: r.name)
-        return [
-            (
-                combined(
-                    [rule_query(f"r{i}", rule.name, template.statistic) for i, rule in enumerate(part, 1)], template
-                ),
-                part,
-            )
-            for part in split(chosen)
-        ]
-    wanted = {
-        AlarmKind.DROPS: (ENDPOINT_NAMESPACE, "PacketsDropped"),
-        AlarmKind.RESETS: (SERVICE_NAMESPACE, "RstPacketsSent"),
-    }
-    namespace, metric = wanted[template.kind]
-    sources = [dims for ns, dims in native_dimension_sets(resource, region) if ns == namespace]
+    alarm holds, the rules are split over several alarms, so none is left out."""
+    chosen = sorted((r for r in rules if r.kind is template.rule_kind), key=lambda r: r.name)
     return [
-        (combined([metric_stat(f"m{i}", namespace, metric, dims) for i, dims in enumerate(part, 1)], template), [])
-        for part in split(sources)
+        (
+            combined([rule_query(f"r{i}", rule.name, template.statistic) for i, rule in enumerate(part, 1)], template),
+            part,
+        )
+        for part in split(chosen)
     ]
 
 
@@ -196,16 +174,6 @@ def split(items: Sequence[T]) -> list[Sequence[T]]:
 
 def rule_query(query_id: str, rule: str, statistic: str) -> dict[str, Any]:
     return {"Id": query_id, "Expression": f'INSIGHT_RULE_METRIC("{rule}", "{statistic}")'}
-
-
-def metric_stat(query_id: str, namespace: str, metric: str, dimensions: list[dict[str, str]]) -> dict[str, Any]:
-    return {
-        "Id": query_id,
-        "MetricStat": {
-            "Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": dimensions},
-            "Stat": "Sum",
-        },
-    }
 
 
 def combined(queries: Sequence[Mapping[str, Any]], template: AlarmTemplate) -> list[dict[str, Any]]:
@@ -244,9 +212,7 @@ def description(
     part: tuple[int, int],
 ) -> str:
     """True to the statistic, the window and the part: what a person reading the alarm must know."""
-    if template.rule_kind is None:
-        measured = f"the {template.measures}"
-    elif template.statistic == "MaxContributorValue":
+    if template.statistic == "MaxContributorValue":
         many = " (the largest over these rules; a contributor split over two rules counts per rule)"
         measured = (
             f"the {template.measures}, that is the top contributor (MaxContributorValue) of Contributor "

@@ -122,6 +122,13 @@ def alarm_metrics(body: str) -> int:
     return count
 
 
+def charged_alarm_metrics(alarm: AlarmSpec) -> int:
+    """The metrics an alarm is charged for a month. A Metrics Insights query alarm is charged per
+    metric it analyzes, that is per series its query returns (aws-facts G6; the rate is UNCONFIRMED,
+    so the standard alarm-metric price is used): the series expected, which the spec carries."""
+    return alarm.analyzed_metrics if alarm.analyzed_metrics is not None else alarm_metrics(alarm.body)
+
+
 def matched_events(
     rules: Iterable[RuleSpec],
     incoming: IncomingEvents | None,
@@ -172,7 +179,7 @@ def estimate_cost(
     return CostEstimate(
         rules=sum(share(rule) for rule in charged),
         alarms=sum(share(alarm) for alarm in alarm_list),
-        alarm_metrics=sum(alarm_metrics(alarm.body) * share(alarm) for alarm in alarm_list),
+        alarm_metrics=sum(charged_alarm_metrics(alarm) * share(alarm) for alarm in alarm_list),
         dashboards=dashboards,
         free_dashboards=settings.free_dashboards,
         matched_events=events,

@@ -2,8 +2,13 @@
 
 A metric is only found under the exact dimension set AWS publishes it with: a partial set gets no
 data. Endpoints publish under {Endpoint Type, Service Name, VPC Endpoint Id, VPC Id} (and per
-subnet with Subnet Id added); endpoint services under {Service Id} (and with Load Balancer Arn,
-Az or VPC Endpoint Id added).
+subnet with Subnet Id added); endpoint services under {Service Id}, {Az, Service Id}, {Load
+Balancer Arn, Service Id}, {Az, Load Balancer Arn, Service Id} and {Service Id, VPC Endpoint Id}
+(PrivateLink guide, "CloudWatch metrics for AWS PrivateLink"). {Service Id} alone is listed there
+but in no recommended alarm, and the Az values' form (zone name or id) is not documented: a load
+balancer's series are read under {Load Balancer Arn, Service Id}, its full ARN as the value (the
+dimension's name; UNCONFIRMED that it is not the ARN's suffix), and consumers under {Service Id,
+VPC Endpoint Id}.
 """
 
 from __future__ import annotations
@@ -44,8 +49,9 @@ def endpoint_dimensions(resource: Resource) -> list[dict[str, str]]:
     ]
 
 
-def service_dimensions(service_id: str) -> list[dict[str, str]]:
-    return [{"Name": "Service Id", "Value": service_id}]
+def load_balancer_service_dimensions(load_balancer_arn: str, service_id: str) -> list[dict[str, str]]:
+    """One load balancer's series of one endpoint service it backs."""
+    return [{"Name": "Load Balancer Arn", "Value": load_balancer_arn}, {"Name": "Service Id", "Value": service_id}]
 
 
 def unpublished_reason(resource: Resource, region: str) -> str:
@@ -68,4 +74,7 @@ def native_dimension_sets(resource: Resource, region: str) -> list[tuple[str, li
         return []
     if resource.kind in ENDPOINT_KINDS and resource.endpoint_type and resource.service_name:
         return [(ENDPOINT_NAMESPACE, endpoint_dimensions(resource))]
-    return [(SERVICE_NAMESPACE, service_dimensions(service)) for service in resource.endpoint_services]
+    return [
+        (SERVICE_NAMESPACE, load_balancer_service_dimensions(resource.resource_id, service))
+        for service in resource.endpoint_services
+    ]

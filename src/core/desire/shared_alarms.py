@@ -75,7 +75,7 @@ def render_shared_alarms(
                 period,
             ),
         }
-        specs.append(AlarmSpec(name, "", template.kind, alarm_body(parameters), (rule.name,), rule.served))
+        specs.append(AlarmSpec(name, "", template.kind, alarm_body(parameters), (rule.name,), served=rule.served))
     return specs
 
 

@@ -19,6 +19,7 @@ from core.artifacts import ALARMS, DASHBOARDS, RULES
 from core.desire.alarms import render_alarms, wanted_templates
 from core.desire.dashboards import render_dashboards
 from core.desire.flow_logs import flow_logs_by_attachment
+from core.desire.health_alarms import QueryAlarmBudget, render_health_alarms
 from core.desire.resource_rules import (
     Candidate,
     assess,
@@ -224,12 +225,18 @@ def render_all_alarms(
     alarms: dict[str, AlarmSpec] = {}
     notes: dict[str, list[str]] = {}
     by_id = {r.resource_id: r for r in inventory.resources}
-    for rid, entry in coverage.items():
+    # Metrics Insights query alarms are limited per Region: served in priority order.
+    query_alarms = QueryAlarmBudget(settings.query_alarm_limit)
+    for entry in sorted(coverage.values(), key=lambda c: priority(c.resource)):
+        rid = entry.resource.resource_id
         if entry.excluded or not is_live(entry.resource):
             continue
         own = [rules[name] for name in entry.rule_names if rules[name].resource_id == rid]
         specs, notes[rid] = render_alarms(entry.resource, own, settings, inventory.region)
-        alarms.update((spec.name, spec) for spec in specs)
+        # Health alarms whatever the rule quota: PrivateLink's metrics are free.
+        health, health_notes = render_health_alarms(entry.resource, settings, inventory.region, query_alarms)
+        notes[rid] += health_notes
+        alarms.update((spec.name, spec) for spec in [*specs, *health])
     alarms.update((spec.name, spec) for spec in render_shared_alarms(shared_specs, by_id, settings))
     return alarms, notes
 

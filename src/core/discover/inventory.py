@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from core.discover.connections import discover_connections
 from core.errors import DiscoveryError
-from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
+from core.model import EndpointConnection, FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
 
 if TYPE_CHECKING:
     from core.clients import Clients
@@ -67,6 +68,7 @@ def discover(clients: Clients) -> Inventory:
         services = services_by_load_balancer(
             paginate(clients.ec2, "describe_vpc_endpoint_service_configurations", "ServiceConfigurations")
         )
+        consumers = discover_connections(clients, {service for ids in services.values() for service in ids})
         lb_tags = load_balancer_tags(clients, [lb["LoadBalancerArn"] for lb in load_balancers])
         endpoint_eni_ids = sorted({eni for ep in endpoints for eni in ep.get("NetworkInterfaceIds", [])})
         descriptions = {lb_eni_description(lb): lb["LoadBalancerArn"] for lb in load_balancers}
@@ -80,7 +82,7 @@ def discover(clients: Clients) -> Inventory:
             if eni.get("Description") in descriptions:
                 lb_enis.setdefault(descriptions[eni["Description"]], []).append(interfaces[eni["NetworkInterfaceId"]])
         resources = [endpoint_from_api(ep, interfaces) for ep in endpoints] + [
-            load_balancer_from_api(lb, lb_enis, lb_tags, services) for lb in load_balancers
+            load_balancer_from_api(lb, lb_enis, lb_tags, services, consumers) for lb in load_balancers
         ]
         flow_logs = discover_flow_logs(clients, resources)
         vpc_tags = discover_vpc_tags(clients, sorted({r.vpc_id for r in resources if r.vpc_id}))
@@ -210,8 +212,10 @@ def load_balancer_from_api(
     enis: Mapping[str, Sequence[NetworkInterface]],
     tags: Mapping[str, tuple[tuple[str, str], ...]],
     services: Mapping[str, Sequence[str]],
+    consumers: Mapping[str, Sequence[EndpointConnection]] | None = None,
 ) -> Resource:
     arn = load_balancer["LoadBalancerArn"]
+    endpoint_services = tuple(sorted(services.get(arn, [])))
     return Resource(
         resource_id=arn,
         kind=LOAD_BALANCER_KINDS[load_balancer["Type"]],
@@ -219,7 +223,8 @@ def load_balancer_from_api(
         vpc_id=load_balancer.get("VpcId", ""),
         enis=tuple(sorted(enis.get(arn, []), key=lambda eni: eni.eni_id)),
         name=load_balancer.get("LoadBalancerName", ""),
-        endpoint_services=tuple(sorted(services.get(arn, []))),
+        endpoint_services=endpoint_services,
+        consumers=tuple(sorted(c for service in endpoint_services for c in (consumers or {}).get(service, ()))),
         tags=tags.get(arn, ()),
         created=timestamp(load_balancer.get("CreatedTime")),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -10,22 +9,16 @@ from dataclasses import dataclass
 
 from core.artifacts.kind import Change, Delete, StateChange
 from core.desire.alarms import ALARM_TEMPLATES
-from core.desire.cost import CostEstimate, IncomingEvents, alarm_metrics, resource_cost
+from core.desire.cost import CostEstimate, IncomingEvents, charged_alarm_metrics, resource_cost
 from core.desire.flow_logs import flow_logs_by_attachment, flow_logs_covering, unusable_reason
+from core.desire.health_alarms import HEALTH_TEMPLATES
 from core.desire.resource_rules import EMPTY_RULE_KINDS
 from core.desire.rules import RULE_TEMPLATES, RuleTemplate
 from core.desire.sources import Source, flow_log_source, preferred_sources, source_choice
-from core.errors import PlinsightsError
+from core.inspect.resource_ids import find_resource as find_any_resource
 from core.model import Coverage, FlowLog, Resource, RuleKind, RuleSpec
 from core.reconcile import Outcome
 from core.settings import Settings
-
-NEAR_MATCHES = 3  # ids offered after "did you mean"
-
-
-class UnknownIdError(PlinsightsError):
-    """The id given to explain names no resource of the account and no artifact of ours; its hint
-    says where to find the ids."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,39 +98,17 @@ class Explanation:
 
 
 def find_resource(query: str, outcome: Outcome) -> tuple[Resource, str]:
-    """The resource an id names: an endpoint id, a load balancer ARN, name or short id (as in our
-    artifact names), an endpoint's Name tag, or the name of one of our rules or alarms; with what
-    it matched. Unknown or ambiguous ids raise UnknownIdError with the nearest ids."""
-    resources = outcome.inventory.resources
-    by_id = {r.resource_id: r for r in resources}
-    if query in by_id:
-        kind = "load balancer ARN" if query.startswith("arn:") else "endpoint id"
-        return by_id[query], kind
-    for label, found in (
-        ("short id", [r for r in resources if r.short_id == query]),
-        ("name", [r for r in resources if r.name == query]),
-    ):
-        if len(found) > 1:
-            ids = ", ".join(sorted(r.resource_id for r in found))
-            raise UnknownIdError(f"{query!r} is the {label} of {len(found)} resources ({ids}): give one of their ids")
-        if found:
-            return found[0], f"{found[0].kind.value} {label}"
-    for label in ("rule", "alarm"):
-        owner = artifact_owner(query, outcome, label)
-        if owner is None:
-            continue
-        if owner in by_id:
-            return by_id[owner], f"{label} name"
-        raise UnknownIdError(
-            f"{label} {query} belongs to {owner or 'no resource'}, which no longer exists: "
-            "`plinsights plan` shows its deletion"
-        )
-    near = near_matches(query, outcome)
-    raise UnknownIdError(
-        f"no endpoint, load balancer or rule of ours is {query!r} in {outcome.inventory.region}"
-        + (f"; did you mean {' or '.join(near)}?" if near else ""),
-        hint="`plinsights plan` lists every resource; give an endpoint id, a load balancer name or ARN, or a rule name",
-    )
+    """The resource an id names (core/inspect/resource_ids.py), one of our rule or alarm names
+    included; with what it matched."""
+
+    def owner(name: str) -> tuple[str, str] | None:
+        for kind in ("rule", "alarm"):
+            if (found := artifact_owner(name, outcome, kind)) is not None:
+                return kind, found
+        return None
+
+    names = [name for kind in ("rule", "alarm") for name in artifact_names(outcome, kind)]
+    return find_any_resource(query, outcome.inventory.resources, outcome.inventory.region, owner, names)
 
 
 def artifact_owner(name: str, outcome: Outcome, kind: str) -> str | None:
@@ -149,17 +120,8 @@ def artifact_owner(name: str, outcome: Outcome, kind: str) -> str | None:
     return existing[name].resource_id if name in existing else None
 
 
-def near_matches(query: str, outcome: Outcome) -> list[str]:
-    """The resource ids and names nearest the query; our rule and alarm names when none is near."""
-    resources = outcome.inventory.resources
-    ids = {r.resource_id for r in resources} | {r.short_id for r in resources} | {r.name for r in resources if r.name}
-    artifacts: set[str] = set()
-    for kind in ("rule", "alarm"):
-        artifacts |= set(outcome.desired.artifacts.get(kind, {})) | set(outcome.actual.artifacts.get(kind, {}))
-    for known in (ids, artifacts):
-        if near := difflib.get_close_matches(query, sorted(known), n=NEAR_MATCHES, cutoff=0.6):
-            return near
-    return []
+def artifact_names(outcome: Outcome, kind: str) -> set[str]:
+    return set(outcome.desired.artifacts.get(kind, {})) | set(outcome.actual.artifacts.get(kind, {}))
 
 
 def explain(query: str, outcome: Outcome, settings: Settings, incoming: IncomingEvents | None = None) -> Explanation:
@@ -345,7 +307,7 @@ def alarm_facts(coverage: Coverage, outcome: Outcome, changes: Sequence[Change])
     for name in coverage.alarm_names:
         spec = outcome.desired.alarms[name]
         body = json.loads(spec.body)
-        template = ALARM_TEMPLATES[spec.kind]
+        template = ALARM_TEMPLATES.get(spec.kind) or HEALTH_TEMPLATES[spec.kind]
         queries = body.get("Metrics", [])
         # Expressions carry Period themselves, metric queries inside MetricStat (core/desire/alarms.with_period).
         periods = [q.get("Period") or q.get("MetricStat", {}).get("Period", 0) for q in queries]
@@ -358,7 +320,7 @@ def alarm_facts(coverage: Coverage, outcome: Outcome, changes: Sequence[Change])
                 threshold=float(body.get("Threshold", 0)),
                 period=int(max(periods, default=0)),
                 evaluation_periods=int(body.get("EvaluationPeriods", 1)),
-                metrics=alarm_metrics(spec.body),
+                metrics=charged_alarm_metrics(spec),
                 rules=spec.rule_names,
                 exists=name in outcome.actual.alarms,
                 change=pending(name, changes),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
 
     from core.clients import Clients
+    from core.model import Resource
 
 
 MAX_DATAPOINTS = 1440  # a day of minutes: the report's period grows with longer windows
@@ -54,48 +54,35 @@ class Top:
     minutes: int
 
 
-def load_balancer_name(resource_id: str) -> str:
-    """`orders-nlb` from arn:...:loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60; empty for other ids."""
-    if ":loadbalancer/" not in resource_id:
-        return ""
-    parts = resource_id.split(":loadbalancer/", 1)[1].split("/")
-    return parts[1] if len(parts) >= 3 else ""
-
-
-def names_resource(argument: str, resource_id: str) -> bool:
-    """An endpoint id, a load balancer's ARN, or a load balancer's name (names are unique per
-    account and Region) names the resource whose id is `resource_id`."""
-    return bool(argument) and argument in (resource_id, load_balancer_name(resource_id))
-
-
-def may_be_of(rule_name: str, prefix: str, argument: str) -> bool:
+def may_be_of(rule_name: str, prefix: str, resource: Resource) -> bool:
     """Cheap: whether the rule's name can be one of this resource's (names carry the resource's
     short id: vpce-..., or net-<name>-<id>), so that tags are read for these rules only."""
-    if not rule_name.startswith(f"{prefix}-"):
-        return False
-    name = load_balancer_name(argument) or argument
-    return f"-{name}-" in rule_name
+    return rule_name.startswith(f"{prefix}-") and f"-{resource.short_id}-" in rule_name
 
 
-def live_rules(clients: Clients, settings: Settings, argument: str, eni_ids: Sequence[str] = ()) -> list[LiveRule]:
-    """The rules of ours that monitor the resource, read from CloudWatch: its own, and the shared
-    ones that read any of `eni_ids` (its ENIs)."""
+def live_rules(clients: Clients, settings: Settings, resource: Resource) -> list[LiveRule]:
+    """The rules of ours that monitor the resource, read from CloudWatch: its own (our name, our
+    owner tag and the resource's id in the resource tag), and the shared ones whose interface-id
+    filter reads any of its ENIs."""
     found = []
+    enis = {eni.eni_id for eni in resource.enis}
     for rule in describe_insight_rules(clients):
         name = rule.get("Name", "")
         if rule.get("ManagedRule"):
             continue
         is_shared = name.startswith(f"{settings.prefix}-{SHARED}-")
-        shared = [e for e in in_filter_enis(rule.get("Definition", "")) if e in eni_ids] if is_shared else []
-        if not shared and not may_be_of(name, settings.prefix, argument):
+        shared = sorted(e for e in in_filter_enis(rule.get("Definition", "")) if e in enis) if is_shared else []
+        if not shared and not may_be_of(name, settings.prefix, resource):
             continue
         tags = tags_of(clients, insight_rule_arn(clients.partition, clients.region, clients.account_id, name))
         if not is_owner_tag(tags, settings):
             continue
         if shared:
-            found.append(LiveRule(name, argument, tags.get(KIND_TAG, ""), log_groups_of(rule), tuple(sorted(shared))))
-        elif names_resource(argument, tags.get(RESOURCE_TAG, "")):
-            found.append(LiveRule(name, tags[RESOURCE_TAG], tags.get(KIND_TAG, ""), log_groups_of(rule)))
+            found.append(
+                LiveRule(name, resource.resource_id, tags.get(KIND_TAG, ""), log_groups_of(rule), tuple(shared))
+            )
+        elif tags.get(RESOURCE_TAG) == resource.resource_id:
+            found.append(LiveRule(name, resource.resource_id, tags.get(KIND_TAG, ""), log_groups_of(rule)))
     return found
 
 
@@ -144,13 +131,13 @@ def rule_report(cloudwatch: CloudWatchClient, rule: LiveRule, now: datetime, min
 
 
 def run_top(
-    clients: Clients, settings: Settings, argument: str, *, now: float, minutes: int, eni_ids: Sequence[str] = ()
+    clients: Clients, settings: Settings, resource: Resource, *, now: float, minutes: int, named: str = ""
 ) -> Top:
-    """The resource's live rules, each with CloudWatch's report of the `minutes` before `now`;
-    `eni_ids`, the resource's ENIs, find the shared rules that serve it."""
+    """The resource's live rules (found by core/inspect/resource_ids.find_resource from what a person
+    typed, `named`), each with CloudWatch's report of the `minutes` before `now`."""
     if minutes < 1:
         raise ValueError("minutes must be at least 1")
     moment = datetime.fromtimestamp(now, tz=UTC)
-    rules = live_rules(clients, settings, argument, eni_ids)
+    rules = live_rules(clients, settings, resource)
     reports = [rule_report(clients.cloudwatch, rule, moment, minutes) for rule in rules]
-    return Top(argument, tuple(sorted(reports, key=report_order)), minutes)
+    return Top(named or resource.resource_id, tuple(sorted(reports, key=report_order)), minutes)

@@ -1,6 +1,7 @@
 """The local server: moto's threaded server with the project's operations added to moto's response
-classes before it starts, and a few local-only control calls under /local-server/ for what AWS
-keeps out of an account's reach (other accounts' endpoints, approved quota increases)."""
+classes before it starts, CloudWatch's CBOR protocol translated for moto (cbor.py), and a few
+local-only control calls under /local-server/ for what AWS keeps out of an account's reach (other
+accounts' endpoints, approved quota increases)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import make_server
 
 from demo.local_server import ec2_connections, service_quotas
+from demo.local_server.cbor import CborAsJson
 from demo.local_server.state import DEFAULT_ACCOUNT
+from demo.local_server.wsgi import Environ, StartResponse, WsgiApp
 
 CONTROL_PREFIX = "/local-server/"
-Environ = dict[str, Any]
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 class ControlError(ValueError):
@@ -103,7 +103,7 @@ class LocalServer(ThreadedMotoServer):
     """ThreadedMotoServer, serving moto behind the control routes; install() has run before."""
 
     def _server_entry(self) -> None:
-        app = ControlRoutes(DomainDispatcherApplication(create_backend_app))
+        app = ControlRoutes(CborAsJson(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(self._ip_address, self._port, app, True)
         self._server_ready_event.set()
         self._server.serve_forever()

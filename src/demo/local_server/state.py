@@ -58,6 +58,7 @@ class LocalState(BaseBackend):
         self.managed_rules: dict[str, ManagedRule] = {}  # by rule name
         self.rule_windows: dict[str, list[AnalysisWindow]] = {}  # by rule name
         self.log_alarms: dict[str, dict[str, Any]] = {}  # by alarm name: the LogAlarm shape
+        self.contributors_since: dict[str, dict[str, datetime]] = {}  # alarm -> contributor id -> in ALARM since
         self.applied_quotas: dict[tuple[str, str], float] = {}  # (service code, quota code) -> value
         self.withheld_quotas: set[tuple[str, str]] = set()  # quotas whose applied value is not available
 

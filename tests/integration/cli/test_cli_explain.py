@@ -57,3 +57,21 @@ def test_an_unknown_id_is_a_short_error_with_the_nearest_id(aws: Harness, capsys
     lines = captured.err.splitlines()
     assert captured.out == "" and "Traceback" not in captured.err and len(lines) == 2
     assert f"did you mean {demo.consumer_endpoint}" in lines[0] and "plinsights plan" in lines[1]
+
+
+def test_explain_takes_what_a_flow_log_line_and_a_provider_know_and_refuses_an_empty_id(
+    aws: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = build_demo_world(aws.world)
+    eni = aws.world.ec2.describe_vpc_endpoints(VpcEndpointIds=[demo.consumer_endpoint])["VpcEndpoints"][0][
+        "NetworkInterfaceIds"
+    ][0]
+    assert main(["explain", eni, "--output", "json"]) == EXIT_OK
+    by_eni = json.loads(capsys.readouterr().out)
+    assert (by_eni["id"], by_eni["matched_by"]) == (demo.consumer_endpoint, f"network interface {eni}")
+    service_id = demo.endpoint_service.rsplit(".", 1)[-1]  # the service name ends in its id, vpce-svc-...
+    assert main(["explain", service_id, "--output", "json"]) == EXIT_OK
+    by_service = json.loads(capsys.readouterr().out)
+    assert by_service["id"].endswith(demo.load_balancer.rsplit("/", 1)[-1]) and by_service["side"] == "provider"
+    assert main(["explain", ""]) == EXIT_ERROR
+    assert "an empty id names no resource" in capsys.readouterr().err

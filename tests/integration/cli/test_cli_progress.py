@@ -16,6 +16,8 @@ from demo.world import build_demo_world
 from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_NOT_MONITORED, DEMO_RULES
 from tests.integration.conftest import Harness
 
+TOPIC = "arn:aws:sns:us-east-1:123456789012:privatelink-insights-AlarmTopic-1"  # a stack's alarm topic
+
 DEMO_RESOURCES = DEMO_MONITORED + DEMO_NOT_MONITORED
 ESCAPE = "\x1b"  # where a terminal's control sequences start
 
@@ -48,7 +50,7 @@ def test_on_a_terminal_the_progress_goes_to_stderr_and_the_result_to_stdout(
     assert f"{DEMO_ARTIFACTS}/{DEMO_ARTIFACTS} done, 0 left" in err  # one create per artifact
     assert ESCAPE not in out and "done, 0 left" not in out
 
-    assert main(["destroy"]) == EXIT_OK
+    assert main(["destroy", "--auto-approve"]) == EXIT_OK
     out, err = capsys.readouterr()
     assert f"{DEMO_ARTIFACTS}/{DEMO_ARTIFACTS} done, 0 left" in err  # one delete per artifact
     assert ESCAPE not in out and "done, 0 left" not in out
@@ -58,12 +60,13 @@ def test_piped_or_as_json_there_is_nothing_but_the_result(
     aws: Harness, piped: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_demo_world(aws.world)
+    monkeypatch.setenv("PLINSIGHTS_ALARM_TOPIC_ARN", TOPIC)  # else apply warns on stderr that alarms notify nobody
     assert main(["apply"]) == EXIT_OK
     out, err = capsys.readouterr()
     assert err == "" and out.strip() and ESCAPE not in out
 
     monkeypatch.setenv("FORCE_COLOR", "1")  # a terminal, but JSON was asked for
-    assert main(["destroy", "--output", "json"]) == EXIT_OK
+    assert main(["destroy", "--output", "json", "--auto-approve"]) == EXIT_OK
     out, err = capsys.readouterr()
     assert err == ""
     assert len(json.loads(out)["done"]) == DEMO_ARTIFACTS
@@ -85,6 +88,7 @@ def test_ctrl_c_during_apply_says_which_changes_were_written(
         return send(client, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", interrupted_at_the_third_alarm)
+    monkeypatch.setenv("PLINSIGHTS_ALARM_TOPIC_ARN", TOPIC)
     assert main(["apply"]) == EXIT_INTERRUPTED
     line, hint = capsys.readouterr().err.splitlines()
     written = DEMO_RULES + len(alarms_sent)  # the rules come first in the plan, then the alarms

@@ -9,7 +9,7 @@ import pytest
 
 from core.artifacts.alarms import alarm_body
 from core.artifacts.canonical import canonical_rule_definition
-from core.desire.alarms import render_alarms
+from core.desire.health_alarms import QueryAlarmBudget, render_health_alarms
 from core.desire.rules import RULE_TEMPLATES, render_rule_definition
 from core.model import RuleKind
 from core.settings import Settings
@@ -75,9 +75,8 @@ def test_a_value_that_is_not_whole_keeps_its_fraction() -> None:
 
 
 def rendered_alarm() -> dict:
-    specs, _ = render_alarms(
-        endpoint(), [], Settings(alarm_topic_arn="arn:aws:sns:us-east-1:123456789012:t"), "us-east-1"
-    )
+    settings = Settings(alarm_topic_arn="arn:aws:sns:us-east-1:123456789012:t")
+    specs, _ = render_health_alarms(endpoint(), settings, "us-east-1", QueryAlarmBudget(0))
     return json.loads(specs[0].body)
 
 

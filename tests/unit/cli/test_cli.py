@@ -22,7 +22,14 @@ from core.artifacts import RULES
 from core.artifacts.kind import Delete
 from core.report import DIFF_LINES, body_diff
 
-GLOBAL_VALUES = {"--region": "eu-west-3", "--profile": "ops", "--prefix": "team1", "--output": "json"}
+GLOBAL_VALUES = {
+    "--region": "eu-west-3",
+    "--profile": "ops",
+    "--stack": "prod",
+    "--prefix": "team1",
+    "--dashboard-prefix": "Team1",
+    "--output": "json",
+}
 COMMANDS = (
     ["plan"],
     ["apply"],
@@ -34,7 +41,7 @@ COMMANDS = (
 
 
 def attribute(flag: str) -> str:
-    return flag.removeprefix("--")
+    return flag.removeprefix("--").replace("-", "_")
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])

@@ -8,7 +8,7 @@ from functools import partial
 import pytest
 
 from core.desire.alarms import DELIVERY_DELAY, LONG_PERIOD, MAX_LONG_WINDOW, MAX_METRICS, evaluation_periods
-from core.desire.dashboards import native_metrics
+from core.desire.health_alarms import HEALTH_TEMPLATES
 from core.desire.state import desired_state
 from core.discover.inventory import endpoint_from_api, flow_log_from_api
 from core.errors import ConfigError
@@ -36,12 +36,17 @@ def alarms(*items, settings: Settings = SETTINGS, **kwargs) -> dict[str, dict]:
     return {a.kind.value: json.loads(a.body) for a in state.alarms.values()}
 
 
+def rule_alarms(*items, **kwargs) -> dict[str, dict]:
+    """The alarms on flow-log rules only (PrivateLink's own metrics: tests/unit/desire/test_health_alarms.py)."""
+    return {kind: alarm for kind, alarm in alarms(*items, **kwargs).items() if AlarmKind(kind) not in HEALTH_TEMPLATES}
+
+
 @pytest.mark.parametrize(
     ("mode", "rule_kinds"), [("top", TOP_KINDS), ("total", TOTAL_KINDS), ("both", TOP_KINDS | TOTAL_KINDS)]
 )
 def test_the_rule_alarms_setting_chooses_total_top_contributor_or_both(mode: str, rule_kinds: set[str]) -> None:
-    found = alarms(endpoint(), flow_log(), settings=Settings(rule_alarms=mode))
-    assert set(found) == rule_kinds | {AlarmKind.DROPS.value}
+    found = rule_alarms(endpoint(), flow_log(), settings=Settings(rule_alarms=mode))
+    assert set(found) == rule_kinds
 
 
 def test_by_default_an_endpoint_gets_top_contributor_alarms_on_bytes_and_rejects() -> None:
@@ -141,11 +146,6 @@ def test_a_slow_flow_log_to_another_log_group_does_not_slow_a_rule_that_does_not
     assert {rule.aggregation_interval for rule in state.rules.values()} == {60}
 
 
-def test_native_metric_alarms_evaluate_one_period() -> None:
-    found = alarms(endpoint(), flow_log())
-    assert found["dropped-packets"]["EvaluationPeriods"] == 1
-
-
 def test_every_period_and_lag_fits_put_metric_alarm_s_window() -> None:
     for period in range(60, MAX_ALARM_WINDOW + 1, 60):
         for lag in (0, 60 + DELIVERY_DELAY, 600 + DELIVERY_DELAY):
@@ -171,57 +171,6 @@ def test_descriptions_are_true_to_the_statistic_the_window_and_the_settings() ->
     assert "single source address at one of its network interfaces" in found["top-source-rejects"]["AlarmDescription"]
     assert "within 300 seconds" in found["dropped-packets"]["AlarmDescription"]
     assert all(len(alarm["AlarmDescription"]) <= 1024 for alarm in found.values())
-
-
-def test_the_drop_alarm_reads_packets_dropped_with_the_full_endpoint_dimension_set() -> None:
-    (query,) = alarms(endpoint())["dropped-packets"]["Metrics"]
-    assert query["MetricStat"]["Metric"] == {
-        "Namespace": "AWS/PrivateLinkEndpoints",
-        "MetricName": "PacketsDropped",
-        "Dimensions": [
-            {"Name": "Endpoint Type", "Value": "Interface"},
-            {"Name": "Service Name", "Value": "com.amazonaws.vpce.us-east-1.vpce-svc-1"},
-            {"Name": "VPC Endpoint Id", "Value": "vpce-1"},
-            {"Name": "VPC Id", "Value": "vpc-1"},
-        ],
-    }
-    assert query["MetricStat"]["Period"] == 300 and query["MetricStat"]["Stat"] == "Sum"
-
-
-def test_an_endpoint_without_flow_logs_still_gets_its_drop_alarm() -> None:
-    assert set(alarms(endpoint())) == {"dropped-packets"}
-
-
-def test_a_load_balancer_behind_an_endpoint_service_gets_a_reset_alarm_on_the_service() -> None:
-    found = alarms(load_balancer(), flow_log())
-    assert set(found) == TOP_KINDS | {"reset-packets"}
-    (query,) = found["reset-packets"]["Metrics"]
-    assert query["MetricStat"]["Metric"]["Namespace"] == "AWS/PrivateLinkServices"
-    assert query["MetricStat"]["Metric"]["Dimensions"] == [{"Name": "Service Id", "Value": "vpce-svc-1"}]
-
-
-# --- cross-Region access: AWS publishes no PrivateLink metrics
-
-
-def test_an_endpoint_with_cross_region_access_gets_no_privatelink_metric_alarm_or_widget_and_says_why() -> None:
-    resource = endpoint(service_region="us-west-2")  # the inventory is in us-east-1
-    state = desired_state(inventory(resource, flow_log()), SETTINGS)
-    kinds = {alarm.kind for alarm in state.alarms.values()}
-    assert AlarmKind.DROPS not in kinds and {AlarmKind.TOP_BYTES, AlarmKind.TOP_REJECTS} <= kinds
-    (coverage,) = state.coverage
-    assert any("cross-Region access" in note and "us-west-2" in note for note in coverage.notes)
-    assert native_metrics(coverage, "us-east-1") == []
-    assert "AWS/PrivateLinkEndpoints" not in "".join(d.body for d in state.dashboards.values())
-    assert "cross-Region access" in "".join(d.body for d in state.dashboards.values())
-
-
-def test_an_endpoint_whose_service_is_in_its_own_region_keeps_its_drop_alarm() -> None:
-    state = desired_state(inventory(endpoint(service_region="us-east-1")), SETTINGS)
-    assert {alarm.kind for alarm in state.alarms.values()} == {AlarmKind.DROPS}
-    assert not state.coverage[0].notes
-
-
-# --- at most MAX_METRICS entries per alarm, no rule left out
 
 
 def many_rules_world(count: int) -> tuple:
@@ -268,18 +217,6 @@ def test_alarm_part_names_are_stable_when_a_rule_is_added() -> None:
     before = desired_state(inventory(*many_rules_world(MAX_METRICS + 1)), SETTINGS)
     after = desired_state(inventory(*many_rules_world(MAX_METRICS + 2)), SETTINGS)
     assert set(before.alarms) == set(after.alarms)
-
-
-def test_a_load_balancer_behind_many_endpoint_services_watches_every_service() -> None:
-    services = tuple(f"vpce-svc-{i:02}" for i in range(MAX_METRICS + 3))
-    state = desired_state(inventory(load_balancer(endpoint_services=services)), SETTINGS)
-    resets = [json.loads(a.body) for a in state.alarms.values() if a.kind is AlarmKind.RESETS]
-    assert len(resets) == math.ceil(len(services) / RULES_PER_ALARM)
-    watched = [
-        m["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for a in resets for m in a["Metrics"] if "MetricStat" in m
-    ]
-    assert sorted(watched) == list(services)
-    assert all(len(a["Metrics"]) <= MAX_METRICS for a in resets)
 
 
 def test_several_rules_of_one_kind_are_added_up_in_one_total_alarm_and_maxed_in_one_top_alarm() -> None:
@@ -347,10 +284,9 @@ def test_a_bad_tag_value_is_reported_once_and_the_default_used(tag: str, value: 
 
 def test_alarm_names_carry_the_resource_and_the_kind() -> None:
     state = desired_state(inventory(load_balancer(), flow_log()), SETTINGS)
-    assert sorted(state.alarms) == sorted(
-        f"plinsights-net-orders-0123456789abcdef-{kind.value}"
-        for kind in (AlarmKind.TOP_BYTES, AlarmKind.TOP_REJECTS, AlarmKind.RESETS)
-    )
+    assert {name for name, a in state.alarms.items() if a.kind not in HEALTH_TEMPLATES} == {
+        f"plinsights-net-orders-0123456789abcdef-{kind.value}" for kind in (AlarmKind.TOP_BYTES, AlarmKind.TOP_REJECTS)
+    }
     assert all(a.resource_id.endswith("net/orders/0123456789abcdef") for a in state.alarms.values())
 
 

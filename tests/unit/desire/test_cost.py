@@ -94,7 +94,8 @@ def test_alarms_cost_their_metrics_at_the_alarm_metric_price() -> None:
 
 def test_the_alarms_of_a_resource_read_by_two_log_groups_evaluate_a_metric_per_rule() -> None:
     """One subnet flow log per ENI, each to its own log group: two rules of each kind, so the
-    top-bytes and top-rejects alarms read two rule metrics each; drops reads one PrivateLink metric."""
+    top-bytes and top-rejects alarms read two rule metrics each; drops and resets received read one
+    PrivateLink metric each."""
     world = inventory(
         endpoint(eni_ids=("eni-1", "eni-2")),
         flow_log(on=SUBNETS[0], group="/flow/a"),
@@ -108,10 +109,11 @@ def test_the_alarms_of_a_resource_read_by_two_log_groups_evaluate_a_metric_per_r
         AlarmKind.TOP_BYTES,
         AlarmKind.TOP_REJECTS,
         AlarmKind.DROPS,
+        AlarmKind.RESETS_RECEIVED,
     }
-    assert cost.alarm_metrics == groups + groups + 1
+    assert cost.alarm_metrics == groups + groups + 1 + 1
     assert cost.rules_usd == pytest.approx(6 * RULE_PRICE)  # 3.00
-    assert cost.alarms_usd == pytest.approx(5 * METRIC_PRICE)  # 0.50
+    assert cost.alarms_usd == pytest.approx(6 * METRIC_PRICE)  # 0.60
 
 
 @pytest.mark.parametrize(
@@ -201,14 +203,14 @@ def outcome_of(incoming: IncomingEvents | None) -> Outcome:
 
 
 def test_the_plan_json_carries_the_monthly_total_and_a_breakdown_by_artifact_kind() -> None:
-    """One endpoint, one log group of 2 million events a day: 3 rules (1.50), 3 alarm metrics
-    (0.30), 1 dashboard (3.00), at most 3 x 60 million matched events (3.60): 8.40 USD."""
+    """One endpoint, one log group of 2 million events a day: 3 rules (1.50), 4 alarm metrics
+    (0.40), 1 dashboard (3.00), at most 3 x 60 million matched events (3.60): 8.50 USD."""
     data = json.loads(json.dumps(summary(outcome_of(IncomingEvents({"/flow/vpc": 2_000_000})), True)))
     assert data["cost"] == {
-        "monthly_usd": 8.40,
+        "monthly_usd": 8.50,
         "complete": True,
         "rules": {"count": 3, "unit_usd": RULE_PRICE, "monthly_usd": 1.50},
-        "alarms": {"count": 3, "metrics": 3, "unit_usd": METRIC_PRICE, "monthly_usd": 0.30},
+        "alarms": {"count": 4, "metrics": 4, "unit_usd": METRIC_PRICE, "monthly_usd": 0.40},
         "dashboards": {"count": 1, "free": 0, "charged": 1, "unit_usd": DASHBOARD_PRICE, "monthly_usd": 3.0},
         "matched_events": {
             "count_at_most": 180_000_000,
@@ -217,7 +219,7 @@ def test_the_plan_json_carries_the_monthly_total_and_a_breakdown_by_artifact_kin
             "basis": data["cost"]["matched_events"]["basis"],
         },
         "resources": 1,
-        "per_resource_usd": 4.80,  # what does not scale with traffic: rules, alarms, the dashboard
+        "per_resource_usd": 4.90,  # what does not scale with traffic: rules, alarms, the dashboard
     }
     assert data["cost"]["matched_events"]["basis"].startswith("upper bound")
 
@@ -225,10 +227,10 @@ def test_the_plan_json_carries_the_monthly_total_and_a_breakdown_by_artifact_kin
 def test_the_plan_says_when_matched_events_are_unknown() -> None:
     outcome = outcome_of(None)
     data = summary(outcome, True)["cost"]
-    assert data["complete"] is False and data["monthly_usd"] == 4.80  # 3 rules, 3 alarm metrics, 1 dashboard
+    assert data["complete"] is False and data["monthly_usd"] == 4.90  # 3 rules, 4 alarm metrics, 1 dashboard
     assert data["matched_events"]["monthly_usd"] is None and data["matched_events"]["basis"] == NOT_READ
     text = render_text(outcome, True)
-    assert "Estimated cost a month, at the list prices set: 4.80 USD" in text
+    assert "Estimated cost a month, at the list prices set: 4.90 USD" in text
     assert f"matched log events  unknown, not in the total ({NOT_READ})" in text
 
 
@@ -238,8 +240,8 @@ def test_the_dashboard_summary_states_the_stable_estimate_and_the_matched_events
     body = render_dashboards(desired.coverage, desired.rules, desired.alarms, world, SETTINGS)
     text = json.loads(next(iter(body.values())).body)["widgets"][0]["properties"]["markdown"]
     assert (
-        "Estimated cost a month at list prices: 4.80 USD for 3 rules (1.50 USD while enabled), 3 alarm metrics in 3 alarms"
-        " (0.30 USD) and 1 dashboard(s), 0 free (3.00 USD); plus 0.02 USD per million log events the rules match"
+        "Estimated cost a month at list prices: 4.90 USD for 3 rules (1.50 USD while enabled), 4 alarm metrics in 4 alarms"
+        " (0.40 USD) and 1 dashboard(s), 0 free (3.00 USD); plus 0.02 USD per million log events the rules match"
     ) in text
 
 

@@ -63,4 +63,5 @@ def test_every_live_resource_keeps_its_own_privatelink_metric_alarm_beside_the_s
     for coverage in desired.coverage:
         own = [n for n in coverage.alarm_names if desired.alarms[n].resource_id == coverage.resource.resource_id]
         shared = [n for n in coverage.alarm_names if not desired.alarms[n].resource_id]
-        assert own == [f"plinsights-{coverage.resource.resource_id}-dropped-packets"] and len(shared) == 2
+        rid = coverage.resource.resource_id
+        assert own == [f"plinsights-{rid}-dropped-packets", f"plinsights-{rid}-resets-received"] and len(shared) == 2

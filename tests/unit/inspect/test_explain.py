@@ -12,7 +12,8 @@ from rich.console import Console
 from cli.explain import explanation_to_dict, render_explanation
 from core.desire.flow_logs import DEFAULT_FORMAT
 from core.desire.state import desired_state
-from core.inspect.explain import Choice, Explanation, UnknownIdError, explain
+from core.inspect.explain import Choice, Explanation, explain
+from core.inspect.resource_ids import UnknownIdError
 from core.model import ActualState, Inventory, ObservedRule, ResourceKind, RuleKind, RuleQuota
 from core.plan.diff import make_plan
 from core.reconcile import Outcome

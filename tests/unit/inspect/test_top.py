@@ -1,6 +1,6 @@
 """`plinsights top <resource>`: the resource's live rules found by name and proven by their tags,
-each reported by GetInsightRuleReport (which moto lacks: botocore's Stubber answers on the
-product's own CloudWatch client, in AWS's shape)."""
+each reported by GetInsightRuleReport (botocore's Stubber answers on the product's own CloudWatch
+client, in AWS's shape; tests/integration/cli/test_cli_top.py runs the command on the local server)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from cli.main import main
 from core.clients import Clients
 from core.inspect.top import report_period, run_top
+from core.model import Resource, ResourceKind
 from core.settings import Settings
 
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -22,6 +22,7 @@ LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/o
 LB_RULE = "plinsights-net-orders-nlb-4f8a1c2e9b7d3a60-bytes-053a44"
 OTHER_RULE = "plinsights-vpce-0abc-bytes-8c9f7a"
 LOOKALIKE = "plinsights-net-orders-nlb-4f8a1c2e9b7d3a60-rejects-053a44"  # our prefix, not our tag
+LOAD_BALANCER = Resource(LB_ARN, ResourceKind.NETWORK_LOAD_BALANCER, "active", "vpc-1", name="orders-nlb")
 DEFINITION = json.dumps({"LogGroupNames": ["/vpc/flow-logs/provider"], "LogFormat": "CLF"})
 
 
@@ -85,8 +86,7 @@ def expect_rules(cloudwatch: Stubber) -> None:
     )
 
 
-@pytest.mark.parametrize("named", [LB_ARN, "orders-nlb"], ids=["arn", "name"])
-def test_a_load_balancer_named_by_arn_or_name_gets_its_rules_reported(clients, named: str) -> None:
+def test_a_load_balancers_rules_are_found_by_name_and_proven_by_tags(clients) -> None:
     made, cloudwatch = clients
     expect_rules(cloudwatch)
     minutes = 60
@@ -103,7 +103,7 @@ def test_a_load_balancer_named_by_arn_or_name_gets_its_rules_reported(clients, n
             "Metrics": ANY,
         },
     )
-    top = run_top(made, Settings(), named, now=NOW, minutes=minutes)
+    top = run_top(made, Settings(), LOAD_BALANCER, now=NOW, minutes=minutes, named="orders-nlb")
     cloudwatch.assert_no_pending_responses()  # one report: the other endpoint's rule and the look-alike are not read
 
     (report,) = top.reports
@@ -119,56 +119,6 @@ def test_a_load_balancer_named_by_arn_or_name_gets_its_rules_reported(clients, n
     ]
     assert report.evaluation.key_labels == ("srcaddr", "dstaddr")
     assert report.records_read == 42  # the SampleCount datapoints: 40 + 2 matched log events
-
-
-def test_a_resource_without_rules_says_so(clients, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
-    made, cloudwatch = clients
-    cloudwatch.add_response("describe_insight_rules", {"InsightRules": [rule(OTHER_RULE)]})
-    monkeypatch.setattr("cli.main.clients_for", lambda args: made)
-    assert main(["top", "vpce-0123456789abcdef0"]) == 0
-    out = capsys.readouterr().out
-    assert "vpce-0123456789abcdef0 has no Contributor Insights rules of this deployment" in out
-
-    cloudwatch.add_response("describe_insight_rules", {"InsightRules": []})
-    assert main(["top", "vpce-0123456789abcdef0", "--output", "json"]) == 0
-    captured = capsys.readouterr()
-    assert json.loads(captured.out) == {"rules": []}
-    assert "has no Contributor Insights rules" in captured.err
-
-
-def test_top_json_has_the_preview_shape(clients, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
-    made, cloudwatch = clients
-    expect_rules(cloudwatch)
-    cloudwatch.add_response("get_insight_rule_report", REPORT)
-    monkeypatch.setattr("cli.main.clients_for", lambda args: made)
-    assert main(["top", "orders-nlb", "--output", "json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {
-        "rules": [
-            {
-                "name": LB_RULE,
-                "resource": LB_ARN,
-                "kind": "bytes",
-                "log_groups": ["/vpc/flow-logs/provider"],
-                "records_read": 42,
-                "contributors": [
-                    {"keys": ["10.0.0.7", "10.10.0.5"], "value": 1200000},
-                    {"keys": ["10.0.0.9", "10.10.0.5"], "value": 300000},
-                ],
-            }
-        ]
-    }
-
-
-def test_top_text_ranks_the_contributors(clients, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
-    made, cloudwatch = clients
-    expect_rules(cloudwatch)
-    cloudwatch.add_response("get_insight_rule_report", REPORT)
-    monkeypatch.setattr("cli.main.clients_for", lambda args: made)
-    assert main(["top", "orders-nlb"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    ranked = [line for line in lines if "10.10.0.5" in line]
-    assert "10.0.0.7" in ranked[0] and "1,200,000" in ranked[0]
-    assert "10.0.0.9" in ranked[1] and "300,000" in ranked[1]
 
 
 @pytest.mark.parametrize(("minutes", "period"), [(60, 60), (1440, 60), (1441, 120), (7 * 1440, 420)])

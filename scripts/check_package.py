@@ -9,7 +9,7 @@ It builds the wheel (`pip wheel`, the project's own build backend), installs it 
 configured), and checks that the command prints the project's version; that the command's own
 environment cannot import `core`, `cli`, `demo`, `handlers` or `tests` (nothing generic is put on a
 user's path); and that `plinsights plan` and `explain` work against the demo's world on a local
-moto server. It prints what it checked, and exits 1 on the first failure.
+moto server, with and without `--stack`. It prints what it checked, and exits 1 on the first failure.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ import boto3
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]  # the demo's world and local server, from the source tree
 
-from demo.local import local_aws  # noqa: E402 - after the source tree is on the path
+from core.settings import Settings  # noqa: E402 - after the source tree is on the path
+from demo.local import local_aws  # noqa: E402
+from demo.stack import STACK, deploy_stand_in  # noqa: E402
 from demo.world import World, build_demo_world  # noqa: E402
 
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -93,6 +95,12 @@ def check_against_the_demo_world(command: Path) -> None:
         print(f"plinsights plan on the demo's world: {len(monitored)} resources monitorable")
         if demo.consumer_endpoint not in monitored:
             raise PackageCheckError(f"the plan does not monitor {demo.consumer_endpoint}: {monitored}")
+        deploy_stand_in(boto3.Session(), Settings(prefix="packaged"))
+        stacked = run([str(command), "--stack", STACK, "plan", "--output", "json"], dict(os.environ))
+        rules = [c["name"] for c in json.loads(stacked.stdout or "{}").get("plan", []) if c["artifact"] == "rule"]
+        if stacked.returncode or not rules or not all(name.startswith("packaged-") for name in rules):
+            raise PackageCheckError(f"plinsights --stack {STACK} plan exited {stacked.returncode}: {stacked.stderr}")
+        print(f"plinsights --stack {STACK} plan: {len(rules)} rules of the stack's prefix")
         explained = run([str(command), "explain", demo.consumer_endpoint, "--output", "json"], dict(os.environ))
         if explained.returncode or json.loads(explained.stdout)["id"] != demo.consumer_endpoint:
             raise PackageCheckError(f"plinsights explain exited {explained.returncode}: {explained.stderr.strip()}")

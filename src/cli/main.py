@@ -181,9 +181,13 @@ def connect(args: argparse.Namespace, progress: Progress | None = None) -> Run:
             f"{OVERRIDE_FLAG} is for commands that write nothing (plan, explain, preview, top): "
             f"{args.command} acts on the stack's own settings"
         )
+    stack = stack_name(args.stack, os.environ)
+    if args.override_stack and not stack:
+        raise ConfigError(
+            f"{OVERRIDE_FLAG} overrides a stack's settings: name the stack with --stack or {STACK_VARIABLE}"
+        )
     session = session_for(args.profile, args.region)
     clients = checked_clients(session, progress, cli_config(args.command))
-    stack = stack_name(args.stack, os.environ)
     function_env = None
     if stack:
         if progress:

@@ -109,7 +109,7 @@ def dashboards(aws: Harness) -> list[str]:
     return [d["DashboardName"] for d in aws.world.cloudwatch.list_dashboards()["DashboardEntries"]]
 
 
-def test_destroy_off_a_terminal_deletes_nothing_without_auto_approve(
+def test_destroy_off_a_terminal_deletes_nothing_without_auto_approve_and_only_its_prefixs_dashboards(
     reconciled: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = reconciled.world.rule_names()
@@ -118,6 +118,9 @@ def test_destroy_off_a_terminal_deletes_nothing_without_auto_approve(
     line, hint = capsys.readouterr().err.splitlines()
     assert "there is no terminal to confirm it: nothing was written" in line and "--auto-approve" in hint
     assert reconciled.world.rule_names() == before
+    # Approved, but without --dashboard-prefix: the deployment's dashboard of another prefix stays.
+    assert main(["--prefix", "team1", "destroy", "--auto-approve"]) == EXIT_OK
+    assert reconciled.world.rule_names() == [] and dashboards(reconciled) == ["Team1-us-east-1"]
 
 
 def test_destroy_on_a_terminal_asks_and_deletes_on_yes_with_the_dashboard_prefix(
@@ -134,14 +137,7 @@ def test_destroy_on_a_terminal_asks_and_deletes_on_yes_with_the_dashboard_prefix
     assert reconciled.world.rule_names() == [] and dashboards(reconciled) == []
 
 
-def test_destroy_without_the_dashboard_prefix_leaves_that_dashboard(
-    reconciled: Harness, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["--prefix", "team1", "destroy", "--auto-approve"]) == EXIT_OK
-    assert reconciled.world.rule_names() == [] and dashboards(reconciled) == ["Team1-us-east-1"]
-
-
-def test_apply_whose_plan_deletes_writes_nothing_off_a_terminal_without_auto_approve(
+def test_apply_whose_plan_deletes_writes_nothing_off_a_terminal_without_auto_approve_and_warns_of_no_topic(
     reconciled: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Rule kinds left out delete their rules; the plan's other writes wait with them."""
@@ -154,18 +150,11 @@ def test_apply_whose_plan_deletes_writes_nothing_off_a_terminal_without_auto_app
     assert reconciled.world.rule_names() == before
     assert reconciled.world.cloudwatch.describe_alarms()["MetricAlarms"] == alarms
     assert main([*arguments, "--auto-approve", "--output", "json"]) == EXIT_OK
-    done = json.loads(capsys.readouterr().out)["done"]
-    assert {c["action"] for c in done} >= {"update", "delete"}  # the dashboard, and the rules left out
-    assert len(reconciled.world.rule_names()) < len(before)
-
-
-def test_apply_without_an_alarm_topic_warns_that_alarms_notify_nobody(
-    aws: Harness, capsys: pytest.CaptureFixture[str]
-) -> None:
-    build_demo_world(aws.world)
-    assert main(["apply"]) == EXIT_OK
-    warning = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
-    assert warning == [
+    out, err = capsys.readouterr()
+    done = json.loads(out)["done"]
+    assert [line for line in err.splitlines() if "warning" in line] == [
         "plinsights: warning: no alarm topic is set (PLINSIGHTS_ALARM_TOPIC_ARN): the alarms written notify "
         "nobody, unlike the deployed function's; --stack NAME applies the stack's own settings"
     ]
+    assert {c["action"] for c in done} >= {"update", "delete"}  # the dashboard, and the rules left out
+    assert len(reconciled.world.rule_names()) < len(before)

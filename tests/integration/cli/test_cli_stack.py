@@ -103,3 +103,16 @@ def test_an_unknown_stack_is_one_line_and_exit_2(aws: Harness, capsys: pytest.Ca
     assert main(["--stack", "nosuchstack", "plan"]) == EXIT_ERROR
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and "stack nosuchstack in us-east-1" in lines[0] and "does not exist" in lines[0]
+
+
+def test_a_stack_whose_function_is_gone_says_to_name_the_deployment(
+    deployed: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stack being deleted loses its function before its cleanup runs."""
+    function = deployed.world.session.client("cloudformation").describe_stack_resource(
+        StackName=STACK, LogicalResourceId="ReconcileFunction"
+    )["StackResourceDetail"]["PhysicalResourceId"]
+    deployed.world.session.client("lambda").delete_function(FunctionName=function)
+    assert main(["--stack", STACK, "destroy", "--dry-run"]) == EXIT_ERROR
+    (line,) = capsys.readouterr().err.splitlines()
+    assert f"{function} no longer exists" in line and "--prefix and --dashboard-prefix" in line

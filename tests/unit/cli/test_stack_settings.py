@@ -93,3 +93,11 @@ def test_override_is_refused_for_commands_that_write(command: list[str], capsys:
     assert main(["--stack", "prod", "--override-stack", *command]) == EXIT_ERROR
     (line,) = capsys.readouterr().err.splitlines()
     assert f"--override-stack is for commands that write nothing (plan, explain, preview, top): {command[0]}" in line
+
+
+def test_override_without_a_stack_is_refused(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PLINSIGHTS_STACK", raising=False)
+    assert main(["--override-stack", "plan"]) == EXIT_ERROR
+    assert "--override-stack overrides a stack's settings: name the stack" in capsys.readouterr().err

@@ -17,6 +17,7 @@ LB_ARNS_PER_DESCRIBE_TAGS = 20
 PAGE_SIZES = {  # the largest page of each list API
     "describe_vpc_endpoints": 1000,
     "describe_vpc_endpoint_service_configurations": 1000,
+    "describe_vpc_endpoint_connections": 1000,
     "describe_network_interfaces": 1000,
     "describe_flow_logs": 1000,
     "describe_vpcs": 1000,
@@ -39,7 +40,8 @@ def least_reads(session: boto3.Session, cloudwatch: Any, prefix: str, dashboard_
     tagging: Any = session.client("resourcegroupstaggingapi")
     session.client("sts").get_caller_identity()
     list(pages(ec2, "describe_vpc_endpoints", "VpcEndpoints"))
-    list(pages(ec2, "describe_vpc_endpoint_service_configurations", "ServiceConfigurations"))
+    if list(pages(ec2, "describe_vpc_endpoint_service_configurations", "ServiceConfigurations")):
+        list(pages(ec2, "describe_vpc_endpoint_connections", "VpcEndpointConnections"))  # the services' consumers
     arns = [lb["LoadBalancerArn"] for lb in pages(elbv2, "describe_load_balancers", "LoadBalancers")]
     for start in range(0, len(arns), LB_ARNS_PER_DESCRIBE_TAGS):
         elbv2.describe_tags(ResourceArns=arns[start : start + LB_ARNS_PER_DESCRIBE_TAGS])

@@ -63,6 +63,12 @@ CLI_READS: tuple[dict[str, Any], ...] = (
         "Resource": {"Sub": f"{ARN}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:insight-rule/${{Prefix}}-*"},
     },
     {
+        "Sid": "ReadAlarmContributors",  # explain: the consumers in ALARM of this deployment's alarms
+        "Effect": "Allow",
+        "Action": ["cloudwatch:DescribeAlarmContributors"],
+        "Resource": {"Sub": f"{ARN}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:${{Prefix}}-*"},
+    },
+    {
         "Sid": "ReadFlowLogRecords",  # preview: whichever log groups the flow logs deliver to
         "Effect": "Allow",
         "Action": ["logs:FilterLogEvents"],

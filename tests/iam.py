@@ -229,6 +229,7 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
         "DisableInsightRules": lambda: [f"{cloudwatch}:insight-rule/{n}" for n in params["RuleNames"]],
         "PutMetricAlarm": lambda: [f"{cloudwatch}:alarm:{params['AlarmName']}"],
         "DeleteAlarms": lambda: [f"{cloudwatch}:alarm:{n}" for n in params["AlarmNames"]],
+        "DescribeAlarmContributors": lambda: [f"{cloudwatch}:alarm:{params['AlarmName']}"],
         "DescribeAlarms": lambda: (
             [f"{cloudwatch}:alarm:{n}" for n in params.get("AlarmNames", [])] or [f"{cloudwatch}:alarm:*"]
         ),

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from core.desire.cost import cost_to_dict, usd
 from core.desire.flow_logs import CLOUDWATCH_LOGS, DEFAULT_FORMAT
+from core.inspect.alarm_contributors import AlarmContributors
 from core.inspect.explain import AlarmFacts, Choice, Explanation, FlowLogRole, PendingChange
 from core.report import change_to_dict, coverage_to_dict
 
@@ -97,8 +98,25 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         ],
         "changes": [change_to_dict(change) for change in explanation.changes],
     }
+    if explanation.contributors is not None:  # its consumer alarms' series in ALARM, read live
+        data["alarm_contributors"] = contributors_to_dict(explanation.contributors)
     data["cost"] = cost_to_dict(explanation.cost)  # the plan's "cost" shape, for this resource alone
     return data
+
+
+def contributors_to_dict(contributors: AlarmContributors) -> dict[str, Any]:
+    """By alarm: the series in ALARM (`contributors`), or why they could not be read (`unknown`)."""
+    found: dict[str, Any] = {
+        name: {
+            "contributors": [
+                {"id": c.contributor_id, "attributes": dict(c.attributes), "reason": c.reason, "since": c.since}
+                for c in items
+            ]
+        }
+        for name, items in contributors.in_alarm.items()
+    }
+    found |= {name: {"unknown": why} for name, why in contributors.unknown.items()}
+    return dict(sorted(found.items()))
 
 
 def account_state(exists: bool, change: PendingChange | None) -> str:
@@ -135,6 +153,7 @@ def render_explanation(explanation: Explanation, console: Console) -> None:
         render_flow_logs,
         render_rules,
         render_alarms,
+        render_consumers,
         render_dashboards,
         render_cost,
         render_changes,
@@ -241,6 +260,36 @@ def render_alarms(explanation: Explanation, report: Report) -> None:
         report.line(f"ALARM at {alarm.threshold:g} or more {window}: {alarm.measures} ({alarm.statistic})", indent=4)
         metrics = f"{alarm.metrics} metric{'s' if alarm.metrics != 1 else ''}"
         report.line(f"{metrics}; {account_state(alarm.exists, alarm.change)}", indent=4)
+
+
+def render_consumers(explanation: Explanation, report: Report) -> None:
+    """A provider's consumers, per endpoint service: endpoint, account, state, and whether a consumer
+    alarm has it in ALARM (read live; said when it could not be)."""
+    resource, contributors = explanation.resource, explanation.contributors
+    if not resource.endpoint_services:
+        return
+    report.heading("Consumers (DescribeVpcEndpointConnections)")
+    if contributors is not None:
+        for name, why in sorted(contributors.unknown.items()):
+            report.line(f"contributors of {name} not read: {why}", style="yellow")
+    for service_id in resource.endpoint_services:
+        consumers = [c for c in resource.consumers if c.service_id == service_id]
+        accounts = len({c.owner for c in consumers})
+        report.line(f"{service_id}: {len(consumers)} consumer endpoints in {accounts} accounts", style="bold")
+        for c in consumers:  # one line each, never cut: ids and accounts are what a person acts on
+            alarming = ", ".join(contributors.of(c.endpoint_id)) if contributors else ""
+            where = f" in {c.region}" if c.region and c.region != explanation.region else ""
+            text = f"{c.endpoint_id}  account {c.owner}  {c.state}{where}"
+            report.line(
+                text + (f"  in ALARM: {alarming}" if alarming else ""), style="red" if alarming else "", indent=4
+            )
+    if contributors is not None:
+        known = {c.endpoint_id for c in resource.consumers}
+        for name, items in sorted(contributors.in_alarm.items()):
+            strangers = [item for item in items if not any(item.names(endpoint) for endpoint in known)]
+            for stranger in strangers:  # a consumer that connected after this run's discovery, or left
+                ids = ", ".join(value for _, value in stranger.attributes)
+                report.line(f"{name}: {ids} in ALARM, not among the connections read: {stranger.reason}", indent=4)
 
 
 def render_dashboards(explanation: Explanation, report: Report) -> None:

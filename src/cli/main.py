@@ -37,6 +37,7 @@ from core.clients import RETRY_CONFIG, Clients
 from core.desire.cost import IncomingEvents, deployment_cost
 from core.destroy import apply_removal, removal_summary, render_removal, run_destroy
 from core.errors import ConfigError
+from core.inspect.alarm_contributors import read_alarm_contributors, watched_consumer_alarms
 from core.inspect.explain import explain as explain_resource
 from core.inspect.explain import find_resource
 from core.inspect.incoming_events import read_incoming_events
@@ -257,7 +258,9 @@ def explain(args: argparse.Namespace) -> int:
     resource, _ = find_resource(args.id, outcome)  # an unknown id fails here, before the read below
     rules = [rule for rule in outcome.desired.rules.values() if rule.serves(resource.resource_id)]
     incoming = incoming_events_of(run.clients, rules)
-    explanation = explain_resource(args.id, outcome, run.settings, incoming)
+    watched = watched_consumer_alarms(outcome, resource.resource_id)
+    contributors = read_alarm_contributors(run.clients.cloudwatch, watched) if watched else None
+    explanation = explain_resource(args.id, outcome, run.settings, incoming, contributors)
     if args.output == "json":
         print(json.dumps(explanation_to_dict(explanation), indent=2))
     else:

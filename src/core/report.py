@@ -8,7 +8,7 @@ from typing import Any
 
 from core.artifacts.kind import Action, Change, Update
 from core.desire.cost import cost_lines, cost_to_dict
-from core.model import Coverage, RuleQuota
+from core.model import Coverage, EndpointConnection, RuleQuota
 from core.reconcile import Outcome
 
 
@@ -18,6 +18,17 @@ def change_to_dict(change: Change) -> dict[str, Any]:
         "artifact": change.kind.name,
         "name": change.name,
         "reason": change.reason,
+    }
+
+
+def consumer_to_dict(connection: EndpointConnection) -> dict[str, str]:
+    """A consumer endpoint of one of our endpoint services, as DescribeVpcEndpointConnections shows it."""
+    return {
+        "endpoint_service": connection.service_id,
+        "endpoint": connection.endpoint_id,
+        "account": connection.owner,
+        "state": connection.state,
+        "region": connection.region,
     }
 
 
@@ -36,6 +47,7 @@ def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
         entry["service"] = resource.service_name
     if resource.endpoint_services:
         entry["endpoint_services"] = list(resource.endpoint_services)
+        entry["consumers"] = [consumer_to_dict(c) for c in resource.consumers]
     if coverage.monitored:
         entry["rules"] = list(coverage.rule_names)
         entry["log_groups"] = list(coverage.log_groups)

@@ -22,12 +22,14 @@ from rich.console import Console
 from cli.explain import render_explanation
 from cli.preview import print_tables
 from core.clients import Clients
+from core.inspect.alarm_contributors import read_alarm_contributors, watched_consumer_alarms
 from core.inspect.explain import explain
 from core.inspect.preview import Preview, run_preview
 from core.inspect.top import run_top
 from core.reconcile import Outcome, run_reconcile
 from core.report import render_text
 from core.settings import Settings
+from demo.consumers import Consumer, connect_consumers, fresh_period, ranking, ranking_lines, simulate_consumer_metrics
 from demo.dashboard_data import read_widget_data, simulate_alarm_states, simulate_metrics
 from demo.local import REGION, lambda_context, local_aws
 from demo.render import Contributor, dashboard_html
@@ -136,7 +138,11 @@ def show_alarms(world: World) -> None:
 
 
 def save_dashboards(
-    world: World, stage: str, contributors: Mapping[str, Sequence[Contributor]], simulate: bool = False
+    world: World,
+    stage: str,
+    contributors: Mapping[str, Sequence[Contributor]],
+    simulate: bool = False,
+    consumers: tuple[str, dict[str, Consumer]] | None = None,
 ) -> None:
     folder = OUTPUT / stage
     folder.mkdir(parents=True, exist_ok=True)
@@ -144,9 +150,13 @@ def save_dashboards(
     bodies = {name: world.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"] for name in names}
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     if simulate:
+        fresh_period()  # the consumer alarms evaluate the current 5 minutes: the burst written now stays in them
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
         # moto's server cannot read the gzip bodies botocore sends for a PutMetricData over 10 KB.
         writer = world.session.client("cloudwatch", config=Config(disable_request_compression=True))
         written = simulate_metrics(writer, list(bodies.values()), now)
+        if consumers:
+            written += simulate_consumer_metrics(writer, *consumers, now)
         print(f"simulated: {written} PrivateLink metric values of the last 3 hours (PutMetricData)")
         for line in simulate_alarm_states(world.cloudwatch):
             print(f"simulated: alarm {line} (SetAlarmState; nothing evaluates alarms locally)")
@@ -160,6 +170,27 @@ def save_dashboards(
         (folder / f"{name}.html").write_text(dashboard_html(name, body, data, note))
         widgets = len(json.loads(body)["widgets"])
         print(f"dashboard {name}: {widgets} widgets; body {folder / name}.json, picture {folder / name}.html")
+
+
+def show_consumers(session: boto3.Session, service_id: str, endpoints: dict[str, Consumer]) -> None:
+    """The provider's view: its consumers ranked with their accounts, as the dashboard draws them, and
+    `plinsights explain <service id>` with the consumers its alarms have in ALARM (read live)."""
+    clients, settings = Clients(session=session), Settings.from_env()
+    now = datetime.now(UTC)
+    accounts = {endpoint: consumer.account for endpoint, consumer in endpoints.items()}
+    outcome = run_reconcile(clients, settings, dry_run=True)
+    accounts |= {c.endpoint_id: c.owner for r in outcome.inventory.resources for c in r.consumers}
+    heading(f"The consumers of {service_id}, ranked as the dashboard draws them (the last 3 hours)")
+    for title, metric, unit in (("bytes", "BytesProcessed", "bytes"), ("resets sent", "RstPacketsSent", "resets")):
+        print(f"by {title} ({metric}, SEARCH under {{Service Id, VPC Endpoint Id}}):")
+        print("\n".join(ranking_lines(ranking(clients.cloudwatch, service_id, metric, now, accounts), unit)))
+    heading(f"plinsights explain {service_id}: the provider sees its consumers and their accounts")
+    watched = watched_consumer_alarms(
+        outcome, next(r.resource_id for r in outcome.inventory.resources if service_id in r.endpoint_services)
+    )
+    contributors = read_alarm_contributors(clients.cloudwatch, watched)
+    console = Console(soft_wrap=True, highlight=False)
+    render_explanation(explain(service_id, outcome, settings, contributors=contributors), console)
 
 
 @contextmanager
@@ -183,7 +214,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         heading("Building a PrivateLink world")
         demo = build_demo_world(world)
         nlb_name = demo.load_balancer.rsplit("/", 2)[-2]
+        service_id = demo.endpoint_service.rsplit(".", 1)[1]
+        endpoints = connect_consumers(endpoint, service_id)
         print(f"provider: Network Load Balancer {nlb_name} behind {demo.endpoint_service}")
+        print(
+            f"          consumed from {len(endpoints)} other accounts: "
+            + ", ".join(f"{c.account} ({c.team}, {c.state})" for c in endpoints.values())
+        )
         print("          subnet-level flow logs, custom format -> /vpc/flow-logs/provider")
         print(f"consumer: interface endpoint {demo.consumer_endpoint} in 2 subnets of {demo.consumer_vpc}")
         print("          VPC-level flow log, default format -> /vpc/flow-logs/consumer")
@@ -209,7 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         written = write_demo_traffic(world, demo, now=int(time.time()), seed=14)
         print(f"traffic:  {sum(written.values())} more flow-log records logged, now that the rules exist")
         contributors = show_top(session, outcome, demo.consumer_endpoint)
-        save_dashboards(world, "1-monitored", contributors, simulate=True)
+        save_dashboards(world, "1-monitored", contributors, simulate=True, consumers=(service_id, endpoints))
+        show_consumers(session, service_id, endpoints)
 
         heading(f"Deleting the consumer endpoint {demo.consumer_endpoint}")
         world.delete_endpoint(demo.consumer_endpoint)

@@ -109,7 +109,44 @@ def read_widget_data(cloudwatch: CloudWatchClient, bodies: Sequence[str], now: d
             for result in page["MetricDataResults"]:
                 points = zip(result.get("Timestamps", []), result.get("Values", []), strict=True)
                 series.setdefault(ids[result["Id"]], []).extend(points)
-    return WidgetData(series=series, alarm_states=states)
+    return WidgetData(series=series, alarm_states=states, expressions=expression_series(cloudwatch, bodies, now))
+
+
+def dashboard_expressions(bodies: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """Each expression row of the bodies' metric widgets once: its label and the widget's period."""
+    found: dict[str, tuple[str, int]] = {}
+    for body in bodies:
+        for widget in json.loads(body)["widgets"]:
+            properties = widget.get("properties", {})
+            for row in properties.get("metrics", []) if widget["type"] == "metric" else []:
+                if isinstance(row, list) and row and isinstance(row[0], dict) and "expression" in row[0]:
+                    found.setdefault(
+                        row[0]["expression"], (str(row[0].get("label", "")), int(properties.get("period", 300)))
+                    )
+    return found
+
+
+def expression_series(
+    cloudwatch: CloudWatchClient, bodies: Sequence[str], now: datetime
+) -> dict[str, list[tuple[str, list[Point]]]]:
+    """What GetMetricData answers for each expression row (a SEARCH returns a result per series,
+    under the query's Id), in the order it answers."""
+    expressions = list(dashboard_expressions(bodies).items())
+    found: dict[str, list[tuple[str, list[Point]]]] = {}
+    for start in range(0, len(expressions), QUERIES_PER_CALL):
+        chunk = expressions[start : start + QUERIES_PER_CALL]
+        queries: list[Any] = [
+            {"Id": f"e{n}", "Expression": text, "Period": period, **({"Label": label} if label else {})}
+            for n, (text, (label, period)) in enumerate(chunk)
+        ]
+        ids = {f"e{n}": text for n, (text, _) in enumerate(chunk)}
+        answer = cloudwatch.get_metric_data(
+            MetricDataQueries=queries, StartTime=now - HISTORY - STEP, EndTime=now + STEP
+        )
+        for result in answer["MetricDataResults"]:
+            points = list(zip(result.get("Timestamps", []), result.get("Values", []), strict=True))
+            found.setdefault(ids[result["Id"]], []).append((str(result.get("Label", "")), points))
+    return found
 
 
 def metric_query(query_id: str, row: MetricRow, period: int) -> Mapping[str, Any]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import html
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from demo.markdown import markdown_html
 
 GRID_COLUMNS = 24  # CloudWatch's dashboard grid
 COLUMN_PX = 60  # the board is 1,440 px wide
@@ -40,6 +41,17 @@ class WidgetData:
     contributors: Mapping[str, Sequence[Contributor]] = field(default_factory=dict)
     series: Mapping[MetricKey, Sequence[Point]] = field(default_factory=dict)
     alarm_states: Mapping[str, str] = field(default_factory=dict)
+    # What each expression row (a SEARCH, say) returned: (label, points) per series, in its order.
+    expressions: Mapping[str, Sequence[tuple[str, Sequence[Point]]]] = field(default_factory=dict)
+
+
+def expression_texts(properties: Mapping[str, Any]) -> list[str]:
+    """The expressions of a metric widget's rows ([{"expression": ...}])."""
+    return [
+        str(row[0]["expression"])
+        for row in properties.get("metrics", [])
+        if isinstance(row, list) and row and isinstance(row[0], dict) and "expression" in row[0]
+    ]
 
 
 def metric_key(namespace: str, metric: str, dimensions: Sequence[tuple[str, str]]) -> MetricKey:
@@ -83,76 +95,6 @@ def metric_rows(properties: Mapping[str, Any]) -> list[MetricRow]:
 
 def alarm_name_of(arn: str) -> str:
     return arn.split(":alarm:", 1)[-1]
-
-
-# --- markdown, as a CloudWatch text widget renders it -----------------------------------------
-
-INLINE = (
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
-    (re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)"), r'<a href="\2">\1</a>'),
-)
-
-
-def inline_html(text: str) -> str:
-    out = html.escape(text, quote=False)
-    for pattern, replacement in INLINE:
-        out = pattern.sub(replacement, out)
-    return out
-
-
-def table_cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
-def markdown_html(markdown: str) -> str:
-    """Headings, paragraphs, lists, tables and code (fenced and inline): what our text widgets use."""
-    out: list[str] = []
-    lines = markdown.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i].rstrip()
-        stripped = line.strip()
-        if not stripped:
-            i += 1
-        elif stripped.startswith("```"):
-            end = next((j for j in range(i + 1, len(lines)) if lines[j].strip().startswith("```")), len(lines))
-            out.append(f"<pre><code>{html.escape(chr(10).join(lines[i + 1 : end]))}</code></pre>")
-            i = end + 1
-        elif heading := re.match(r"(#{1,6})\s+(.*)", stripped):
-            level = len(heading.group(1))
-            out.append(f"<h{level}>{inline_html(heading.group(2))}</h{level}>")
-            i += 1
-        elif stripped.startswith("|"):
-            block = []
-            while i < len(lines) and lines[i].strip().startswith("|"):
-                block.append(lines[i])
-                i += 1
-            out.append(table_html(block))
-        elif re.match(r"([-*]|\d+\.)\s", stripped):
-            ordered = bool(re.match(r"\d+\.", stripped))
-            items = []
-            while i < len(lines) and re.match(r"\s*([-*]|\d+\.)\s", lines[i]):
-                items.append(re.sub(r"^\s*([-*]|\d+\.)\s+", "", lines[i]))
-                i += 1
-            tag = "ol" if ordered else "ul"
-            out.append(f"<{tag}>{''.join(f'<li>{inline_html(item)}</li>' for item in items)}</{tag}>")
-        else:
-            paragraph = []
-            while i < len(lines) and lines[i].strip() and not re.match(r"\s*(#|\||```|[-*]\s|\d+\.\s)", lines[i]):
-                paragraph.append(lines[i].strip())
-                i += 1
-            out.append(f"<p>{inline_html(' '.join(paragraph))}</p>")
-    return "".join(out)
-
-
-def table_html(block: Sequence[str]) -> str:
-    rows = [table_cells(line) for line in block]
-    has_header = len(rows) > 1 and all(re.fullmatch(r":?-{3,}:?", cell) for cell in rows[1])
-    head = f"<thead><tr>{''.join(f'<th>{inline_html(c)}</th>' for c in rows[0])}</tr></thead>" if has_header else ""
-    body = rows[2:] if has_header else rows
-    cells = "".join(f"<tr>{''.join(f'<td>{inline_html(c)}</td>' for c in row)}</tr>" for row in body)
-    return f"<table>{head}<tbody>{cells}</tbody></table>"
 
 
 # --- numbers and axes -------------------------------------------------------------------------
@@ -232,6 +174,14 @@ def line_chart_html(properties: Mapping[str, Any], data: WidgetData, box: Box) -
     """Time series as lines on a left axis, and a right one when any metric asks for it; a legend below."""
     rows = metric_rows(properties)
     drawn = [(n, row, sorted(data.series.get(row.key, ()))) for n, row in enumerate(rows)]
+    for expression in expression_texts(properties):  # each series it returned, ranked as returned
+        for label, points in data.expressions.get(expression, ()):
+            drawn.append((len(drawn), MetricRow(metric_key("", label, ()), {"label": label}), sorted(points)))
+    rows = [row for _, row, _ in drawn]
+    lines = [
+        (float(mark["value"]), str(mark.get("label", "")))
+        for mark in properties.get("annotations", {}).get("horizontal", [])
+    ]
     with_data = [(n, row, points) for n, row, points in drawn if points]
     legend = "".join(
         f'<span class="key{"" if points else " empty"}"><i style="background:{SERIES_COLOURS[n % 8]}"></i>'
@@ -250,8 +200,15 @@ def line_chart_html(properties: Mapping[str, Any], data: WidgetData, box: Box) -
     start = min(p[0] for _, _, points in with_data for p in points)
     end = max(p[0] for _, _, points in with_data for p in points)
     span = (end - start).total_seconds() or 1.0
+    marks = [value for value, _ in lines]  # a threshold line stays in sight
     tops = {
-        side: axis_top(max((v for _, row, points in with_data if row.right is right for _, v in points), default=0))
+        side: axis_top(
+            max(
+                [v for _, row, points in with_data if row.right is right for _, v in points]
+                + (marks if not right else []),
+                default=0,
+            )
+        )
         for side, right in (("left", False), ("right", True))
     }
     parts = [f'<rect x="{left_px}" y="{top_px}" width="{plot_w:.0f}" height="{plot_h:.0f}" class="plot"/>']
@@ -290,6 +247,13 @@ def line_chart_html(properties: Mapping[str, Any], data: WidgetData, box: Box) -
             f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.6" '
             f'data-metric="{html.escape(row.label)}" data-axis="{"right" if row.right else "left"}"/>'
         )
+    for value, label in lines:  # horizontal annotations, on the left axis, dashed
+        y = top_px + plot_h - value / tops["left"][0] * plot_h
+        parts.append(
+            f'<line x1="{left_px}" x2="{left_px + plot_w:.0f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d62728" '
+            f'stroke-dasharray="4 3" data-annotation="{html.escape(label)}"/>'
+        )
+        parts.append(f'<text x="{left_px + 4}" y="{y - 3:.1f}" fill="#d62728">{html.escape(label)} {si(value)}</text>')
     svg = (
         f'<svg class="chart" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'

@@ -204,7 +204,7 @@ def test_the_cleanup_function_can_only_read_and_delete() -> None:
 
 
 # Calls only the CLI makes, with the caller's credentials (docs/operations.md), never a function,
-# which is not granted them: `preview` and `top`, the cost estimate's read of the log groups'
+# which is not granted them: `preview`, `top` and `explain`'s consumers in ALARM, the cost estimate's read of the log groups'
 # incoming events in `plan` and `apply`, and --stack's read of the function's settings. Tests that
 # call the inspect stages directly make them without a command's user agent.
 CLI_ONLY_OPERATIONS = frozenset(
@@ -212,6 +212,7 @@ CLI_ONLY_OPERATIONS = frozenset(
         ("logs", "FilterLogEvents"),
         ("cloudwatch", "GetInsightRuleReport"),
         ("cloudwatch", "GetMetricData"),
+        ("cloudwatch", "DescribeAlarmContributors"),  # explain: the consumers in ALARM
         ("cloudformation", "DescribeStackResource"),  # --stack: the function's settings
         ("lambda", "GetFunctionConfiguration"),
     }

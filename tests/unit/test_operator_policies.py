@@ -34,6 +34,7 @@ def test_the_operator_may_do_what_the_function_may_and_the_clis_reads_but_not_it
         "cloudformation:DescribeStackResource",
         "lambda:GetFunctionConfiguration",
         "cloudwatch:GetInsightRuleReport",
+        "cloudwatch:DescribeAlarmContributors",
         "logs:FilterLogEvents",
         "cloudwatch:GetMetricData",
     }

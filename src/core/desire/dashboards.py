@@ -13,6 +13,7 @@ from typing import Any
 from core.artifacts.canonical import canonical_json
 from core.artifacts.dashboards import dashboard_name
 from core.artifacts.ownership import alarm_arn, owner_mark
+from core.desire.consumers import consumer_widgets
 from core.desire.cost import CostEstimate, count, estimate_cost, usd
 from core.desire.native_metrics import ENDPOINT_METRICS, ENDPOINT_NAMESPACE, SERVICE_METRICS, native_dimension_sets
 from core.desire.rules import RULE_TEMPLATES
@@ -85,7 +86,9 @@ def render_dashboards(
     settings: Settings,
     quota: RuleQuota | None = None,
 ) -> dict[str, DashboardSpec]:
-    sections = [section(c, rules, alarms, inventory) for c in coverage if c.rule_names or c.alarm_names]
+    sections = [
+        section(c, rules, alarms, inventory, settings.prefix) for c in coverage if c.rule_names or c.alarm_names
+    ]
     parts = split_parts(sections)
     names = [dashboard_name(settings, inventory.region, n) for n in range(1, len(parts) + 1)]
     dashboards = {}
@@ -153,7 +156,11 @@ def firing_widgets(arns: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def section(
-    coverage: Coverage, rules: Mapping[str, RuleSpec], alarms: Mapping[str, AlarmSpec], inventory: Inventory
+    coverage: Coverage,
+    rules: Mapping[str, RuleSpec],
+    alarms: Mapping[str, AlarmSpec],
+    inventory: Inventory,
+    prefix: str,
 ) -> Section:
     resource, region = coverage.resource, inventory.region
     widgets: list[tuple[dict[str, Any], int, int]] = [(text_widget(resource_markdown(coverage)), GRID_WIDTH, 4)]
@@ -173,6 +180,7 @@ def section(
             widgets.append((traffic_widget(f"{resource.short_id}: traffic", traffic, region), 12, 6))
         if packets:
             widgets.append((packets_widget(f"{resource.short_id}: dropped and reset packets", packets, region), 12, 6))
+        widgets += consumer_widgets(resource, alarms, prefix, region)  # a provider's consumers, per service
     arns = [alarm_arn(inventory.partition, region, inventory.account_id, n) for n in coverage.alarm_names]
     for chunk in widget_loads(arns):
         properties = {"title": f"{resource.short_id}: alarms", "alarms": chunk, "sortBy": SORT_FIRING_FIRST}

@@ -15,6 +15,7 @@ from core.desire.health_alarms import HEALTH_TEMPLATES
 from core.desire.resource_rules import EMPTY_RULE_KINDS
 from core.desire.rules import RULE_TEMPLATES, RuleTemplate
 from core.desire.sources import Source, flow_log_source, preferred_sources, source_choice
+from core.inspect.alarm_contributors import AlarmContributors
 from core.inspect.resource_ids import find_resource as find_any_resource
 from core.model import Coverage, FlowLog, Resource, RuleKind, RuleSpec
 from core.reconcile import Outcome
@@ -95,6 +96,8 @@ class Explanation:
     dashboards: tuple[DashboardFacts, ...]
     changes: tuple[Change, ...]  # the plan's pending changes of its rules, alarms and dashboard sections
     cost: CostEstimate  # what its rules and alarms cost a month; its dashboard section is shared
+    # Its consumer alarms' series in ALARM, read live (core/inspect/alarm_contributors.py); None: not read
+    contributors: AlarmContributors | None = None
 
 
 def find_resource(query: str, outcome: Outcome) -> tuple[Resource, str]:
@@ -124,9 +127,16 @@ def artifact_names(outcome: Outcome, kind: str) -> set[str]:
     return set(outcome.desired.artifacts.get(kind, {})) | set(outcome.actual.artifacts.get(kind, {}))
 
 
-def explain(query: str, outcome: Outcome, settings: Settings, incoming: IncomingEvents | None = None) -> Explanation:
+def explain(
+    query: str,
+    outcome: Outcome,
+    settings: Settings,
+    incoming: IncomingEvents | None = None,
+    contributors: AlarmContributors | None = None,
+) -> Explanation:
     """The explanation of the resource `query` names, from a dry run's outcome and its settings;
-    `incoming`, the log groups' incoming events, prices the log events its rules may match."""
+    `incoming`, the log groups' incoming events, prices the log events its rules may match;
+    `contributors`, its consumer alarms' series in ALARM, names the consumers in ALARM."""
     resource, matched_by = find_resource(query, outcome)
     coverage = next(c for c in outcome.desired.coverage if c.resource.resource_id == resource.resource_id)
     changes = resource_changes(resource, outcome)
@@ -142,6 +152,7 @@ def explain(query: str, outcome: Outcome, settings: Settings, incoming: Incoming
         dashboards=tuple(dashboard_facts(resource, outcome, changes)),
         changes=tuple(changes),
         cost=resource_cost(outcome.desired, resource.resource_id, settings, incoming),
+        contributors=contributors,
     )
 
 

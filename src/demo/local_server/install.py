@@ -6,7 +6,15 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from demo.local_server import alarms, ec2_connections, insight_report, insight_rules, log_alarms, service_quotas
+from demo.local_server import (
+    alarms,
+    ec2_connections,
+    insight_report,
+    insight_rules,
+    log_alarms,
+    metric_data,
+    service_quotas,
+)
 
 _installed = False
 _lock = threading.Lock()
@@ -42,6 +50,7 @@ def install() -> None:
         patch(CloudWatchResponse, insight_rules.HANDLERS | insight_report.HANDLERS | log_alarms.HANDLERS)
         alarm_responses = ("put_metric_alarm", "describe_alarms")
         patch(CloudWatchResponse, alarms.response_methods({n: getattr(CloudWatchResponse, n) for n in alarm_responses}))
+        patch(CloudWatchResponse, metric_data.response_methods({"get_metric_data": CloudWatchResponse.get_metric_data}))
         alarm_methods = ("delete_alarms", "tag_resource")
         patch(CloudWatchBackend, log_alarms.backend_methods({n: getattr(CloudWatchBackend, n) for n in alarm_methods}))
         _installed = True

@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 
 from core.desire.state import desired_state
 from core.settings import Settings
-from demo.render import WidgetData, dashboard_html, markdown_html, metric_key, widget_html
+from demo.markdown import markdown_html
+from demo.render import WidgetData, dashboard_html, metric_key, widget_html
 from tests.builders import endpoint, flow_log, inventory
 from tests.figures import NATIVE_WIDGETS_PER_RESOURCE, RULES_PER_RESOURCE
 
@@ -194,6 +195,23 @@ def test_time_series_draw_a_line_each_on_the_axis_the_widget_gives() -> None:
     assert "2G" in {t.full_text() for t in ticks}  # the left axis reaches the largest byte count
     legend = [key.full_text() for key in page.all("span", "key")]
     assert legend == ["BytesProcessed", "NewConnections (right)", "ActiveConnections (right) (no data)"]
+
+
+def test_an_expression_draws_each_series_it_returned_in_order_and_a_threshold_line_stays_in_sight() -> None:
+    expression = (
+        'SORT(SEARCH(\'{ns,"Service Id","VPC Endpoint Id"} MetricName="RstPacketsSent"\', \'Sum\', 300), SUM, DESC, 10)'
+    )
+    widget = metric_widget([{"expression": expression, "id": "e1", "label": "${PROP('Dim.VPC Endpoint Id')}"}])
+    widget["properties"]["annotations"] = {"horizontal": [{"label": "alarm: any one consumer", "value": 100}]}
+    returned = [("vpce-b", points(40, 50)), ("vpce-a", points(1, 2))]
+    svg = parse(widget_html(widget, WidgetData(expressions={expression: returned}))).all("svg")[0]
+    assert [line.attrs["data-metric"] for line in svg.all("polyline")] == ["vpce-b", "vpce-a"]
+    (mark,) = [line for line in svg.all("line") if "data-annotation" in line.attrs]
+    (plot,) = svg.all("rect", "plot")
+    assert float(plot.attrs["y"]) <= float(mark.attrs["y1"]) < float(plot.attrs["y"]) + float(plot.attrs["height"])
+    assert "100" in {t.full_text() for t in svg.all("text")}  # the axis reaches the threshold above the data
+    empty = parse(widget_html(widget, WidgetData())).all("div", "nodata")
+    assert empty and empty[0].full_text() == "No data available."
 
 
 def test_the_largest_value_touches_the_top_of_a_round_axis_and_zero_the_bottom() -> None:

@@ -13,6 +13,7 @@ from bench.backfill import (
     backfill_lines,
 )
 from bench.common import mib, moto_version, ms, ratio, table
+from bench.coverage import Coverage, coverage_lines
 from bench.imports import (
     IMPORT_REPEATS,
     ImportFigures,
@@ -109,6 +110,7 @@ def report(
     pure: Sequence[PureFigures],
     backfill: BackfillFigures | None,
     total: float,
+    coverage: Sequence[Coverage] = (),
 ) -> str:
     lines = [
         "# Benchmark results",
@@ -150,6 +152,8 @@ def report(
         ],
     )  # fmt: skip
     lines += ["", "## Goals", "", *goals(figures, imports, pure), ""]
+    if coverage:
+        lines += ["## Coverage and cost", "", *coverage_lines(list(coverage)), ""]
     lines += ["## Where the time goes (seconds per step of the reconcile)", ""]
     step_rows = []
     for f in figures:

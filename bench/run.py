@@ -32,6 +32,7 @@ from bench.backfill import (
     measure_backfill,
 )
 from bench.common import ROOT, ms
+from bench.coverage import measure_coverage
 from bench.imports import (
     measure_imports,
 )
@@ -69,9 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         backfill = measure_backfill(endpoint)
     print("pure steps at scale ...", file=sys.stderr, flush=True)
     pure = measure_pure()
+    print("coverage and cost at the default quota ...", file=sys.stderr, flush=True)
+    coverage = measure_coverage()
     print("import times ...", file=sys.stderr, flush=True)
     imports = measure_imports()
-    text = report(figures, imports, pure, backfill, time.perf_counter() - started)
+    text = report(figures, imports, pure, backfill, time.perf_counter() - started, coverage)
     args.output.write_text(text)
     print(text)
     return 0

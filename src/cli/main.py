@@ -256,7 +256,7 @@ def explain(args: argparse.Namespace) -> int:
     run = connect(args)
     outcome = run_reconcile(run.clients, run.settings, dry_run=True)
     resource, _ = find_resource(args.id, outcome)  # an unknown id fails here, before the read below
-    rules = [rule for rule in outcome.desired.rules.values() if rule.resource_id == resource.resource_id]
+    rules = [rule for rule in outcome.desired.rules.values() if rule.serves(resource.resource_id)]
     incoming = incoming_events_of(run.clients, rules)
     watched = watched_consumer_alarms(outcome, resource.resource_id)
     contributors = read_alarm_contributors(run.clients.cloudwatch, watched) if watched else None

@@ -147,10 +147,16 @@ class RuleSpec:
     state: str = "ENABLED"
     # The largest MaxAggregationInterval of the flow logs feeding it: how late its data can be
     aggregation_interval: int = 600
+    # A shared rule (resource_id ""): the resources whose ENIs it reads, each keyed by its ENI
+    served: tuple[str, ...] = ()
+    title: str = ""  # what it counts, in plain words (a format with tcp-flags sharpens the TCP kind)
 
     @property
     def body(self) -> str:
         return self.definition
+
+    def serves(self, resource_id: str) -> bool:
+        return resource_id == self.resource_id or resource_id in self.served
 
 
 class AlarmKind(StrEnum):
@@ -178,6 +184,10 @@ class AlarmSpec:
     # A Metrics Insights query alarm is charged per metric (series) it analyzes, which its body cannot
     # tell: the series expected; None for an alarm whose body lists its metrics (core/desire/cost.py).
     analyzed_metrics: int | None = None
+    served: tuple[str, ...] = ()  # an alarm on a shared rule (resource_id ""): the resources it serves
+
+    def serves(self, resource_id: str) -> bool:
+        return resource_id == self.resource_id or resource_id in self.served
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +215,9 @@ class DashboardSpec:
     def resource_id(self) -> str:
         return ""  # a dashboard shows every resource
 
+    def serves(self, resource_id: str) -> bool:
+        return False  # a dashboard belongs to no one resource
+
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
@@ -219,6 +232,7 @@ class Coverage:
     over_quota: int = 0  # rules it would need but that the Contributor Insights quota cannot hold
     pending: bool = False  # still being created: the next trigger or the schedule picks it up
     notes: tuple[str, ...] = ()  # partial coverage: a rule kind or ENI left out, and why
+    dedicated: bool = False  # rules of its own (tagged, or a per-resource rule-alarm threshold); else shared
 
     @property
     def monitored(self) -> bool:
@@ -252,11 +266,15 @@ class ObservedRule:
     name: str
     definition: str  # canonical JSON, or the raw text when it does not parse
     state: str
-    resource_id: str = ""  # from our resource-id tag
+    resource_id: str = ""  # from our resource-id tag ("" for a shared rule)
+    kind: str = ""  # from our kind tag
 
     @property
     def body(self) -> str:
         return self.definition
+
+    def serves(self, resource_id: str) -> bool:
+        return resource_id == self.resource_id  # which resources a shared one serves is the spec's to say
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +284,10 @@ class ObservedArtifact:
     name: str
     body: str
     resource_id: str = ""
+    kind: str = ""  # from our kind tag (an alarm's kind); "" for a dashboard
+
+    def serves(self, resource_id: str) -> bool:
+        return resource_id == self.resource_id  # which resources a shared one serves is the spec's to say
 
 
 class ArtifactSpec(Protocol):
@@ -280,6 +302,10 @@ class ArtifactSpec(Protocol):
 
     @property
     def resource_id(self) -> str: ...
+
+    def serves(self, resource_id: str) -> bool:
+        """Whether it watches this resource: its own, or one of those a shared one serves."""
+        ...
 
 
 class Observed(ArtifactSpec, Protocol):
@@ -311,8 +337,8 @@ class ActualState:
         return cast("Mapping[str, ObservedRule]", self.artifacts.get("rule", {}))
 
     @property
-    def alarms(self) -> Mapping[str, Observed]:
-        return self.artifacts.get("alarm", {})
+    def alarms(self) -> Mapping[str, ObservedArtifact]:
+        return cast("Mapping[str, ObservedArtifact]", self.artifacts.get("alarm", {}))
 
     @property
     def dashboards(self) -> Mapping[str, Observed]:

@@ -80,6 +80,10 @@ class Settings:
     dashboard_prefix: str = "PrivateLink"
     rule_quota: int = 100  # Contributor Insights rules per Region, when Service Quotas cannot tell
     max_deletes: int = 60  # per run; more means a discovery glitch until proven otherwise (10 resources' worth)
+    # Rules are shared (core/desire/shared_rules.py); resources that need rules of their own (the tag
+    # plinsights:dedicated-rules, or a per-resource rule-alarm threshold) get them within this share
+    # of the Region's available rule quota, 0 to 1.
+    dedicated_rule_share: float = 0.2
     # Write pacing (core/apply/pacing.py): "auto" paces unless the AWS endpoint is on this machine (moto).
     pacing: str = "auto"
     rule_write_rate: float = 1.0  # PutInsightRule, DeleteInsightRules, Enable/DisableInsightRules: 1 or 5 TPS
@@ -118,6 +122,7 @@ class Settings:
             )
         if self.rule_quota < 0 or self.max_deletes < 0:
             raise ConfigError("rule quota and maximum deletions must not be negative")
+
         if self.pacing not in PACING_MODES:
             raise ConfigError(f"pacing {self.pacing!r} must be one of {', '.join(PACING_MODES)}")
         rates = {"rule": self.rule_write_rate, "alarm": self.alarm_write_rate, "dashboard": self.dashboard_write_rate}
@@ -133,6 +138,8 @@ class Settings:
                 raise ConfigError(f"{stem} period: {problem}")
 
     def check_rule_kinds_and_prices(self) -> None:
+        if not 0 <= self.dedicated_rule_share <= 1:
+            raise ConfigError(f"dedicated rule share {self.dedicated_rule_share:g} must be between 0 and 1")
         if not 0 <= self.query_alarm_limit <= MAX_QUERY_ALARMS:
             raise ConfigError(
                 f"query alarm limit {self.query_alarm_limit} must be 0 to {MAX_QUERY_ALARMS}: AWS allows "

@@ -9,7 +9,7 @@ from core.model import AlarmKind, RuleKind
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, Settings
 from demo.world import build_demo_world
-from tests.builders import name_of
+from tests.builders import shared_name_of
 from tests.figures import NATIVE_WIDGETS_PER_RESOURCE, RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 
@@ -32,24 +32,32 @@ def test_alarms_and_the_dashboard_are_created_with_the_rules_and_tagged_as_ours(
     demo = build_demo_world(aws.world)
     run_reconcile(aws.clients, Settings(alarm_topic_arn="arn:aws:sns:us-east-1:123456789012:alerts"))
     found = alarms(aws)
-    consumer = {n for n in found if demo.consumer_endpoint in n}
-    assert consumer == {
-        f"plinsights-{demo.consumer_endpoint}-{k}"
-        for k in ("top-pair-bytes", "top-source-rejects", "dropped-packets", "resets-received")
+    assert {n for n in found if demo.consumer_endpoint in n} == {
+        f"plinsights-{demo.consumer_endpoint}-{k}" for k in ("dropped-packets", "resets-received")
     }
-    high = found[f"plinsights-{demo.consumer_endpoint}-top-pair-bytes"]
-    assert high["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"] == high["OKActions"]
-    assert high["Metrics"][0]["Expression"] == (
-        f'INSIGHT_RULE_METRIC("{name_of(demo.consumer_endpoint, RuleKind.BYTES, CONSUMER_LOGS)}", "MaxContributorValue")'
+    top = found[shared_alarm_of(AlarmKind.TOP_BYTES, CONSUMER_LOGS)]
+    assert top["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"] == top["OKActions"]
+    assert top["Metrics"][0]["Expression"] == (
+        f'INSIGHT_RULE_METRIC("{shared_name_of(RuleKind.BYTES, CONSUMER_LOGS)}", "MaxContributorValue")'
     )
-    tags = aws.world.cloudwatch.list_tags_for_resource(ResourceARN=high["AlarmArn"])["Tags"]
+    assert demo.consumer_endpoint in top["AlarmDescription"]  # the alarm says whom it serves
+    tags = aws.world.cloudwatch.list_tags_for_resource(ResourceARN=top["AlarmArn"])["Tags"]
     assert {"Key": OWNER_TAG, "Value": "plinsights"} in tags
     assert f"plinsights-{demo.unlogged_endpoint}-dropped-packets" in found  # no flow log, still watched
     assert list(dashboards(aws)) == [DASHBOARD]
 
 
+def shared_alarm_of(kind: AlarmKind, group: str) -> str:
+    """The top-contributor alarm on the first shared rule of its rule kind over a default-format group."""
+    rule_kind = RuleKind.BYTES if kind is AlarmKind.TOP_BYTES else RuleKind.REJECTS
+    return shared_name_of(rule_kind, group).replace(f"-shared-{rule_kind.value}-", f"-shared-{kind.value}-")
+
+
 def test_a_threshold_tag_updates_only_that_alarm_in_place(aws: Harness) -> None:
     demo = build_demo_world(aws.world)
+    aws.world.ec2.create_tags(
+        Resources=[demo.consumer_endpoint], Tags=[{"Key": "plinsights:dedicated-rules", "Value": "true"}]
+    )
     run_reconcile(aws.clients, aws.settings)
     aws.world.ec2.create_tags(
         Resources=[demo.consumer_endpoint], Tags=[{"Key": "plinsights:bytes-top-threshold", "Value": "50000000"}]
@@ -89,13 +97,14 @@ def test_tagged_mode_monitors_only_the_tagged_resources(aws: Harness) -> None:
     run_reconcile(aws.clients, Settings(selection="tagged"))
     tagged = f"plinsights-net-orders-nlb-{demo.load_balancer.rsplit('/', 1)[1]}-"
     consumers = f"plinsights-{demo.endpoint_service.rsplit('.', 1)[1]}-consumer-"  # its service's, by service id
-    assert alarms(aws) and all(name.startswith((tagged, consumers)) for name in alarms(aws))
-    assert len(aws.world.rule_names()) == RULES_PER_RESOURCE
+    own = [name for name in alarms(aws) if not name.startswith("plinsights-shared-")]
+    assert own and all(name.startswith((tagged, consumers)) for name in own)
+    assert len(aws.world.rule_names()) == RULES_PER_RESOURCE  # shared rules serving the load balancer alone
 
 
 def test_alarms_and_dashboards_that_are_not_ours_stay_untouched(aws: Harness) -> None:
     demo = build_demo_world(aws.world)
-    theirs = f"plinsights-{demo.consumer_endpoint}-top-pair-bytes"  # our name, no owner tag
+    theirs = f"plinsights-{demo.consumer_endpoint}-dropped-packets"  # our name, no owner tag
     aws.world.cloudwatch.put_metric_alarm(
         AlarmName=theirs, MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=60,
         EvaluationPeriods=1, Threshold=90, ComparisonOperator="GreaterThanThreshold",
@@ -152,8 +161,9 @@ def test_flow_log_alarms_look_back_over_the_aggregation_interval_each_flow_log_r
     """moto stores MaxAggregationInterval as AWS does; the alarms written follow what discovery read."""
     fast_vpc, fast_subnets = aws.world.vpc(subnets=1)
     slow_vpc, slow_subnets = aws.world.vpc(subnets=1)
-    fast = aws.world.interface_endpoint(fast_vpc, fast_subnets, "com.amazonaws.us-east-1.ssm")
-    slow = aws.world.interface_endpoint(slow_vpc, slow_subnets, "com.amazonaws.us-east-1.ssm")
+    own = {"plinsights:dedicated-rules": "true"}  # their own rules' alarms, one each
+    fast = aws.world.interface_endpoint(fast_vpc, fast_subnets, "com.amazonaws.us-east-1.ssm", own)
+    slow = aws.world.interface_endpoint(slow_vpc, slow_subnets, "com.amazonaws.us-east-1.ssm", own)
     aws.world.flow_log(resource_ids=[fast_vpc], log_group="/flow/fast", aggregation=60)
     aws.world.flow_log(resource_ids=[slow_vpc], log_group="/flow/slow", aggregation=600)
     settings = Settings(rule_alarms=mode)

@@ -23,7 +23,7 @@ from core.model import RuleKind
 from core.reconcile import Outcome, run_reconcile
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 from demo.world import DemoWorld, World, build_demo_world
-from tests.builders import name_of
+from tests.builders import shared_name_of
 from tests.figures import DEMO_RULES
 from tests.integration.faults import (
     ANSWERED,
@@ -73,13 +73,13 @@ def moto_api(endpoint: str, path: str) -> None:
 
 
 def fresh_world(endpoint: str, session: boto3.Session) -> tuple[World, DemoWorld, str]:
-    """The demo world and two look-alike rules: one with the name we would give the consumer
-    endpoint's bytes rule, one stray; neither carries our owner tag."""
+    """The demo world and two look-alike rules: one with the name we would give the bytes rule the
+    consumer endpoint shares, one stray; neither carries our owner tag."""
     moto_api(endpoint, "reset")
     moto_api(endpoint, f"seed?a={MOTO_SEED}")
     world = World(session)
     demo = build_demo_world(world)
-    taken = name_of(demo.consumer_endpoint, RuleKind.BYTES, CONSUMER_LOGS, SETTINGS.prefix)
+    taken = shared_name_of(RuleKind.BYTES, CONSUMER_LOGS, prefix=SETTINGS.prefix)
     world.cloudwatch.put_insight_rule(RuleName=taken, RuleState="ENABLED", RuleDefinition='{"theirs": 1}')
     world.cloudwatch.put_insight_rule(
         RuleName=STRAY, RuleState="DISABLED", RuleDefinition='{"theirs": 2}',
@@ -133,7 +133,7 @@ def drift(world: World, demo: DemoWorld) -> None:
     """Owned rules that need every kind of write: a create, a rewrite, enables and a delete."""
     outcome = run_reconcile(Clients(session=world.session), Settings(rule_state="DISABLED"))
     assert outcome.result is not None
-    ours = sorted(change.name for change in outcome.result.done)
+    ours = sorted(change.name for change in outcome.result.done if change.artifact == "rule")
     world.cloudwatch.delete_insight_rules(RuleNames=[ours[0]])
     world.cloudwatch.put_insight_rule(RuleName=ours[1], RuleState="DISABLED", RuleDefinition='{"stale": 1}')
     gone = "vpce-0123456789abcdef0"

@@ -4,7 +4,7 @@ from core.model import RuleKind
 from core.reconcile import run_reconcile
 from core.settings import OWNER_TAG, RESOURCE_TAG, Settings
 from demo.world import build_demo_world
-from tests.builders import name_of
+from tests.builders import shared_name_of
 from tests.figures import DEMO_ARTIFACTS, DEMO_RULES, RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 
@@ -34,11 +34,11 @@ def test_apply_creates_the_rules_of_every_monitorable_resource_tagged_as_ours(aw
     assert outcome.result is not None and not outcome.result.failed
     names = set(rules(aws))
     assert names == set(outcome.desired.rules) and len(names) == DEMO_RULES
-    consumer_rules = {n for n in names if demo.consumer_endpoint in n}
-    assert len(consumer_rules) == RULES_PER_RESOURCE
+    consumer_rules = {n for n in names if demo.consumer_endpoint in outcome.desired.rules[n].served}
+    assert consumer_rules == {shared_name_of(kind, CONSUMER_LOGS) for kind in RuleKind}
     for name in consumer_rules:
         assert tags_of(aws, name)[OWNER_TAG] == "plinsights"
-        assert tags_of(aws, name)[RESOURCE_TAG] == demo.consumer_endpoint
+        assert RESOURCE_TAG not in tags_of(aws, name)  # a shared rule names no resource: it serves several
     assert aws.writes().count("cloudwatch:PutInsightRule") == DEMO_RULES
 
 
@@ -77,7 +77,7 @@ def test_deleting_an_endpoint_deletes_its_rules_and_nothing_else(aws: Harness) -
 
 def test_a_new_flow_log_format_updates_the_rules_in_place(aws: Harness) -> None:
     vpc, subnets = aws.world.vpc(subnets=2)
-    endpoint = aws.world.interface_endpoint(vpc, subnets, "com.amazonaws.us-east-1.ssm")
+    aws.world.interface_endpoint(vpc, subnets, "com.amazonaws.us-east-1.ssm")
     (old,) = aws.world.flow_log(resource_ids=[vpc], log_group="/flow")
     run_reconcile(aws.clients, aws.settings)
     aws.world.ec2.delete_flow_logs(FlowLogIds=[old])
@@ -90,13 +90,13 @@ def test_a_new_flow_log_format_updates_the_rules_in_place(aws: Harness) -> None:
         outcome = run_reconcile(aws.clients, aws.settings)
     assert aws.writes(calls) == ["cloudwatch:PutInsightRule"] * RULES_PER_RESOURCE
     assert {c.action.value for c in outcome.plan.changes} == {"~"}
-    fields = json.loads(rules(aws)[name_of(endpoint, RuleKind.BYTES, "/flow")]["Definition"])["Fields"]
+    fields = json.loads(rules(aws)[shared_name_of(RuleKind.BYTES, "/flow")]["Definition"])["Fields"]
     assert fields == {"1": "interface_id", "2": "srcaddr", "3": "dstaddr", "4": "bytes"}
 
 
 def test_a_lookalike_rule_we_did_not_create_is_never_touched(aws: Harness) -> None:
-    demo = build_demo_world(aws.world)
-    taken = name_of(demo.consumer_endpoint, RuleKind.BYTES, CONSUMER_LOGS)  # exactly the name we would use
+    build_demo_world(aws.world)
+    taken = shared_name_of(RuleKind.BYTES, CONSUMER_LOGS)  # exactly the name we would use
     stray = "plinsights-vpce-0000000000000000-rejects"  # looks like ours, monitors nothing we know
     for name in (taken, stray):
         aws.world.cloudwatch.put_insight_rule(RuleName=name, RuleState="ENABLED", RuleDefinition='{"theirs": 1}')

@@ -19,7 +19,7 @@ from core.settings import Settings
 from demo.local import lambda_context
 from demo.world import World, build_demo_world
 from handlers import reconcile
-from tests.builders import name_of
+from tests.builders import shared_name_of
 from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_RULES, RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 from tests.integration.faults import cbor_text_map
@@ -59,7 +59,7 @@ def test_rules_of_others_count_against_the_quota_and_the_rest_is_reported(aws: H
         left,
     )
     over = [c for c in outcome.desired.coverage if c.over_quota]
-    assert len(over) == 1 and f"needs {RULES_PER_RESOURCE} rules, {left} left" in over[0].unmonitorable
+    assert len(over) == 1 and f"needs {RULES_PER_RESOURCE} more rules (shared), {left} left" in over[0].unmonitorable
     assert len(aws.world.rule_names()) == others + RULES_PER_RESOURCE
     assert outcome.result is not None and not outcome.result.failed
     assert demo.load_balancer  # the older resource (created first) won
@@ -79,12 +79,12 @@ def test_an_empty_describe_never_wipes_the_monitoring(aws: Harness) -> None:
 
 
 def test_a_failed_write_is_reported_the_rest_goes_on_and_the_next_run_repairs_it(aws: Harness) -> None:
-    demo = build_demo_world(aws.world)
+    build_demo_world(aws.world)
     fail("PutInsightRule", aws)
     outcome = run_reconcile(aws.clients, aws.settings)
     assert outcome.result is not None
     failed = {(f.change.artifact, f.change.name) for f in outcome.result.failed}
-    assert ("rule", name_of(demo.consumer_endpoint, RuleKind.BYTES, CONSUMER_LOGS)) in failed
+    assert ("rule", shared_name_of(RuleKind.BYTES, CONSUMER_LOGS)) in failed
     waiting = [f for f in outcome.result.failed if f.change.artifact == "alarm"]
     assert waiting and all("waits for rule" in f.error for f in waiting)  # no alarm on a missing rule
     assert any(c.name.endswith("dropped-packets") for c in outcome.result.done)  # the rest went on

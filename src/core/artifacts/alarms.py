@@ -11,7 +11,7 @@ from core.artifacts.kind import ArtifactKind, Reading, Write
 from core.artifacts.ownership import alarm_arn, is_owner_tag, owner_tags, tags_of
 from core.artifacts.rules import RULES
 from core.model import AlarmSpec, ArtifactSpec, Observed, ObservedArtifact
-from core.settings import RESOURCE_TAG, Settings
+from core.settings import KIND_TAG, RESOURCE_TAG, Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
@@ -81,7 +81,7 @@ def observe_alarms(reading: Reading, kind: ArtifactKind) -> tuple[dict[str, Obse
                 lookalikes.append(alarm["AlarmName"])
                 continue
             owned[alarm["AlarmName"]] = ObservedArtifact(
-                alarm["AlarmName"], alarm_body(alarm), tags.get(RESOURCE_TAG, "")
+                alarm["AlarmName"], alarm_body(alarm), tags.get(RESOURCE_TAG, ""), tags.get(KIND_TAG, "")
             )
     return owned, tuple(sorted(lookalikes))
 

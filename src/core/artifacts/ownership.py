@@ -46,8 +46,9 @@ def cloudwatch_resource(arn: str) -> str | None:
 
 def owner_tags(settings: Settings, resource_id: str, kind: str) -> list[Any]:
     """The tags a rule or alarm is created with. Ours never change, since the name already carries
-    the resource and the kind."""
-    values = {**settings.owner_tags, RESOURCE_TAG: resource_id, KIND_TAG: kind}
+    the resource and the kind. A shared rule, and an alarm on one, names no resource: who it serves
+    changes while its tags cannot (PutInsightRule and PutMetricAlarm ignore tags on update)."""
+    values = {**settings.owner_tags, KIND_TAG: kind} | ({RESOURCE_TAG: resource_id} if resource_id else {})
     return [{"Key": key, "Value": value} for key, value in sorted(values.items())]
 
 

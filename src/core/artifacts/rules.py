@@ -9,7 +9,7 @@ from core.artifacts.canonical import canonical_rule_definition
 from core.artifacts.kind import ArtifactKind, Reading, StateChange, Update, Write
 from core.artifacts.ownership import insight_rule_arn, is_owner_tag, owner_tags, tags_of
 from core.model import ArtifactSpec, Observed, ObservedRule, RuleSpec
-from core.settings import RESOURCE_TAG, Settings
+from core.settings import KIND_TAG, RESOURCE_TAG, Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
@@ -35,6 +35,7 @@ def observe_rules(reading: Reading, kind: ArtifactKind) -> tuple[dict[str, Obser
             definition=canonical_rule_definition(rule.get("Definition", "")),
             state=rule.get("State", ""),
             resource_id=tags.get(RESOURCE_TAG, ""),
+            kind=tags.get(KIND_TAG, ""),
         )
     return owned, tuple(sorted(lookalikes))
 

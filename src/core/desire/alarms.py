@@ -77,7 +77,10 @@ def describe_resource(resource: Resource) -> str:
     return f"{resource.kind.value} {resource.name} ({services}) in {resource.vpc_id}"
 
 
-def wanted_templates(settings: Settings) -> list[AlarmTemplate]:
+def wanted_templates(settings: Settings, *, top_only: bool = False) -> list[AlarmTemplate]:
+    """The alarm kinds the settings ask for; `top_only`: the rule alarms a shared rule gets."""
+    if top_only:
+        return [t for t in ALARM_TEMPLATES.values() if t.mode == "top"]
     modes = ("total", "top") if settings.rule_alarms == "both" else (settings.rule_alarms,)
     return [t for t in ALARM_TEMPLATES.values() if t.mode in modes]
 

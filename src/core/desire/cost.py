@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +47,10 @@ NOT_READ = "not read: only the plinsights CLI reads the log groups' incoming eve
 class CostEstimate:
     """Counts and prices by artifact kind; the USD figures are derived, never stored."""
 
-    rules: int  # enabled flow-log rules, each charged a month
-    alarms: int
-    alarm_metrics: int  # the metrics those alarms evaluate, each charged a month
+    # Enabled rules, each charged a month; for one resource, a shared rule counts as its share
+    rules: float
+    alarms: float
+    alarm_metrics: float  # the metrics those alarms evaluate, each charged a month
     dashboards: int
     free_dashboards: int
     # Log events a month the rules may match: at most the incoming events of the log groups they
@@ -60,7 +61,14 @@ class CostEstimate:
     price_alarm_metric_month: float
     price_dashboard_month: float
     price_matched_events_million: float
+    resources: int = 0  # the resources these artifacts watch: the per-resource figure divides by them
     managed_rules: int = 0  # managed rules of endpoint services, charged as rules; what they match is not estimated
+
+    @property
+    def per_resource_usd(self) -> float | None:
+        """The fixed part a month for each resource watched (matched events, which scale with
+        traffic, left out); None when nothing is watched."""
+        return self.fixed_usd / self.resources if self.resources else None
 
     @property
     def charged_dashboards(self) -> int:
@@ -122,11 +130,16 @@ def charged_alarm_metrics(alarm: AlarmSpec) -> int:
     return alarm.analyzed_metrics if alarm.analyzed_metrics is not None else alarm_metrics(alarm.body)
 
 
-def matched_events(rules: Iterable[RuleSpec], incoming: IncomingEvents | None) -> tuple[float | None, str]:
+def matched_events(
+    rules: Iterable[RuleSpec],
+    incoming: IncomingEvents | None,
+    share: Callable[[RuleSpec | AlarmSpec], float] = lambda spec: 1.0,
+) -> tuple[float | None, str]:
     """At most the events a month the rules match, and how that figure was reached. A rule is
     charged for the events of its log groups that match its filters (here, its ENIs and, by kind,
     accepted, TCP or rejected records), so a log group's incoming events bound each rule reading
     it: two rules reading one log group count it twice, as each matches its own events."""
+    rules = list(rules)
     groups = [rule.log_group for rule in rules]
     if not groups:
         return 0.0, "no enabled rules"
@@ -138,7 +151,7 @@ def matched_events(rules: Iterable[RuleSpec], incoming: IncomingEvents | None) -
     unread = sorted(group for group, events in monthly.items() if events is None)
     if unread:
         return None, f"incoming events of {len(unread)} log group(s) not read: {', '.join(unread[:3])}"
-    total = sum(monthly[group] or 0.0 for group in groups)
+    total = sum((monthly[rule.log_group] or 0.0) * share(rule) for rule in rules)
     basis = (
         f"upper bound: IncomingLogEvents of {len(monthly)} log group(s) over the last {incoming.hours} h, "
         f"scaled to {DAYS_PER_MONTH} days, once per rule reading them"
@@ -154,18 +167,22 @@ def estimate_cost(
     incoming: IncomingEvents | None = None,
     *,
     as_enabled: bool = False,
+    resources: int = 0,
+    share: Callable[[RuleSpec | AlarmSpec], float] = lambda spec: 1.0,
     managed_rules: int = 0,
 ) -> CostEstimate:
     """`as_enabled` prices every rule as if enabled: what the rules cost while they run, a figure
-    that does not move when the rule state is toggled. `managed_rules`, of endpoint services, are
-    priced as rules (made enabled); they read PrivateLink's data, not our log groups."""
+    that does not move when the rule state is toggled. `share` is how much of each artifact is
+    counted (for one resource, its share of a shared rule or alarm); `resources` the resources
+    watched, for the per-resource figure. `managed_rules`, of endpoint services, are priced as
+    rules (made enabled); they read PrivateLink's data, not our log groups."""
     charged = [rule for rule in rules if as_enabled or rule.state == CHARGED_RULE_STATE]
     alarm_list = list(alarms)
-    events, basis = matched_events(charged, incoming)
+    events, basis = matched_events(charged, incoming, share)
     return CostEstimate(
-        rules=len(charged),
-        alarms=len(alarm_list),
-        alarm_metrics=sum(charged_alarm_metrics(alarm) for alarm in alarm_list),
+        rules=sum(share(rule) for rule in charged),
+        alarms=sum(share(alarm) for alarm in alarm_list),
+        alarm_metrics=sum(charged_alarm_metrics(alarm) * share(alarm) for alarm in alarm_list),
         dashboards=dashboards,
         free_dashboards=settings.free_dashboards,
         matched_events=events,
@@ -174,18 +191,22 @@ def estimate_cost(
         price_alarm_metric_month=settings.price_alarm_metric_month,
         price_dashboard_month=settings.price_dashboard_month,
         price_matched_events_million=settings.price_matched_events_million,
+        resources=resources,
         managed_rules=managed_rules,
     )
 
 
 def deployment_cost(desired: DesiredState, settings: Settings, incoming: IncomingEvents | None = None) -> CostEstimate:
-    """What everything the deployment keeps once the plan is applied costs a month."""
+    """What everything the deployment keeps once the plan is applied costs a month, and per
+    resource watched (by rules or alarms)."""
+    watched = sum(1 for c in desired.coverage if c.rule_names or c.alarm_names)
     return estimate_cost(
         desired.rules.values(),
         desired.alarms.values(),
         len(desired.dashboards),
         settings,
         incoming,
+        resources=watched,
         managed_rules=len(desired.managed_rules),
     )
 
@@ -193,12 +214,22 @@ def deployment_cost(desired: DesiredState, settings: Settings, incoming: Incomin
 def resource_cost(
     desired: DesiredState, resource_id: str, settings: Settings, incoming: IncomingEvents | None = None
 ) -> CostEstimate:
-    """What one resource's rules and alarms cost a month. Its dashboard section is part of a
-    dashboard every resource shares, so none is counted here (free_dashboards stays as set)."""
-    rules = [rule for rule in desired.rules.values() if rule.resource_id == resource_id]
-    alarms = [alarm for alarm in desired.alarms.values() if alarm.resource_id == resource_id]
+    """What one resource's rules and alarms cost a month: its own whole, and an equal share of each
+    shared one it is served by. Its dashboard section is part of a dashboard every resource shares,
+    so none is counted here (free_dashboards stays as set)."""
+    rules = [rule for rule in desired.rules.values() if rule.serves(resource_id)]
+    alarms = [alarm for alarm in desired.alarms.values() if alarm.serves(resource_id)]
     managed = sum(1 for rule in desired.managed_rules.values() if rule.resource_id == resource_id)
-    return estimate_cost(rules, alarms, 0, settings, incoming, managed_rules=managed)
+    return estimate_cost(
+        rules, alarms, 0, settings, incoming, resources=1, share=share_of(resource_id), managed_rules=managed
+    )
+
+
+def share_of(resource_id: str) -> Callable[[RuleSpec | AlarmSpec], float]:
+    def share(spec: RuleSpec | AlarmSpec) -> float:
+        return 1.0 if spec.resource_id == resource_id or not spec.served else 1 / len(spec.served)
+
+    return share
 
 
 def usd(amount: float) -> str:
@@ -212,14 +243,14 @@ def cost_to_dict(cost: CostEstimate) -> dict[str, Any]:
         "monthly_usd": round(cost.monthly_usd, 2),
         "complete": cost.matched_events is not None,  # false: matched events are left out, see their basis
         "rules": {
-            "count": cost.rules + cost.managed_rules,  # every rule charged; "managed" of them are managed rules
+            "count": count(cost.rules + cost.managed_rules),  # every rule charged; "managed" of them managed rules
             "managed": cost.managed_rules,
             "unit_usd": cost.price_rule_month,
             "monthly_usd": round(cost.rules_usd, 2),
         },
         "alarms": {
-            "count": cost.alarms,
-            "metrics": cost.alarm_metrics,
+            "count": count(cost.alarms),
+            "metrics": count(cost.alarm_metrics),
             "unit_usd": cost.price_alarm_metric_month,
             "monthly_usd": round(cost.alarms_usd, 2),
         },
@@ -236,18 +267,25 @@ def cost_to_dict(cost: CostEstimate) -> dict[str, Any]:
             "monthly_usd": None if matched_usd is None else round(matched_usd, 2),
             "basis": cost.matched_basis,
         },
+        "resources": cost.resources,  # those watched by rules or alarms
+        "per_resource_usd": None if cost.per_resource_usd is None else round(cost.per_resource_usd, 2),
     }
+
+
+def count(value: float) -> float | int:
+    """A whole count as an int; a resource's share of shared artifacts to two decimals."""
+    return int(value) if float(value).is_integer() else round(value, 2)
 
 
 def cost_lines(cost: CostEstimate) -> list[str]:
     """The estimate as text lines: the total, then one line per artifact kind."""
     lines = [f"Estimated cost a month, at the list prices set: {usd(cost.monthly_usd)}"]
     managed = f" ({cost.managed_rules} managed)" if cost.managed_rules else ""
-    charged = cost.rules + cost.managed_rules
+    charged = count(cost.rules + cost.managed_rules)
     lines.append(f"  rules       {charged}{managed} x {usd(cost.price_rule_month)} = {usd(cost.rules_usd)}")
     lines.append(
-        f"  alarms      {cost.alarm_metrics} metrics in {cost.alarms} alarms x {usd(cost.price_alarm_metric_month)}"
-        f" = {usd(cost.alarms_usd)}"
+        f"  alarms      {count(cost.alarm_metrics)} metrics in {count(cost.alarms)} alarms"
+        f" x {usd(cost.price_alarm_metric_month)} = {usd(cost.alarms_usd)}"
     )
     lines.append(
         f"  dashboards  {cost.dashboards}, {cost.free_dashboards} free, {cost.charged_dashboards} charged"
@@ -261,5 +299,10 @@ def cost_lines(cost: CostEstimate) -> list[str]:
         lines.append(
             f"  matched log events  at most {millions:,.2f} million x {per_million}"
             f" = {usd(cost.matched_events_usd or 0.0)} ({cost.matched_basis})"
+        )
+    if cost.per_resource_usd is not None and cost.resources > 1:
+        lines.append(
+            f"  per resource  {usd(cost.per_resource_usd)} for each of {cost.resources} resources watched"
+            " (rules, alarms and dashboards; matched events left out)"
         )
     return lines

@@ -14,7 +14,7 @@ from core.artifacts.canonical import canonical_json
 from core.artifacts.dashboards import dashboard_name
 from core.artifacts.ownership import alarm_arn, owner_mark
 from core.desire.consumers import consumer_widgets
-from core.desire.cost import CostEstimate, estimate_cost, usd
+from core.desire.cost import CostEstimate, count, estimate_cost, usd
 from core.desire.native_metrics import ENDPOINT_METRICS, ENDPOINT_NAMESPACE, SERVICE_METRICS, native_dimension_sets
 from core.desire.rules import RULE_TEMPLATES
 from core.model import AlarmSpec, Coverage, DashboardSpec, Inventory, RuleQuota, RuleSpec
@@ -98,7 +98,8 @@ def render_dashboards(
     cost = estimate_cost(rules.values(), alarms.values(), len(names), settings, as_enabled=True, managed_rules=managed)
     for number, (name, part) in enumerate(zip(names, parts, strict=True), 1):
         grid = Grid()
-        for widget in firing_widgets([arn for item in part for arn in item.alarm_arns]):
+        # An alarm on a shared rule is in the section of each resource it serves: listed once here.
+        for widget in firing_widgets(list(dict.fromkeys(arn for item in part for arn in item.alarm_arns))):
             grid.place(widget, GRID_WIDTH, FIRING_HEIGHT)
         grid.newline()
         text = summary_markdown(coverage, settings, names, number, quota, cost)
@@ -166,7 +167,12 @@ def section(
     widgets: list[tuple[dict[str, Any], int, int]] = [(text_widget(resource_markdown(coverage)), GRID_WIDTH, 4)]
     for name in coverage.rule_names:
         rule = rules[name]
-        title = f"{resource.short_id}: {RULE_TEMPLATES[rule.kind].title} ({rule.log_group})"
+        title = f"{resource.short_id}: {rule.title or RULE_TEMPLATES[rule.kind].title} ({rule.log_group})"
+        if not rule.resource_id:
+            # A shared rule's contributors are keyed by ENI: the widget shows every resource it serves.
+            others = [rid for rid in rule.served if rid != resource.resource_id]
+            with_others = f" with {len(others)} other{'s' if len(others) > 1 else ''}" if others else ""
+            title += f", a shared rule{with_others}, by ENI"
         widgets.append((insight_rule_widget(name, title, region), 8, 6))
     if native := native_metrics(coverage, region):
         traffic = [row for row in native if row[1] in BYTES_METRICS + CONNECTION_METRICS]
@@ -306,8 +312,9 @@ def cost_markdown(cost: CostEstimate) -> str:
     do (a figure that moved at every run would rewrite the dashboard each time); matched events are
     priced, not counted."""
     return (
-        f"Estimated cost a month at list prices: {usd(cost.fixed_usd)} for {cost.rules + cost.managed_rules} rules"
-        f" ({usd(cost.rules_usd)} while enabled), {cost.alarm_metrics} alarm metrics in {cost.alarms} alarms"
+        f"Estimated cost a month at list prices: {usd(cost.fixed_usd)} for {count(cost.rules + cost.managed_rules)}"
+        f" rules ({usd(cost.rules_usd)} while enabled), {count(cost.alarm_metrics)} alarm metrics in"
+        f" {count(cost.alarms)} alarms"
         f" ({usd(cost.alarms_usd)})"
         f" and {cost.dashboards} dashboard(s), {cost.free_dashboards} free ({usd(cost.dashboards_usd)}); plus"
         f" {usd(cost.price_matched_events_million)} per million log events the rules match"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,13 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,128}")  # the console's charset, wh
 
 TCP = 6  # IANA protocol number
 
+# tcp-flags (flow-log field, v3 and later) OR-s the flags seen in the aggregation interval: SYN 2,
+# FIN 1, RST 4, ACK 16. A record with SYN and without ACK is a connection attempt: exactly the
+# values 2, 3, 6 and 7 (aws-facts F13). CLF fields are text, so `In` takes them as strings (the
+# rule syntax gives In an array of strings; UNCONFIRMED that the service compares a numeric-looking
+# CLF field as text: tests/unit/inspect/test_insights_eval.py checks our reading of it).
+SYN_WITHOUT_ACK = ("2", "3", "6", "7")
+
 
 @dataclass(frozen=True, slots=True)
 class RuleTemplate:
@@ -41,6 +49,13 @@ class RuleTemplate:
     # Flow logs of these traffic types hold every record the rule counts; a rule read from another
     # usable type (ACCEPT for bytes and TCP) misses the rejected records.
     complete_traffic: frozenset[str] = frozenset({"ALL"})
+    # (field, filter, title): where a flow log's format has the field, the rule also filters on it
+    # and says what it then counts
+    sharpened_by: tuple[tuple[str, Mapping[str, Any], str], ...] = ()
+
+    def title_for(self, positions: Mapping[str, int]) -> str:
+        """What the rule counts over a format with these fields."""
+        return next((title for field_id, _, title in self.sharpened_by if field_id in positions), self.title)
 
 
 RULE_TEMPLATES: dict[RuleKind, RuleTemplate] = {
@@ -62,6 +77,9 @@ RULE_TEMPLATES: dict[RuleKind, RuleTemplate] = {
         keys=("interface-id", "srcaddr"),
         aggregate_on="Count",
         filters=({"Match": "protocol", "EqualTo": TCP},),
+        sharpened_by=(
+            ("tcp-flags", {"Match": "tcp-flags", "In": list(SYN_WITHOUT_ACK)}, "TCP connection attempts by source"),
+        ),
     ),
     RuleKind.REJECTS: RuleTemplate(
         kind=RuleKind.REJECTS,
@@ -81,10 +99,24 @@ def alias(field_id: str) -> str:
     return field_id.replace("-", "_")
 
 
+def rule_keys(template: RuleTemplate, shared: bool) -> tuple[str, ...]:
+    """A shared rule serves several resources: interface-id leads its keys, so every contributor
+    names its ENI and so its resource."""
+    if not shared or "interface-id" in template.keys:
+        return template.keys
+    return ("interface-id", *template.keys)
+
+
 def render_rule_definition(
-    template: RuleTemplate, positions: Mapping[str, int], log_group: str, eni_ids: Sequence[str]
+    template: RuleTemplate,
+    positions: Mapping[str, int],
+    log_group: str,
+    eni_ids: Sequence[str],
+    *,
+    shared: bool = False,
 ) -> str:
-    """A CLF rule over one log group whose fields sit at `positions`, limited to `eni_ids`."""
+    """A CLF rule over one log group whose fields sit at `positions`, limited to `eni_ids`: the
+    records of any other ENI are never matched (matched events are billed)."""
     if not 1 <= len(eni_ids) <= MAX_IN_VALUES:
         raise ValueError(f"a rule covers 1 to {MAX_IN_VALUES} ENIs, got {len(eni_ids)}")
     used = list(template.fields)
@@ -93,7 +125,12 @@ def render_rule_definition(
         used.append("log-status")
         filters.append({"Match": alias("log-status"), "In": ["OK"]})
     filters += [{**f, "Match": alias(str(f["Match"]))} for f in template.filters]
-    contribution: dict[str, Any] = {"Keys": [alias(k) for k in template.keys], "Filters": filters}
+    for field_id, sharper, _ in template.sharpened_by:
+        if field_id in positions:
+            used.append(field_id)
+            filters.append({**sharper, "Match": alias(field_id)})
+    keys = rule_keys(template, shared)
+    contribution: dict[str, Any] = {"Keys": [alias(k) for k in keys], "Filters": filters}
     if template.value_of:
         contribution["ValueOf"] = alias(template.value_of)
     definition = {
@@ -140,3 +177,33 @@ def rule_name(prefix: str, short_id: str, kind: RuleKind, log_group: str, chunk:
 def rule_stem(prefix: str, short_id: str, kind: RuleKind) -> str:
     """What every name of this resource's rules of this kind starts with, today's and earlier ones."""
     return "-".join([prefix, re.sub(r"[^A-Za-z0-9_-]", "-", short_id), kind.value])
+
+
+SHARED = "shared"  # the word that sets shared rules' names apart from a resource's (vpce-..., net-..., gwy-...)
+
+
+def shared_rule_name(prefix: str, kind: RuleKind, token: str, chunk: int) -> str:
+    """`<prefix>-shared-<kind>-<log group token>-<chunk>`, chunk from 1. It depends only on the
+    kind, the source read and the chunk's number, never on which resources are in the chunk: a
+    resource that joins or leaves rewrites its chunk's In filter, and renames nothing."""
+    name = "-".join([prefix, SHARED, kind.value, token, str(chunk)])
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"rule name {name!r} is not 1-{MAX_NAME_CHARS} characters from A-Za-z0-9._-")
+    return name
+
+
+def shared_rule_stem(prefix: str, kind: RuleKind) -> str:
+    """What every shared rule of a kind starts with."""
+    return "-".join([prefix, SHARED, kind.value])
+
+
+def in_filter_enis(definition: str) -> list[str]:
+    """The ENIs of a rule's interface-id filter; none when the definition cannot be read."""
+    try:
+        filters = json.loads(definition)["Contribution"].get("Filters") or []
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return []
+    for rule_filter in filters:
+        if isinstance(rule_filter, dict) and rule_filter.get("Match") == "interface_id":
+            return [str(eni) for eni in rule_filter.get("In") or []]
+    return []

@@ -10,6 +10,17 @@ from core.settings import Settings, period_error
 
 FALSE_VALUES = frozenset({"false", "no", "0", "off"})  # a tag set to one of these does not count
 
+# The per-resource settings of the alarms on a resource's rules (`override`): a shared rule's alarm
+# serves several resources at one threshold, so a resource tagged with one of these needs its own.
+RULE_ALARM_TAGS = (
+    "plinsights:bytes-threshold",
+    "plinsights:bytes-top-threshold",
+    "plinsights:bytes-period",
+    "plinsights:rejects-threshold",
+    "plinsights:rejects-top-threshold",
+    "plinsights:rejects-period",
+)
+
 
 def tag_is_set(tags: Mapping[str, str], key: str) -> bool:
     return key in tags and tags[key].strip().lower() not in FALSE_VALUES

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from core.desire.flow_logs import field_positions, missing_fields, unusable_reason
-from core.desire.rules import RuleTemplate, rule_stem
+from core.desire.rules import RuleTemplate, in_filter_enis, rule_stem, shared_rule_stem
 from core.model import FlowLog, ObservedRule, Resource, RuleSpec
 from core.settings import Settings
 
@@ -53,6 +53,7 @@ def source_choice(
     covering each ENI); desire_resource renders rules from it, and `plinsights explain` reads it."""
     options = {eni: usable_sources(template, logs) for eni, logs in candidates.items()}
     in_use = log_groups_in_use(existing, rule_stem(settings.prefix, resource.short_id, template.kind))
+    in_use |= shared_groups_in_use(existing, shared_rule_stem(settings.prefix, template.kind), candidates.keys())
     return SourceChoice(options, in_use, choose_sources(options, in_use))
 
 
@@ -76,6 +77,7 @@ def flow_log_layout(template: RuleTemplate, flow_log: FlowLog) -> tuple[tuple[st
     if lacking := missing_fields(positions, template.fields):
         return f"its format lacks {', '.join(lacking)}, which a {template.kind} rule reads"
     used = list(template.fields) + (["log-status"] if template.ok_records_only else [])
+    used += [field_id for field_id, _, _ in template.sharpened_by]  # read where the format has them
     return tuple((name, positions[name]) for name in used if name in positions)
 
 
@@ -129,6 +131,19 @@ def log_groups_in_use(existing: Mapping[str, ObservedRule], stem: str) -> frozen
                 groups.update(json.loads(rule.definition).get("LogGroupNames", []))
             except (TypeError, ValueError, AttributeError):
                 continue  # not a definition we can read: it prefers nothing
+    return frozenset(groups)
+
+
+def shared_groups_in_use(existing: Mapping[str, ObservedRule], stem: str, eni_ids: Iterable[str]) -> frozenset[str]:
+    """The log groups our shared rules of this kind read the resource's ENIs from now."""
+    enis = set(eni_ids)
+    groups: set[str] = set()
+    for name, rule in existing.items():
+        if name.startswith(stem + "-") and enis & set(in_filter_enis(rule.definition)):
+            try:
+                groups.update(json.loads(rule.definition).get("LogGroupNames", []))
+            except (TypeError, ValueError, AttributeError):
+                continue
     return frozenset(groups)
 
 

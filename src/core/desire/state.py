@@ -1,4 +1,13 @@
-"""Inventory + Settings -> DesiredState: the rules each resource should have, or why it has none (pure)."""
+"""Inventory + Settings -> DesiredState: the rules, alarms and dashboards each resource should have,
+or why it has none (pure).
+
+Rules are shared by default: the resources read from one log group with one field layout share its
+rules, ten ENIs to a rule (shared_rules.py). A resource that needs rules of its own (the tag
+plinsights:dedicated-rules, or a per-resource threshold or period of a rule alarm, which a shared
+alarm cannot keep) gets them within a share of the quota (the dedicated_rule_share setting); past
+that share it is served by shared rules, with a note. Resources are served in priority order while
+the quota lasts; the rest keep their PrivateLink-metric alarms and are reported with what to do.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +16,29 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from core.artifacts import ALARMS, DASHBOARDS, MANAGED_RULES, RULES
-from core.desire.alarms import render_alarms
+from core.desire.alarms import render_alarms, wanted_templates
 from core.desire.dashboards import render_dashboards
-from core.desire.flow_logs import flow_logs_by_attachment, flow_logs_covering, unusable_reason
+from core.desire.flow_logs import flow_logs_by_attachment
 from core.desire.health_alarms import QueryAlarmBudget, render_health_alarms
 from core.desire.managed_rules import desired_managed_rules, reservation, with_notes
-from core.desire.rules import MAX_IN_VALUES, RULE_TEMPLATES, RuleTemplate, render_rule_definition, rule_name, rule_stem
-from core.desire.selection import exclusion_reason
-from core.desire.sources import Source, source_choice, why_no_source, with_aggregation
+from core.desire.resource_rules import (
+    Candidate,
+    assess,
+    existing_dedicated,
+    incomplete_notes,
+    is_live,
+    render_dedicated,
+)
+from core.desire.selection import RULE_ALARM_TAGS, exclusion_reason, tag_is_set
+from core.desire.shared_alarms import render_shared_alarms
+from core.desire.shared_rules import SharedRequest, allocate, existing_chunks, render_shared
 from core.model import (
     AlarmSpec,
     Coverage,
     DesiredState,
-    FlowLog,
     Inventory,
     ObservedRule,
     Resource,
-    ResourceKind,
     RuleKind,
     RuleQuota,
     RuleSpec,
@@ -31,27 +46,12 @@ from core.model import (
 from core.settings import Settings
 
 PRIORITY_TAG = "plinsights:priority"
-
 DEFAULT_PRIORITY = 1000.0
-
-PENDING_STATES = frozenset({"pending", "pendingacceptance", "provisioning"})
-
-ACTIVE_STATES = frozenset({"available", "active", "active_impaired"})
-
-NOT_PRIVATELINK = {
-    ResourceKind.GATEWAY_ENDPOINT: "gateway endpoints have no network interfaces, so no flow log sees them",
-    ResourceKind.OTHER_ENDPOINT: (
-        "an endpoint type this version does not know (EC2 lists Interface, Gateway, GatewayLoadBalancer, "
-        "Resource, ServiceNetwork and Tunnel): not monitored until it is understood"
-    ),
-}
-
-# Rule kinds that would be empty for a kind of resource, and why (they are left out, with a note).
-EMPTY_RULE_KINDS = {
-    ResourceKind.TUNNEL_ENDPOINT: {
-        RuleKind.TCP_FLOWS: "a tunnel endpoint carries GENEVE over UDP port 6081: its flow-log records are never TCP",
-    },
-}
+DEDICATED_TAG = "plinsights:dedicated-rules"
+QUOTA_ADVICE = (
+    "raise the Region's Contributor Insights rule quota (Service Quotas, CloudWatch, code L-DBD11BCC), "
+    "or give more important resources a lower plinsights:priority"
+)
 
 
 def desired_state(
@@ -62,49 +62,71 @@ def desired_state(
 ) -> DesiredState:
     """Without a quota every monitorable resource gets its rules; with one, resources are served in
     priority order (see `priority`) while rules are left, and the rest are reported. `existing`,
-    our rules as they are, lets a rule made under an earlier naming scheme keep its name (see
-    `adopt_earlier_names`)."""
-    rules: dict[str, RuleSpec] = {}
-    alarms: dict[str, AlarmSpec] = {}
-    coverage: list[Coverage] = []
+    our rules as they are, keeps names stable: a shared rule's chunks keep their members, and a
+    rule made under an earlier naming scheme keeps its name (resource_rules.adopt_earlier_names)."""
+    existing = existing or {}
     # The managed rules of our endpoint services, when on, take their share of the quota first.
     managed, managed_notes = desired_managed_rules(
         inventory, settings, sorted(inventory.resources, key=priority), quota.available if quota else None
     )
     quota = replace(quota, reserved=reservation(managed)) if quota else None
     left = quota.available if quota else None
-    query_alarms = QueryAlarmBudget(settings.query_alarm_limit)
     flow_logs = flow_logs_by_attachment(inventory.flow_logs)
+    coverage: dict[str, Coverage] = {}
+    candidates: list[Candidate] = []
     for resource in sorted(inventory.resources, key=priority):
         if reason := exclusion_reason(resource, dict(inventory.vpc_tags.get(resource.vpc_id, ())), settings):
-            coverage.append(Coverage(resource, unmonitorable=reason, excluded=True))
+            coverage[resource.resource_id] = Coverage(resource, unmonitorable=reason, excluded=True)
+        elif isinstance(assessed := assess(resource, flow_logs, settings, existing), Candidate):
+            candidates.append(assessed)
+        else:
+            coverage[resource.resource_id] = assessed
+
+    rules: dict[str, RuleSpec] = {}
+    live = [c for c in candidates if not c.pending]
+    dedicated, shared, notes = split_dedicated(live, settings, existing, left)
+    for candidate in dedicated:
+        specs, rule_notes = render_dedicated(candidate, settings, existing)
+        if left is not None and len(specs) > left:
+            coverage[candidate.resource.resource_id] = over_quota(candidate, len(specs), left, "of its own")
             continue
-        resource_coverage, specs = desire_resource(resource, flow_logs, settings, existing or {})
-        if left is not None and specs:
-            if len(specs) > left:
-                reason = f"not monitored for lack of Contributor Insights quota: needs {len(specs)} rules, {left} left"
-                resource_coverage, specs = Coverage(resource, unmonitorable=reason, over_quota=len(specs)), []
-            else:
-                left -= len(specs)
-        if is_live(resource):  # health alarms whatever the rule quota: PrivateLink's metrics are free
-            alarm_specs, notes = render_alarms(resource, specs, settings, inventory.region)
-            health, health_notes = render_health_alarms(resource, settings, inventory.region, query_alarms)
-            alarm_specs, notes = alarm_specs + health, notes + health_notes
-            alarms.update((spec.name, spec) for spec in alarm_specs)
-            resource_coverage = replace(
-                resource_coverage,
-                alarm_names=tuple(sorted(spec.name for spec in alarm_specs)),
-                notes=resource_coverage.notes + tuple(notes),
-            )
-        coverage.append(resource_coverage)
+        left = None if left is None else left - len(specs)
         rules.update((spec.name, spec) for spec in specs)
-    coverage = with_notes(sorted(coverage, key=lambda c: c.resource.resource_id), managed_notes)
-    usage = replace(quota, ours=len(rules)) if quota else None
-    desired = DesiredState(
-        {RULES.name: rules, MANAGED_RULES.name: managed, ALARMS.name: alarms}, tuple(coverage), usage
+        coverage[candidate.resource.resource_id] = covered(candidate, specs, rule_notes, notes, dedicated=True)
+
+    chunks = existing_chunks(existing, settings.prefix)
+    # Pending resources keep their place in the chunks that read them now, and gain none.
+    kept = [kept_request(c.shared_request(), chunks) for c in candidates if c.pending]
+    allocation = allocate([c.shared_request() for c in shared] + [r for r in kept if r.wants], chunks, left)
+    shared_specs = render_shared(allocation, settings, {e: fl for c in candidates for e, fl in c.flow_logs.items()})
+    rules.update((spec.name, spec) for spec in shared_specs)
+    for candidate in shared:
+        rid = candidate.resource.resource_id
+        if rid in allocation.refused:
+            needed, then_left = allocation.refused[rid]
+            coverage[rid] = over_quota(candidate, needed, then_left, "shared")
+            continue
+        serving = [spec for spec in shared_specs if spec.serves(rid)]
+        rule_notes = [n for t, chosen in candidate.choices for n in incomplete_notes(t, chosen, serving)]
+        coverage[rid] = covered(candidate, serving, rule_notes, notes)
+    for candidate in candidates:
+        if candidate.pending:
+            coverage[candidate.resource.resource_id] = Coverage(
+                candidate.resource,
+                unmonitorable=f"{candidate.resource.state}: the next event or scheduled run picks it up",
+                pending=True,
+            )
+
+    alarms, alarm_notes = render_all_alarms(coverage, rules, shared_specs, inventory, settings)
+    ordered = tuple(
+        with_notes(
+            (alarms_named(coverage[rid], alarms, alarm_notes.get(rid, ())) for rid in sorted(coverage)), managed_notes
+        )
     )
+    usage = replace(quota, ours=len(rules)) if quota else None
+    desired = DesiredState({RULES.name: rules, MANAGED_RULES.name: managed, ALARMS.name: alarms}, ordered, usage)
     # The dashboards show the coverage, rules and alarms desired, and the quota's use; none for an empty account.
-    dashboards = render_dashboards(desired.coverage, rules, alarms, inventory, settings, usage) if coverage else {}
+    dashboards = render_dashboards(desired.coverage, rules, alarms, inventory, settings, usage) if ordered else {}
     return replace(desired, artifacts={**desired.artifacts, DASHBOARDS.name: dashboards})
 
 
@@ -119,142 +141,121 @@ def priority(resource: Resource) -> tuple[float, str, str]:
     return (rank if math.isfinite(rank) else DEFAULT_PRIORITY, resource.created or "~", resource.resource_id)
 
 
-def is_live(resource: Resource) -> bool:
-    """Neither pending nor on its way out: its PrivateLink metrics are worth an alarm."""
-    return resource.kind not in NOT_PRIVATELINK and resource.state.lower() in ACTIVE_STATES
+def dedicated_reason(resource: Resource) -> str:
+    """Why the resource needs rules of its own, or "" when shared rules serve it."""
+    tags = resource.tag_map
+    if tag_is_set(tags, DEDICATED_TAG):
+        return f"tagged {DEDICATED_TAG}"
+    if overrides := sorted(tag for tag in RULE_ALARM_TAGS if tag in tags):
+        return f"tagged {', '.join(overrides)}: a per-resource rule-alarm setting needs rules of its own"
+    return ""
 
 
-def desire_resource(
-    resource: Resource,
-    flow_logs: Mapping[str, Sequence[tuple[int, FlowLog]]],
-    settings: Settings,
-    existing: Mapping[str, ObservedRule],
-) -> tuple[Coverage, list[RuleSpec]]:
-    if resource.kind in NOT_PRIVATELINK:
-        return Coverage(resource, unmonitorable=NOT_PRIVATELINK[resource.kind]), []
-    state = resource.state.lower()
-    if state in PENDING_STATES:
-        reason = f"{resource.state}: the next event or scheduled run picks it up"
-        return Coverage(resource, unmonitorable=reason, pending=True), []
-    if state not in ACTIVE_STATES:
-        return Coverage(resource, unmonitorable=f"state is {resource.state}"), []
-    if not resource.enis:
-        return Coverage(resource, unmonitorable="no network interfaces found"), []
+def split_dedicated(
+    candidates: Sequence[Candidate], settings: Settings, existing: Mapping[str, ObservedRule], left: int | None
+) -> tuple[list[Candidate], list[Candidate], dict[str, list[str]]]:
+    """Which candidates get rules of their own (in priority order), which share, and the notes that
+    say why. Rules of their own take at most `dedicated_rule_share` of the quota. A resource that
+    had rules of its own and now shares moves over in batches that keep each run's deletions
+    within the deletion limit: until its batch comes it keeps its rules."""
+    share = None if left is None else math.floor(settings.dedicated_rule_share * left)
+    moves_left = settings.max_deletes
+    per_rule_alarms = len([t for t in wanted_templates(settings) if t.rule_kind is not None])
+    dedicated: list[Candidate] = []
+    shared: list[Candidate] = []
+    notes: dict[str, list[str]] = {}
+    for candidate in candidates:
+        resource = candidate.resource
+        if reason := dedicated_reason(resource):
+            wanted = len(render_dedicated(candidate, settings, existing)[0])
+            if share is None or wanted <= share:
+                share = None if share is None else share - wanted
+                dedicated.append(candidate)
+                continue
+            notes[resource.resource_id] = [
+                f"shared rules, not its own ({reason}): the dedicated share of the quota "
+                f"({settings.dedicated_rule_share:g}) is used; a per-resource rule-alarm tag is not kept"
+            ]
+        elif own := existing_dedicated(resource, existing):
+            # Its rules and their alarms go once the shared rules serve it (they replace them).
+            moving = len(own) + per_rule_alarms
+            if moving > moves_left:
+                dedicated.append(candidate)
+                notes[resource.resource_id] = [
+                    f"keeps its {len(own)} rules of its own this run: it moves to shared rules in a coming "
+                    f"run, within the deletion limit of {settings.max_deletes}"
+                ]
+                continue
+            moves_left -= moving
+        shared.append(candidate)
+    return dedicated, shared, notes
 
-    candidates = {eni.eni_id: flow_logs_covering(eni, flow_logs) for eni in resource.enis}
-    specs: list[RuleSpec] = []
-    notes: list[str] = []
-    for template in RULE_TEMPLATES.values():
-        if template.kind not in settings.rule_kinds:
-            continue  # left out by the rule_kinds setting: no rule, no alarm on it, no note
-        if empty := EMPTY_RULE_KINDS.get(resource.kind, {}).get(template.kind):
-            notes.append(f"no {template.title} rule: {empty}")
-            continue
-        choice = source_choice(resource, template, candidates, settings, existing)
-        options, chosen = choice.options, choice.chosen
-        if not chosen:
-            notes.append(f"no {template.title} rule: {why_no_source(template, candidates)}")
-            continue
-        uncovered = sorted(eni for eni, sources in options.items() if not sources)
-        if uncovered:
-            notes.append(f"{template.title}: {', '.join(uncovered)} not covered by a usable flow log")
-        stem = rule_stem(settings.prefix, resource.short_id, template.kind)
-        rendered = adopt_earlier_names(render_specs(resource, template, chosen, settings), existing, stem)
-        rendered = [with_aggregation(spec, candidates) for spec in rendered]
-        notes += incomplete_notes(template, chosen, rendered)
-        specs += rendered
 
-    if not specs:
-        return Coverage(resource, unmonitorable=why_unmonitorable(candidates, notes)), []
-    return (
-        Coverage(
-            resource,
-            rule_names=tuple(sorted(spec.name for spec in specs)),
-            log_groups=tuple(sorted({spec.log_group for spec in specs})),
-            notes=tuple(notes),
-        ),
-        specs,
+def kept_request(request: SharedRequest, chunks: Mapping[tuple[RuleKind, str], Mapping[str, int]]) -> SharedRequest:
+    """A pending resource's ENIs, only where a shared rule reads them now."""
+    reading = {eni for enis in chunks.values() for eni in enis}
+    wants = tuple((key, tuple(e for e in enis if e in reading)) for key, enis in request.wants)
+    return replace(request, wants=tuple((key, enis) for key, enis in wants if enis))
+
+
+def over_quota(candidate: Candidate, needed: int, left: int | None, what: str) -> Coverage:
+    reason = (
+        f"not monitored for lack of Contributor Insights quota: needs {needed} more rules ({what}), "
+        f"{left or 0} left; {QUOTA_ADVICE}"
+    )
+    return Coverage(candidate.resource, unmonitorable=reason, over_quota=needed, notes=candidate.notes)
+
+
+def covered(
+    candidate: Candidate,
+    specs: Sequence[RuleSpec],
+    rule_notes: Sequence[str],
+    notes: Mapping[str, Sequence[str]],
+    *,
+    dedicated: bool = False,
+) -> Coverage:
+    return Coverage(
+        candidate.resource,
+        rule_names=tuple(sorted(spec.name for spec in specs)),
+        log_groups=tuple(sorted({spec.log_group for spec in specs})),
+        notes=(*notes.get(candidate.resource.resource_id, ()), *candidate.notes, *rule_notes),
+        dedicated=dedicated,
     )
 
 
-def render_specs(
-    resource: Resource, template: RuleTemplate, chosen: Mapping[Source, list[str]], settings: Settings
-) -> list[RuleSpec]:
-    """One rule per source and chunk of 10 ENIs. The name depends on the log group and the chunk
-    only, never on how many other sources there are. Chunks are the ENIs in sorted order: a
-    resource has one ENI per Availability Zone, so past 10 is rare, and an ENI that joins or
-    leaves changes the In filter of its chunk anyway."""
-    groups = [source.log_group for source in chosen]
-    specs = []
-    for source, enis in sorted(chosen.items()):
-        # Two layouts in one log group (two flow logs of different formats) need two rules.
-        layout = repr(source.layout) if groups.count(source.log_group) > 1 else ""
-        for start in range(0, len(enis), MAX_IN_VALUES):
-            eni_ids = enis[start : start + MAX_IN_VALUES]
-            specs.append(
-                RuleSpec(
-                    name=rule_name(
-                        settings.prefix,
-                        resource.short_id,
-                        template.kind,
-                        source.log_group,
-                        chunk=start // MAX_IN_VALUES,
-                        layout=layout,
-                    ),
-                    resource_id=resource.resource_id,
-                    kind=template.kind,
-                    log_group=source.log_group,
-                    eni_ids=tuple(eni_ids),
-                    definition=render_rule_definition(template, dict(source.layout), source.log_group, eni_ids),
-                    state=settings.rule_state,
-                )
-            )
-    return specs
-
-
-def adopt_earlier_names(specs: Sequence[RuleSpec], existing: Mapping[str, ObservedRule], stem: str) -> list[RuleSpec]:
-    """A rule of ours made under an earlier naming scheme (`<stem>` alone, or `<stem>-<hash><n>`)
-    whose definition is exactly the one wanted keeps its name, and so its history: renaming would
-    mean a new rule. It moves to its stable name only when its definition has to change anyway
-    (a rewrite loses the history too), and then the plan deletes the old one."""
-    taken = {spec.name for spec in specs}
-    earlier = {
-        rule.definition: name
-        for name, rule in sorted(existing.items())
-        if (name == stem or name.startswith(stem + "-")) and name not in taken
-    }
-    adopted = []
-    for spec in specs:
-        name = earlier.pop(spec.definition, None) if spec.name not in existing else None
-        adopted.append(replace(spec, name=name) if name else spec)
-    return adopted
-
-
-def incomplete_notes(
-    template: RuleTemplate, chosen: Mapping[Source, list[str]], specs: Sequence[RuleSpec]
-) -> list[str]:
-    """Where a rule can only read a log that misses records it counts, the plan and dashboard say so."""
-    notes = []
-    for source in sorted(chosen):
-        if source.complete:
+def render_all_alarms(
+    coverage: Mapping[str, Coverage],
+    rules: Mapping[str, RuleSpec],
+    shared_specs: Sequence[RuleSpec],
+    inventory: Inventory,
+    settings: Settings,
+) -> tuple[dict[str, AlarmSpec], dict[str, list[str]]]:
+    """Each live resource's own alarms (on its own rules, and on PrivateLink's metrics, whatever the
+    quota), with their notes by resource, and a top-contributor alarm per shared rule."""
+    alarms: dict[str, AlarmSpec] = {}
+    notes: dict[str, list[str]] = {}
+    by_id = {r.resource_id: r for r in inventory.resources}
+    # Metrics Insights query alarms are limited per Region: served in priority order.
+    query_alarms = QueryAlarmBudget(settings.query_alarm_limit)
+    for entry in sorted(coverage.values(), key=lambda c: priority(c.resource)):
+        rid = entry.resource.resource_id
+        if entry.excluded or not is_live(entry.resource):
             continue
-        names = sorted(spec.name for spec in specs if spec.log_group == source.log_group)
-        partial_types = " or ".join(sorted(template.traffic_types - template.complete_traffic))
-        notes.append(
-            f"{template.title}: {', '.join(names)} reads {source.log_group}, whose flow logs record "
-            f"{partial_types} traffic only: rejected traffic is not in it ({', '.join(chosen[source])})"
-        )
-    return notes
+        own = [rules[name] for name in entry.rule_names if rules[name].resource_id == rid]
+        specs, notes[rid] = render_alarms(entry.resource, own, settings, inventory.region)
+        # Health alarms whatever the rule quota: PrivateLink's metrics are free.
+        health, health_notes = render_health_alarms(entry.resource, settings, inventory.region, query_alarms)
+        notes[rid] += health_notes
+        alarms.update((spec.name, spec) for spec in [*specs, *health])
+    alarms.update((spec.name, spec) for spec in render_shared_alarms(shared_specs, by_id, settings))
+    return alarms, notes
 
 
-def why_unmonitorable(candidates: Mapping[str, Sequence[FlowLog]], notes: Sequence[str]) -> str:
-    flow_logs = {fl.flow_log_id: fl for logs in candidates.values() for fl in logs}.values()
-    if not flow_logs:
-        return "no flow log covers its network interfaces (none on the ENI, its subnet or its VPC)"
-    reasons = sorted({unusable_reason(fl) for fl in flow_logs})
-    if all(reasons):
-        if not any(fl.destination_type == "cloud-watch-logs" for fl in flow_logs):
-            kinds = " and ".join(sorted({fl.destination_type for fl in flow_logs}))
-            return f"its flow logs deliver to {kinds} only, not to CloudWatch Logs"
-        return "; ".join(reasons)
-    return "; ".join(note.removeprefix("no ") for note in notes)
+def alarms_named(entry: Coverage, alarms: Mapping[str, AlarmSpec], notes: Sequence[str]) -> Coverage:
+    """The coverage with the names of every alarm that watches the resource, its own and shared,
+    and the notes its own alarms carry (bad override tags, metrics AWS does not publish)."""
+    rid = entry.resource.resource_id
+    if entry.excluded or not is_live(entry.resource):
+        return entry
+    names = tuple(sorted(name for name, spec in alarms.items() if spec.serves(rid)))
+    return replace(entry, alarm_names=names, notes=entry.notes + tuple(n for n in notes if n not in entry.notes))

@@ -12,9 +12,9 @@ from core.desire.alarms import ALARM_TEMPLATES
 from core.desire.cost import CostEstimate, IncomingEvents, charged_alarm_metrics, resource_cost
 from core.desire.flow_logs import flow_logs_by_attachment, flow_logs_covering, unusable_reason
 from core.desire.health_alarms import HEALTH_TEMPLATES
+from core.desire.resource_rules import EMPTY_RULE_KINDS
 from core.desire.rules import RULE_TEMPLATES, RuleTemplate
 from core.desire.sources import Source, flow_log_source, preferred_sources, source_choice
-from core.desire.state import EMPTY_RULE_KINDS
 from core.inspect.alarm_contributors import AlarmContributors
 from core.inspect.resource_ids import find_resource as find_any_resource
 from core.model import Coverage, FlowLog, Resource, RuleKind, RuleSpec
@@ -152,7 +152,7 @@ def explain(
     resource, matched_by = find_resource(query, outcome)
     coverage = next(c for c in outcome.desired.coverage if c.resource.resource_id == resource.resource_id)
     changes = resource_changes(resource, outcome)
-    rules = [spec for spec in outcome.desired.rules.values() if spec.resource_id == resource.resource_id]
+    rules = [spec for spec in outcome.desired.rules.values() if spec.serves(resource.resource_id)]
     return Explanation(
         resource=resource,
         coverage=coverage,
@@ -305,7 +305,7 @@ def resource_changes(resource: Resource, outcome: Outcome) -> list[Change]:
             owner = outcome.actual.artifacts.get(change.kind.name, {}).get(change.name)
             belongs = owner is not None and owner.resource_id == resource.resource_id
         else:
-            belongs = change.spec.resource_id == resource.resource_id
+            belongs = change.spec.serves(resource.resource_id)
         if belongs or change.name in holding:
             mine.append(change)
     return mine
@@ -324,7 +324,7 @@ def rule_facts(rules: Sequence[RuleSpec], outcome: Outcome, changes: Sequence[Ch
         RuleFacts(
             name=spec.name,
             kind=spec.kind,
-            title=RULE_TEMPLATES[spec.kind].title,
+            title=spec.title or RULE_TEMPLATES[spec.kind].title,
             log_group=spec.log_group,
             eni_ids=spec.eni_ids,
             state=spec.state,
@@ -378,7 +378,8 @@ def section_dashboards(resource: Resource, outcome: Outcome) -> list[str]:
     holding = []
     for name, spec in sorted(outcome.desired.dashboards.items()):
         for widget in json.loads(spec.body).get("widgets", []):
-            owners = {owner_of[token] for token in ARTIFACT_NAME.findall(json.dumps(widget)) if token in owner_of}
+            # A shared rule or alarm belongs to no one resource ("")
+            owners = {owner_of[t] for t in ARTIFACT_NAME.findall(json.dumps(widget)) if t in owner_of} - {""}
             if owners == {resource.resource_id}:
                 holding.append(name)
                 break

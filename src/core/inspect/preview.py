@@ -11,13 +11,14 @@ ENI, but the exact name is not documented where we could check, and a rule reads
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from core.desire.rules import RULE_TEMPLATES
+from core.desire.rules import RULE_TEMPLATES, alias
 from core.inspect.insights_eval import Contributor, Evaluation, compile_rule, evaluate
 from core.model import RuleSpec
 from core.reconcile import run_reconcile
@@ -82,22 +83,44 @@ class Preview:
         return notes
 
 
-def preview_rules(rules: Iterable[RuleSpec], reads: Mapping[str, LogRead]) -> tuple[RuleReport, ...]:
-    """Each rule evaluated over the records of its log group (pure), by resource then rule kind."""
+def preview_rules(
+    rules: Iterable[RuleSpec], reads: Mapping[str, LogRead], owners: Mapping[str, str] | None = None
+) -> tuple[RuleReport, ...]:
+    """Each rule evaluated over the records of its log group (pure), by resource then rule kind. A
+    shared rule is reported once per resource it serves, over that resource's ENIs alone (`owners`:
+    ENI -> resource), so each resource's table shows its own contributors, ranked among themselves."""
     reports = []
     for rule in rules:
         read = reads.get(rule.log_group, LogRead(rule.log_group))
-        reports.append(
-            RuleReport(
-                name=rule.name,
-                resource=rule.resource_id,
-                kind=rule.kind.value,
-                log_groups=(rule.log_group,),
-                records_read=len(read.messages),
-                evaluation=evaluate(compile_rule(rule.definition), read.messages),
+        if rule.resource_id or not owners:
+            views = [(rule.resource_id, rule.definition)]
+        else:
+            views = [
+                (rid, narrowed(rule.definition, [e for e in rule.eni_ids if owners.get(e) == rid]))
+                for rid in rule.served
+            ]
+        for resource, definition in views:
+            reports.append(
+                RuleReport(
+                    name=rule.name,
+                    resource=resource,
+                    kind=rule.kind.value,
+                    log_groups=(rule.log_group,),
+                    records_read=len(read.messages),
+                    evaluation=evaluate(compile_rule(definition), read.messages),
+                )
             )
-        )
     return tuple(sorted(reports, key=report_order))
+
+
+def narrowed(definition: str, eni_ids: Sequence[str]) -> str:
+    """The rule's definition with its interface-id filter cut down to `eni_ids`: what the rule
+    counts for those ENIs alone."""
+    document = json.loads(definition)
+    for rule_filter in document["Contribution"]["Filters"]:
+        if rule_filter.get("Match") == alias("interface-id"):
+            rule_filter["In"] = sorted(eni_ids)
+    return json.dumps(document)
 
 
 def report_order(report: RuleReport) -> tuple[str, int, str]:
@@ -143,14 +166,16 @@ def run_preview(
     records of the `minutes` before `now` (seconds since the epoch). Writes nothing."""
     if minutes < 1 or max_events < 1:
         raise ValueError("minutes and max_events must be at least 1")
-    rules = list(run_reconcile(clients, settings, dry_run=True).desired.rules.values())
+    outcome = run_reconcile(clients, settings, dry_run=True)
+    rules = list(outcome.desired.rules.values())
+    owners = {eni.eni_id: r.resource_id for r in outcome.inventory.resources for eni in r.enis}
     end_ms = int(now * 1000)
     start_ms = end_ms - minutes * 60_000
     reads = {
         group: read_log_group(clients.logs, group, start_ms, end_ms, max_events)
         for group in sorted({rule.log_group for rule in rules})
     }
-    return Preview(preview_rules(rules, reads), tuple(reads.values()), minutes, max_events)
+    return Preview(preview_rules(rules, reads, owners), tuple(reads.values()), minutes, max_events)
 
 
 def number(value: float) -> float | int:

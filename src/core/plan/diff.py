@@ -4,25 +4,57 @@ Changes come in the order they are applied, so that a run cut short anywhere lea
 reference: each kind's creates and updates in the registry's order (rules before the alarms and
 widgets that read them), then the deletes in core.artifacts.DELETE_ORDER (readers before the rules
 they read).
+
+A rule or alarm whose resource stays served by a wanted one of the same kind (a resource's own
+rules giving way to shared ones, a rule under an earlier name) is replaced, not lost: those
+deletions come first, alarms before rules, so that the Region's rule quota has room for what
+replaces them, and they do not count toward the deletion limit, which guards against losing
+monitoring. How many such moves one run makes is bounded where they are decided (core/desire).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
 
-from core.artifacts import ARTIFACTS, DELETE_ORDER, RULES
+from core.artifacts import ALARMS, ARTIFACTS, DELETE_ORDER, RULES
 from core.artifacts.kind import Action, Change, Create, Delete, Plan
 from core.model import ActualState, DesiredState, Observed
 
 WRITE_PHASES = (Action.CREATE, Action.UPDATE)
 
 
-def phase(change: Change) -> tuple[int, int]:
-    """Where a change goes in the plan: all writes before any delete."""
+def phase(change: Change, replaced: Set[tuple[str, str]] = frozenset()) -> tuple[int, int]:
+    """Where a change goes in the plan: replaced artifacts' deletes first, then every write, then the
+    other deletes."""
     if isinstance(change, Delete):
-        return len(ARTIFACTS), DELETE_ORDER.index(change.kind)
+        first = (change.kind.name, change.name) in replaced
+        return -1 if first else len(ARTIFACTS), DELETE_ORDER.index(change.kind)
     return ARTIFACTS.index(change.kind), WRITE_PHASES.index(change.action)
+
+
+def replaced_artifacts(desired: DesiredState, actual: ActualState) -> dict[tuple[str, str], list[str]]:
+    """(kind's name, name) of each rule or alarm of ours not wanted any more whose resource a wanted
+    one of the same rule or alarm kind serves -> the names of those that serve it."""
+    serving: dict[tuple[str, str, str], list[str]] = {}
+    for artifact, specs in ((RULES.name, desired.rules), (ALARMS.name, desired.alarms)):
+        for spec in specs.values():
+            for rid in (spec.resource_id, *spec.served):
+                if rid:
+                    serving.setdefault((artifact, spec.kind.value, rid), []).append(spec.name)
+    replaced: dict[tuple[str, str], list[str]] = {}
+    observed: list[tuple[str, str, str, str]] = [
+        (RULES.name, n, r.kind, r.resource_id) for n, r in actual.rules.items()
+    ]
+    observed += [(ALARMS.name, n, a.kind, a.resource_id) for n, a in actual.alarms.items()]
+    for artifact, name, kind, rid in observed:
+        if (
+            rid
+            and name not in desired.artifacts.get(artifact, {})
+            and (successors := serving.get((artifact, kind, rid)))
+        ):
+            replaced[artifact, name] = sorted(successors)
+    return replaced
 
 
 def make_plan(desired: DesiredState, actual: ActualState, max_deletes: int | None = None) -> Plan:
@@ -55,13 +87,14 @@ def make_plan(desired: DesiredState, actual: ActualState, max_deletes: int | Non
                 unchanged += 1
                 continue
             changes.append(Delete(kind, name, delete_reason(have[name], gone)))
-    changes = [replaced_reason(c, changes, actual) for c in changes]
-    changes.sort(key=phase)
-    deletes = tuple(c for c in changes if isinstance(c, Delete))
+    replaced = replaced_artifacts(desired, actual)
+    changes = [replaced_reason(c, changes, actual, replaced) for c in changes]
+    changes.sort(key=lambda c: phase(c, replaced.keys()))
+    deletes = tuple(c for c in changes if isinstance(c, Delete) and (c.kind.name, c.name) not in replaced)
     held: tuple[Delete, ...] = ()
     if max_deletes is not None and len(deletes) > max_deletes:
         held = deletes
-        changes = [c for c in changes if not isinstance(c, Delete)]
+        changes = [c for c in changes if c not in held]
         notes.append(
             f"{len(deletes)} deletions held back: more than the maximum of {max_deletes} per run. If the "
             "account really lost that much, raise the maximum (PLINSIGHTS_MAX_DELETES) or delete with "
@@ -70,10 +103,19 @@ def make_plan(desired: DesiredState, actual: ActualState, max_deletes: int | Non
     return Plan(changes=tuple(changes), unchanged=unchanged, notes=tuple(notes), held_deletions=held)
 
 
-def replaced_reason(change: Change, changes: Sequence[Change], actual: ActualState) -> Change:
-    """A rule deleted while rules are created for the same resource is replaced (a rule under an
-    earlier name whose definition changes, or a source that moved): the plan says by what."""
-    if change.kind is not RULES or not isinstance(change, Delete) or change.name not in actual.rules:
+def replaced_reason(
+    change: Change,
+    changes: Sequence[Change],
+    actual: ActualState,
+    replaced: Mapping[tuple[str, str], Sequence[str]],
+) -> Change:
+    """A rule or alarm replaced by others that serve its resource (shared rules, a rule under a
+    stable name whose definition changed): the plan says by what."""
+    if not isinstance(change, Delete):
+        return change
+    if successors := replaced.get((change.kind.name, change.name)):
+        return replace(change, reason=f"replaced by {', '.join(successors)}")
+    if change.kind is not RULES or change.name not in actual.rules:
         return change
     resource_id = actual.rules[change.name].resource_id
     created = sorted(

@@ -29,11 +29,12 @@ def when_called(aws: Harness, operation: str, action: Any) -> None:
 
 
 def gone_endpoint(aws: Harness) -> tuple[DemoWorld, list[str]]:
-    """The demo world, reconciled, then its consumer endpoint deleted: its three rules are to go."""
+    """The demo world, reconciled, then its consumer endpoint deleted: the three rules that served it
+    alone are to go."""
     demo = build_demo_world(aws.world)
-    run_reconcile(aws.clients, aws.settings)
+    desired = run_reconcile(aws.clients, aws.settings).desired
     aws.world.delete_endpoint(demo.consumer_endpoint)
-    return demo, sorted(name for name in aws.world.rule_names() if demo.consumer_endpoint in name)
+    return demo, sorted(name for name, rule in desired.rules.items() if rule.served == (demo.consumer_endpoint,))
 
 
 def test_a_rule_whose_owner_tag_goes_while_the_run_waits_for_its_turn_is_left_alone(aws: Harness) -> None:

@@ -89,10 +89,13 @@ def test_max_deletes_given_on_the_command_line_wins_over_the_stack(
 
 
 def consumer_endpoint(aws: Harness) -> str:
-    """The demo world's monitored interface endpoint: the one whose id is in rule names."""
+    """The demo world's interface endpoint in the consumer VPC (the one a flow log to CloudWatch Logs covers)."""
     endpoints = aws.world.ec2.describe_vpc_endpoints()["VpcEndpoints"]
-    ids = {e["VpcEndpointId"] for e in endpoints if e["VpcEndpointType"] == "Interface"}
-    (consumer,) = {e for e in ids if any(f"-{e}-" in name for name in aws.world.rule_names())}
+    flow_logs = aws.world.ec2.describe_flow_logs()["FlowLogs"]
+    logged = {fl["ResourceId"] for fl in flow_logs if fl["LogDestinationType"] == "cloud-watch-logs"}
+    (consumer,) = {
+        e["VpcEndpointId"] for e in endpoints if e["VpcEndpointType"] == "Interface" and e["VpcId"] in logged
+    }
     return consumer
 
 

@@ -54,9 +54,9 @@ def test_every_wanted_rule_is_previewed_from_records_of_the_window(aws: Harness)
     by_kind = {r.kind: r for r in preview.rules}
     in_window = 3
     assert by_kind["bytes"].records_read == in_window
-    assert [(c.keys, c.value) for c in by_kind["bytes"].evaluation.contributors] == [
-        (("10.1.0.10", eni.address), 7000),
-        (("10.1.0.11", eni.address), 3000),
+    assert [(c.keys, c.value) for c in by_kind["bytes"].evaluation.contributors] == [  # a shared rule: ENI first
+        ((eni.eni_id, "10.1.0.10", eni.address), 7000),
+        ((eni.eni_id, "10.1.0.11", eni.address), 3000),
     ]
     assert by_kind["rejects"].evaluation.contributors == ()
     assert preview.notes == []
@@ -104,7 +104,7 @@ def test_generated_traffic_ranks_as_its_own_sums(aws: Harness, log_format: str) 
     rejects: Counter[tuple[str, ...]] = Counter()
     for r in records:
         if r.log_status == "OK":
-            bytes_by_pair[(r.srcaddr, r.dstaddr)] += r.bytes or 0
+            bytes_by_pair[(r.eni.eni_id, r.srcaddr, r.dstaddr)] += r.bytes or 0
         if r.action == "REJECT":
             rejects[(r.eni.eni_id, r.srcaddr)] += 1
     top_bytes = sorted(bytes_by_pair.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
@@ -127,7 +127,7 @@ def test_preview_json_is_exactly_the_contract(aws: Harness, capsys: pytest.Captu
         [LOG_GROUP],
         1,
     )
-    assert first["contributors"] == [{"keys": ["10.1.0.10", eni.address], "value": 1234}]
+    assert first["contributors"] == [{"keys": [eni.eni_id, "10.1.0.10", eni.address], "value": 1234}]
 
 
 def test_preview_text_is_one_ranked_table_per_resource_and_kind(

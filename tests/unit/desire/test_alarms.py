@@ -1,5 +1,9 @@
+"""Alarms on a resource's own rules and on PrivateLink's metrics. The resources here have rules of
+their own (tagged plinsights:dedicated-rules); alarms on shared rules: test_shared_alarms.py."""
+
 import json
 import math
+from functools import partial
 
 import pytest
 
@@ -10,7 +14,8 @@ from core.discover.inventory import endpoint_from_api, flow_log_from_api
 from core.errors import ConfigError
 from core.model import AlarmKind, ResourceKind, RuleKind
 from core.settings import MAX_ALARM_WINDOW, Settings
-from tests.builders import endpoint, flow_log, inventory, load_balancer, name_of
+from tests import builders
+from tests.builders import flow_log, inventory, name_of
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:plinsights-alarms"
 SETTINGS = Settings(alarm_topic_arn=TOPIC)
@@ -18,6 +23,12 @@ BOTH = Settings(alarm_topic_arn=TOPIC, rule_alarms="both")
 TOP_KINDS = {AlarmKind.TOP_BYTES.value, AlarmKind.TOP_REJECTS.value}
 TOTAL_KINDS = {AlarmKind.BYTES.value, AlarmKind.REJECTS.value}
 RULES_PER_ALARM = MAX_METRICS - 1  # the expression that combines them takes the tenth entry
+
+
+endpoint = partial(builders.endpoint, dedicated=True)
+
+
+load_balancer = partial(builders.load_balancer, dedicated=True)
 
 
 def alarms(*items, settings: Settings = SETTINGS, **kwargs) -> dict[str, dict]:

@@ -1,8 +1,10 @@
 """Complete rules before cheap ones, names that a coverage change elsewhere never alters, the
-adoption of rules named by the earlier scheme, and endpoint types beyond Interface."""
+adoption of rules named by the earlier scheme, and endpoint types beyond Interface. The
+resources here have rules of their own (plinsights:dedicated-rules)."""
 
 import json
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
@@ -14,7 +16,11 @@ from core.desire.state import desired_state
 from core.model import ActualState, ObservedArtifact, ObservedRule, ResourceKind, RuleKind
 from core.plan.diff import make_plan
 from core.settings import Settings
-from tests.builders import endpoint, flow_log, inventory, name_of
+from tests import builders
+from tests.builders import flow_log, inventory, name_of
+
+endpoint = partial(builders.endpoint, dedicated=True)
+
 
 SETTINGS = Settings()
 # Rules that count accepted and rejected records, yet can be fed by an ACCEPT log (which misses the rejected)

@@ -171,13 +171,29 @@ def test_without_the_metric_matched_events_are_unknown_and_left_out_of_the_total
 
 
 def test_a_resources_cost_counts_its_own_rules_and_alarms_and_no_dashboard() -> None:
-    world = inventory(endpoint("vpce-1"), endpoint("vpce-2", eni_ids=("eni-3",)), flow_log())
+    world = inventory(endpoint("vpce-1", dedicated=True), endpoint("vpce-2", eni_ids=("eni-3",)), flow_log())
     desired = desired_state(world, SETTINGS)
     mine = resource_cost(desired, "vpce-1", SETTINGS)
     whole = deployment_cost(desired, SETTINGS)
     assert mine.rules == RULES_PER_RESOURCE and whole.rules == 2 * RULES_PER_RESOURCE
     assert mine.alarms == len([a for a in desired.alarms.values() if a.resource_id == "vpce-1"])
     assert mine.dashboards == 0 and whole.dashboards == 1
+
+
+def test_resources_that_share_rules_each_count_an_equal_share_of_them_and_of_their_alarms() -> None:
+    world = inventory(endpoint("vpce-1"), endpoint("vpce-2", eni_ids=("eni-3",)), flow_log())
+    desired = desired_state(world, SETTINGS)
+    shared_alarms = [a for a in desired.alarms.values() if not a.resource_id]
+    assert len(desired.rules) == RULES_PER_RESOURCE and all(
+        r.served == ("vpce-1", "vpce-2") for r in desired.rules.values()
+    )
+    for resource in ("vpce-1", "vpce-2"):
+        mine = resource_cost(desired, resource, SETTINGS)
+        own_alarms = [a for a in desired.alarms.values() if a.resource_id == resource]
+        assert mine.rules == RULES_PER_RESOURCE / 2
+        assert mine.alarms == len(own_alarms) + len(shared_alarms) / 2
+    whole = deployment_cost(desired, SETTINGS)
+    assert whole.resources == 2 and whole.per_resource_usd == pytest.approx(whole.fixed_usd / 2)
 
 
 def outcome_of(incoming: IncomingEvents | None) -> Outcome:
@@ -202,6 +218,8 @@ def test_the_plan_json_carries_the_monthly_total_and_a_breakdown_by_artifact_kin
             "monthly_usd": 3.60,
             "basis": data["cost"]["matched_events"]["basis"],
         },
+        "resources": 1,
+        "per_resource_usd": 4.90,  # what does not scale with traffic: rules, alarms, the dashboard
     }
     assert data["cost"]["matched_events"]["basis"].startswith("upper bound")
 

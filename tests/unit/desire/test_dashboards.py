@@ -15,9 +15,9 @@ from core.desire.dashboards import (
     split_parts,
 )
 from core.desire.state import desired_state
-from core.model import Coverage, FlowLog, Resource, ResourceKind
+from core.model import Coverage, FlowLog, Resource, ResourceKind, RuleKind
 from core.settings import Settings
-from tests.builders import endpoint, flow_log, inventory, load_balancer
+from tests.builders import endpoint, flow_log, inventory, load_balancer, shared_name_of
 from tests.figures import ALARMS_PER_ENDPOINT, NATIVE_WIDGETS_PER_RESOURCE, RULES_PER_RESOURCE
 
 SETTINGS = Settings()
@@ -69,7 +69,8 @@ def test_summary_on_top_then_a_section_per_resource_with_rules_metrics_and_alarm
     assert "vpce-gw" in summary and "gateway endpoints have no network interfaces" in summary
     assert is_firing_section(found[1])
     header = found[2]["properties"]["markdown"]
-    assert "vpce-1" in header and "vpc-1" in header and "/flow/vpc" in header and "plinsights-vpce-1-bytes" in header
+    assert "vpce-1" in header and "vpc-1" in header and "/flow/vpc" in header
+    assert shared_name_of(RuleKind.BYTES) in header
     rules = [w["properties"]["insightRule"]["ruleName"] for w in found if "insightRule" in w.get("properties", {})]
     assert sorted(rules) == sorted(state.rules)
     native = next(w for w in found if w["properties"].get("metrics"))
@@ -103,7 +104,7 @@ def test_past_500_widgets_the_dashboards_split_into_numbered_parts() -> None:
     # Each: its text, a widget per rule, PrivateLink traffic and packets, alarms; just past one dashboard's worth.
     per_resource = 1 + RULES_PER_RESOURCE + NATIVE_WIDGETS_PER_RESOURCE + 1
     many = MAX_WIDGETS // per_resource + 1
-    resources = [endpoint(f"vpce-{i:04d}", eni_ids=(f"eni-{i}",)) for i in range(many)]
+    resources = [endpoint(f"vpce-{i:04d}", eni_ids=(f"eni-{i}",), dedicated=True) for i in range(many)]
     state = desired_state(inventory(*resources, flow_log()), SETTINGS)
     assert list(state.dashboards) == ["PrivateLink-us-east-1", "PrivateLink-us-east-1-2"]
     parts = [widgets(d.body) for d in state.dashboards.values()]
@@ -149,7 +150,8 @@ def test_bytes_and_packet_counts_never_share_an_axis() -> None:
 
 
 def test_the_firing_alarms_head_the_dashboard_and_the_summary_stays_first_for_ownership() -> None:
-    state = desired_state(inventory(endpoint("vpce-1"), endpoint("vpce-2", eni_ids=("eni-3",)), flow_log()), SETTINGS)
+    own = (endpoint("vpce-1", dedicated=True), endpoint("vpce-2", eni_ids=("eni-3",), dedicated=True))
+    state = desired_state(inventory(*own, flow_log()), SETTINGS)
     body = state.dashboards["PrivateLink-us-east-1"].body
     found = widgets(body)
     (firing,) = [w for w in found if is_firing_section(w)]
@@ -163,9 +165,23 @@ def test_the_firing_alarms_head_the_dashboard_and_the_summary_stays_first_for_ow
     assert "markdown" in found[0]["properties"] and is_ours(body, SETTINGS)
 
 
+def test_an_alarm_on_a_shared_rule_shows_in_each_section_it_serves_and_once_among_the_firing() -> None:
+    state = desired_state(inventory(endpoint("vpce-1"), endpoint("vpce-2", eni_ids=("eni-3",)), flow_log()), SETTINGS)
+    found = widgets(state.dashboards["PrivateLink-us-east-1"].body)
+    (firing,) = [w for w in found if is_firing_section(w)]
+    assert sorted(firing["properties"]["alarms"]) == sorted(
+        f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{n}" for n in state.alarms
+    )
+    shared = [n for n, a in state.alarms.items() if not a.resource_id]
+    sections = [w["properties"]["alarms"] for w in found if w["type"] == "alarm" and not is_firing_section(w)]
+    assert len(sections) == 2 and all(any(name in arn for arn in s) for s in sections for name in shared)
+    titles = [w["properties"]["title"] for w in found if "insightRule" in w.get("properties", {})]
+    assert all(title.endswith("a shared rule with 1 other, by ENI") for title in titles)
+
+
 def test_past_100_alarms_the_firing_section_takes_another_widget() -> None:
     resources = MAX_ALARMS_PER_WIDGET // ALARMS_PER_ENDPOINT + 1
-    many = [endpoint(f"vpce-{i:03d}", eni_ids=(f"eni-{i}",)) for i in range(resources)]
+    many = [endpoint(f"vpce-{i:03d}", eni_ids=(f"eni-{i}",), dedicated=True) for i in range(resources)]
     state = desired_state(inventory(*many, flow_log()), SETTINGS)
     found = widgets(state.dashboards["PrivateLink-us-east-1"].body)
     firing = [w for w in found if is_firing_section(w)]

@@ -7,7 +7,7 @@ from core.desire.sources import Source, choose_sources
 from core.desire.state import desired_state
 from core.model import DesiredState, FlowLog, Resource, ResourceKind, RuleKind
 from core.settings import Settings
-from tests.builders import CUSTOM_FORMAT, endpoint, flow_log, inventory, load_balancer, name_of
+from tests.builders import CUSTOM_FORMAT, endpoint, flow_log, inventory, load_balancer, shared_name_of
 from tests.figures import RULES_PER_RESOURCE
 
 SETTINGS = Settings()
@@ -21,9 +21,10 @@ def eni_filter(rule) -> list[str]:
     return next(f["In"] for f in json.loads(rule.definition)["Contribution"]["Filters"] if f["Match"] == "interface_id")
 
 
-def test_an_endpoint_under_a_vpc_flow_log_gets_three_rules_covering_all_its_enis() -> None:
+def test_an_endpoint_under_a_vpc_flow_log_is_served_by_a_shared_rule_of_each_kind_over_all_its_enis() -> None:
     state = desired_state(inventory(endpoint(eni_ids=("eni-1", "eni-2", "eni-3")), flow_log()), SETTINGS)
-    assert sorted(state.rules) == sorted(name_of("vpce-1", kind) for kind in RuleKind)
+    assert sorted(state.rules) == sorted(shared_name_of(kind) for kind in RuleKind)
+    assert all(rule.served == ("vpce-1",) and rule.resource_id == "" for rule in rules_of(state))
     assert all(eni_filter(rule) == ["eni-1", "eni-2", "eni-3"] for rule in rules_of(state))
     assert state.coverage[0].monitored and state.coverage[0].log_groups == ("/flow/vpc",)
 
@@ -32,7 +33,7 @@ def test_a_load_balancer_under_a_custom_format_gets_rules_with_its_positions() -
     state = desired_state(inventory(load_balancer(), flow_log(on="subnet-a", log_format=CUSTOM_FORMAT),
                                     flow_log(on="subnet-b", log_format=CUSTOM_FORMAT)), SETTINGS)  # fmt: skip
     (bytes_rule,) = rules_of(state, RuleKind.BYTES)
-    assert bytes_rule.name.startswith("plinsights-net-orders-0123456789abcdef-bytes-")
+    assert bytes_rule.name == shared_name_of(RuleKind.BYTES)
     assert json.loads(bytes_rule.definition)["Fields"] == {
         "4": "interface_id",
         "5": "srcaddr",
@@ -169,6 +170,8 @@ def test_desired_state_is_deterministic_whatever_the_input_order() -> None:
 
 def test_names_start_with_the_configured_prefix() -> None:
     state = desired_state(inventory(endpoint(), flow_log()), Settings(prefix="teama"))
+    assert all(name.startswith("teama-shared-") for name in state.rules)
+    state = desired_state(inventory(endpoint(dedicated=True), flow_log()), Settings(prefix="teama"))
     assert all(name.startswith("teama-vpce-1-") for name in state.rules)
 
 

@@ -1,7 +1,10 @@
 """Rule kinds are a setting (PLINSIGHTS_RULE_KINDS): the kinds left out get no rule and no alarm,
-and a deployment that drops a kind deletes exactly its rules and alarms, within the deletion limit."""
+and a deployment that drops a kind deletes exactly its rules and alarms, within the deletion limit. The resources
+here have rules of their own (plinsights:dedicated-rules)."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import pytest
 
@@ -11,8 +14,15 @@ from core.errors import ConfigError
 from core.model import ActualState, DesiredState, ObservedArtifact, ObservedRule, RuleKind
 from core.plan.diff import make_plan
 from core.settings import RULE_KINDS, Settings
-from tests.builders import endpoint, flow_log, inventory, load_balancer
+from tests import builders
+from tests.builders import flow_log, inventory
 from tests.figures import RULES_PER_RESOURCE
+
+endpoint = partial(builders.endpoint, dedicated=True)
+
+
+load_balancer = partial(builders.load_balancer, dedicated=True)
+
 
 WORLD = inventory(endpoint("vpce-1"), endpoint("vpce-2", eni_ids=("eni-3",)), load_balancer(), flow_log())
 RESOURCES = 3

@@ -15,7 +15,10 @@ from core.desire.rules import (
     render_rule_definition,
     rule_name,
 )
+from core.desire.state import desired_state
 from core.model import RuleKind
+from core.settings import Settings
+from tests.builders import endpoint, flow_log, inventory
 
 DEFAULT = field_positions(DEFAULT_FORMAT)
 
@@ -111,3 +114,27 @@ def test_every_rule_kind_is_one_row_of_the_template_table() -> None:
     assert list(RULE_TEMPLATES) == list(RuleKind)
     assert all(template.kind is kind for kind, template in RULE_TEMPLATES.items())
     assert all(template.title for template in RULE_TEMPLATES.values())
+
+
+FLAGS_FORMAT = (
+    "${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} "
+    "${action} ${tcp-flags} ${log-status}"
+)
+
+
+def tcp_rule(log_format: str):
+    desired = desired_state(inventory(endpoint(), flow_log(log_format=log_format)), Settings())
+    return next(r for r in desired.rules.values() if r.kind is RuleKind.TCP_FLOWS)
+
+
+def test_where_the_format_has_tcp_flags_the_tcp_kind_counts_connection_attempts_only() -> None:
+    rule = tcp_rule(FLAGS_FORMAT)
+    definition = json.loads(rule.definition)
+    assert definition["Fields"]["11"] == "tcp_flags"
+    assert {"Match": "tcp_flags", "In": ["2", "3", "6", "7"]} in definition["Contribution"]["Filters"]
+    assert rule.title == "TCP connection attempts by source"
+
+
+def test_with_the_default_format_the_tcp_kind_counts_tcp_records_as_before() -> None:
+    rule = tcp_rule(DEFAULT_FORMAT)
+    assert "tcp_flags" not in rule.definition and rule.title == "TCP flow records by source"

@@ -19,7 +19,7 @@ from core.plan.diff import make_plan
 from core.reconcile import Outcome
 from core.report import coverage_to_dict
 from core.settings import Settings
-from tests.builders import CUSTOM_FORMAT, endpoint, flow_log, inventory, load_balancer, name_of
+from tests.builders import CUSTOM_FORMAT, endpoint, flow_log, inventory, load_balancer, name_of, shared_name_of
 from tests.figures import ALARMS_PER_ENDPOINT, RULES_PER_RESOURCE
 
 SETTINGS = Settings()
@@ -57,7 +57,7 @@ def test_a_vpc_flow_log_read_by_every_rule_kind_names_the_rules_that_read_it() -
     assert (role.attached_to, role.eni_ids, role.unusable) == ("VPC", ENIS, "")
     for kind in RuleKind:
         choice = only_choice(explanation, "fl-vpc", kind)
-        assert (choice.chosen, choice.eni_ids, choice.rules) == (True, ENIS, (name_of("vpce-1", kind),))
+        assert (choice.chosen, choice.eni_ids, choice.rules) == (True, ENIS, (shared_name_of(kind),))
     assert explanation.coverage.monitored and len(explanation.rules) == RULES_PER_RESOURCE
 
 
@@ -173,7 +173,7 @@ def test_a_tunnel_endpoint_says_why_it_has_no_tcp_rule() -> None:
     assert not choice.chosen and "GENEVE" in choice.reason
 
 
-LB = load_balancer()
+LB = load_balancer(dedicated=True)  # rules of its own: their names name it
 
 
 @pytest.mark.parametrize(
@@ -211,7 +211,7 @@ def test_an_unknown_id_is_an_error_that_offers_the_nearest_ids() -> None:
 
 
 def test_a_rule_whose_resource_is_gone_says_so() -> None:
-    before = dry_run(inventory(endpoint(), flow_log()))
+    before = dry_run(inventory(endpoint(dedicated=True), flow_log()))
     outcome = dry_run(inventory(flow_log()), applied(before))
     with pytest.raises(UnknownIdError, match="vpce-1, which no longer exists"):
         explain(name_of("vpce-1", RuleKind.BYTES), outcome, SETTINGS)
@@ -234,8 +234,9 @@ def test_rules_alarms_and_dashboard_show_their_state_in_the_account_and_pending_
     after = explain("vpce-1", dry_run(inv, applied(dry_run(inv))), SETTINGS)
     assert all(r.exists and r.change is None for r in after.rules)
 
-    moved = inventory(endpoint(), flow_log(log_format=CUSTOM_FORMAT))  # same log group, fields elsewhere
-    updated = explain("vpce-1", dry_run(moved, applied(dry_run(inv))), SETTINGS)
+    own = inventory(endpoint(dedicated=True), flow_log())
+    moved = inventory(endpoint(dedicated=True), flow_log(log_format=CUSTOM_FORMAT))  # same log group, fields elsewhere
+    updated = explain("vpce-1", dry_run(moved, applied(dry_run(own))), SETTINGS)
     assert {r.change.action for r in updated.rules if r.change} == {"update"}
 
 
@@ -245,7 +246,7 @@ def test_an_alarm_reports_its_threshold_and_period_from_the_settings() -> None:
     assert top_bytes.threshold == SETTINGS.thresholds["bytes_top"]
     assert top_bytes.period == SETTINGS.periods["bytes"]
     assert top_bytes.statistic == "MaxContributorValue"
-    assert top_bytes.rules == (name_of("vpce-1", RuleKind.BYTES),) and top_bytes.metrics == len(top_bytes.rules)
+    assert top_bytes.rules == (shared_name_of(RuleKind.BYTES),) and top_bytes.metrics == len(top_bytes.rules)
 
 
 def test_over_quota_the_flow_log_is_still_chosen_but_no_rule_reads_it() -> None:

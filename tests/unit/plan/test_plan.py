@@ -1,4 +1,8 @@
+"""The plan over resources that have rules of their own
+(plinsights:dedicated-rules); shared rules' replacements: test_replacements.py."""
+
 from dataclasses import replace
+from functools import partial
 
 from core.artifacts import ALARMS, ARTIFACTS, DASHBOARDS, MANAGED_RULES, RULES
 from core.artifacts.kind import Action, Delete, StateChange, Update
@@ -7,8 +11,12 @@ from core.desire.state import desired_state
 from core.model import ActualState, DesiredState, ObservedArtifact, ObservedRule, RuleKind
 from core.plan.diff import make_plan
 from core.settings import Settings
-from tests.builders import endpoint, flow_log, inventory, name_of
+from tests import builders
+from tests.builders import flow_log, inventory, name_of
 from tests.figures import ALARMS_PER_ENDPOINT, RULES_PER_RESOURCE
+
+endpoint = partial(builders.endpoint, dedicated=True)
+
 
 SETTINGS = Settings()
 DESIRED = desired_state(inventory(endpoint(), flow_log()), SETTINGS)

@@ -1,14 +1,22 @@
+"""The quota and the deletion limit over resources that
+have rules of their own (plinsights:dedicated-rules); shared rules at the quota: tests/unit/desire/test_shared_rules.py."""
+
 from dataclasses import replace
+from functools import partial
 
 from core.artifacts.kind import Action
 from core.desire.state import desired_state
 from core.model import ActualState, ObservedArtifact, ObservedRule, RuleQuota
 from core.plan.diff import make_plan
 from core.settings import Settings
-from tests.builders import endpoint, flow_log, inventory
+from tests import builders
+from tests.builders import flow_log, inventory
 from tests.figures import ALARMS_PER_ENDPOINT, RULES_PER_RESOURCE
 
-SETTINGS = Settings()
+endpoint = partial(builders.endpoint, dedicated=True)
+
+
+SETTINGS = Settings(dedicated_rule_share=1.0)  # all of the quota for rules of their own
 
 
 def three_endpoints():
@@ -44,9 +52,10 @@ def test_past_the_quota_resources_are_served_by_priority_tag_then_age_and_the_re
     assert monitored == {"vpce-vip", "vpce-old"}
     (left_out,) = [c for c in state.coverage if c.over_quota]
     assert left_out.resource.resource_id == "vpce-new"
-    assert left_out.unmonitorable == (
-        f"not monitored for lack of Contributor Insights quota: needs {RULES_PER_RESOURCE} rules, 0 left"
+    assert left_out.unmonitorable.startswith(
+        f"not monitored for lack of Contributor Insights quota: needs {RULES_PER_RESOURCE} more rules"
     )
+    assert "0 left; raise the Region's Contributor Insights rule quota" in left_out.unmonitorable
     assert "plinsights-vpce-new-dropped-packets" in state.alarms  # native metrics cost no rule
     assert "plinsights-vpce-new-high-bytes" not in state.alarms
     assert state.quota is not None and state.quota.left == 0

@@ -27,6 +27,7 @@ MAX_WIDGETS = 500  # PutDashboard: widgets per dashboard
 MAX_SUMMARY_ROWS = 100  # longer lists are counted, not listed: a text widget is not a report
 
 CONTRIBUTORS = 10
+SHARERS_NAMED = 3  # resources a shared rule's widget title names before it counts the rest
 
 MAX_ALARMS_PER_WIDGET = 100  # Dashboard body, alarm widget: "alarms" holds 1-100 alarm ARNs
 
@@ -171,8 +172,10 @@ def section(
         if not rule.resource_id:
             # A shared rule's contributors are keyed by ENI: the widget shows every resource it serves.
             others = [rid for rid in rule.served if rid != resource.resource_id]
-            with_others = f" with {len(others)} other{'s' if len(others) > 1 else ''}" if others else ""
-            title += f", a shared rule{with_others}, by ENI"
+            named = ", ".join(others[:SHARERS_NAMED]) + (
+                f" and {len(others) - SHARERS_NAMED} more" if len(others) > SHARERS_NAMED else ""
+            )
+            title += f", shared with {named}, by ENI" if others else ", a shared rule, by ENI"
         widgets.append((insight_rule_widget(name, title, region), 8, 6))
     if native := native_metrics(coverage, region):
         traffic = [row for row in native if row[1] in BYTES_METRICS + CONNECTION_METRICS]

@@ -9,7 +9,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from core.desire.cost import cost_to_dict, usd
+from core.desire.cost import cost_to_dict, count, usd
 from core.desire.flow_logs import CLOUDWATCH_LOGS, DEFAULT_FORMAT
 from core.inspect.alarm_contributors import AlarmContributors
 from core.inspect.explain import AlarmFacts, Choice, Explanation, FlowLogRole, PendingChange
@@ -318,14 +318,14 @@ def render_dashboards(explanation: Explanation, report: Report) -> None:
 def render_cost(explanation: Explanation, report: Report) -> None:
     cost = explanation.cost
     report.heading("Estimated cost a month (list prices as set; an estimate, not a bill)")
-    rules = cost.rules + cost.managed_rules
+    rules = count(cost.rules + cost.managed_rules)  # whole, or a resource's share of shared rules
     managed = f" ({cost.managed_rules} managed)" if cost.managed_rules else ""
     report.line(
         f"{usd(cost.monthly_usd)}: {rules} rules{managed} x {usd(cost.price_rule_month)} = {usd(cost.rules_usd)}"
     )
     report.line(
-        f"{cost.alarm_metrics} alarm metrics in {cost.alarms} alarms x {usd(cost.price_alarm_metric_month)}"
-        f" = {usd(cost.alarms_usd)}",
+        f"{count(cost.alarm_metrics)} alarm metrics in {count(cost.alarms)} alarms"
+        f" x {usd(cost.price_alarm_metric_month)} = {usd(cost.alarms_usd)}",
         indent=4,
     )
     if cost.matched_events is None:

@@ -24,7 +24,14 @@ from core.report import metric_counts, summary
 from core.settings import Settings
 from core.triggers.delivery import Wiring, arrange_follow_up, pending_follow_up
 from core.triggers.events import Trigger, parse_trigger, payload
-from core.triggers.followup import covered_by_earlier_read, debounced, decide_debounce, decide_follow_up, due_in_seconds
+from core.triggers.followup import (
+    covered_by_earlier_read,
+    debounced,
+    decide_debounce,
+    decide_follow_up,
+    due_in_seconds,
+    pending_connections,
+)
 
 # Seconds of the invocation kept back when no new write may start any more: room for the call in
 # flight with a few throttled retries (backoff doubles up to 20 s a wait), its owner-mark read, the
@@ -158,8 +165,9 @@ def reconcile(triggers: list[Trigger], batch: bool, context: LambdaContext, regi
 def follow_up(triggers: list[Trigger], outcome: Outcome, clients: Clients, read_started: float) -> int | None:
     """Arranges the one follow-up the outcome calls for, if any; says why in the log either way."""
     pending = sum(1 for c in outcome.desired.coverage if c.pending)
+    connections = pending_connections(outcome.inventory.resources)
     deferred = len(outcome.result.deferred) if outcome.result else 0
-    decision = decide_follow_up(triggers, pending, deferred, wall_clock() - read_started)
+    decision = decide_follow_up(triggers, pending, deferred, wall_clock() - read_started, connections)
     wiring = Wiring.from_env()
     if decision.follow_up and wiring:
         arrange_follow_up(clients, wiring, decision.follow_up, datetime.fromtimestamp(wall_clock(), UTC))

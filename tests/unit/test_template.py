@@ -1,6 +1,7 @@
 """template.yaml and samconfig.toml follow the code, and deploy unchanged to any account and Region."""
 
 import itertools
+import json
 import re
 from dataclasses import fields
 from importlib.metadata import version
@@ -9,7 +10,7 @@ import pytest
 
 from core.settings import DASHBOARD_PREFIX_PATTERN, PREFIX_PATTERN, RULE_ALARM_MODES, RULE_KINDS, Settings
 from core.triggers.delivery import MESSAGE_GROUP, SCHEDULE_NAME
-from core.triggers.events import event_patterns
+from core.triggers.patterns import PATTERN_CHARS, event_patterns
 from tests.cfn import TEMPLATE, function_environment, samconfig, template
 
 RESOURCES = template()["Resources"]
@@ -61,20 +62,38 @@ RULES = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == 
 QUEUE_ARN = {"GetAtt": "ReconcileQueue.Arn"}
 
 
+SELECTION_TAG_REFS = ({"Ref": "ExcludeTag"}, {"Ref": "IncludeTag"})
+
+
 def test_eventbridge_patterns_are_the_triggers_tables() -> None:
+    """The tag keys an operator chooses (ExcludeTag, IncludeTag) stay the stack's parameters."""
     patterns = [rule["EventPattern"] for rule in RULES.values() if "EventPattern" in rule]
-    assert {p["source"][0]: p for p in patterns} == event_patterns()
+    assert {p["source"][0]: p for p in patterns} == event_patterns(*SELECTION_TAG_REFS)
 
 
 def test_the_patterns_drop_failed_calls_and_classic_and_application_load_balancers() -> None:
     for pattern in event_patterns().values():
         assert pattern["detail"]["errorCode"] == [{"exists": False}]
-    elb = event_patterns()["aws.elasticloadbalancing"]["detail"]["$or"]
-    assert elb[0]["requestParameters"]["type"] == ["network", "gateway"]
-    assert {w["wildcard"] for w in elb[1]["requestParameters"]["loadBalancerArn"]} == {
-        "*:loadbalancer/net/*",
-        "*:loadbalancer/gwy/*",
-    }
+    elb = {b["eventName"][0]: b for b in event_patterns()["aws.elasticloadbalancing"]["detail"]["$or"]}
+    assert elb["CreateLoadBalancer"]["requestParameters"]["type"] == ["network", "gateway"]
+    for name, field in (
+        ("DeleteLoadBalancer", "loadBalancerArn"),
+        ("AddTags", "resourceArns"),
+        ("RemoveTags", "resourceArns"),
+    ):
+        assert {w["wildcard"] for w in elb[name]["requestParameters"][field]} == {
+            "*:loadbalancer/net/*",
+            "*:loadbalancer/gwy/*",
+        }
+
+
+def test_each_pattern_fits_eventbridges_size_even_with_the_longest_tag_keys() -> None:
+    """EventBridge refuses a pattern over 2,048 characters unless the quota is raised; ExcludeTag and
+    IncludeTag may each be 128 characters long (their MaxLength, AWS's longest tag key)."""
+    longest = [PARAMETERS[name]["MaxLength"] for name in ("ExcludeTag", "IncludeTag")]
+    assert longest == [128, 128]
+    for pattern in event_patterns("x" * longest[0], "y" * longest[1]).values():
+        assert len(json.dumps(pattern)) <= PATTERN_CHARS
 
 
 def test_the_function_runs_python_3_13_on_arm_without_reserved_concurrency() -> None:

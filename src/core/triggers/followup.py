@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from core.model import Resource
 from core.triggers.events import Trigger
 
 # Seconds before each follow-up while resources stay pending, counted from when the reconcile began
@@ -28,6 +29,10 @@ DEBOUNCE_SECONDS = 30
 # A batch is covered by an earlier reconcile only if each message reached the queue at least this
 # long before that reconcile began reading: EC2 and ELB Describe calls are eventually consistent.
 CONSISTENCY_MARGIN_SECONDS = 5.0
+
+# A consumer connection in this state was accepted and is being provisioned (DescribeVpcEndpointConnections'
+# VpcEndpointState); pendingAcceptance waits for a person, whose AcceptVpcEndpointConnections is an event.
+PROVISIONING_CONNECTION = "pending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,28 +57,45 @@ def backoff_index(triggers: Sequence[Trigger]) -> int:
     return min(follow_ups)
 
 
+def pending_connections(resources: Iterable[Resource]) -> int:
+    """Consumer endpoints of our endpoint services that a provider accepted and AWS still provisions,
+    in other accounts (one here is a pending resource already): until they are available, the
+    dashboard's consumer table and the consumer alarms' series count them as without traffic."""
+    resources = list(resources)
+    own = {r.resource_id for r in resources}
+    return len(
+        {
+            (c.service_id, c.endpoint_id)
+            for r in resources
+            for c in r.consumers
+            if c.state.lower() == PROVISIONING_CONNECTION and c.endpoint_id not in own
+        }
+    )
+
+
 def decide_follow_up(
-    triggers: Sequence[Trigger], pending: int, deferred: int, read_seconds_ago: float = 0.0
+    triggers: Sequence[Trigger], pending: int, deferred: int, read_seconds_ago: float = 0.0, connections: int = 0
 ) -> FollowUpDecision:
     """One follow-up at most, whatever the reconcile saw: writes deferred past the deadline are handed
     over at once (the run made progress, the rest is planned again from the account); pending
-    resources are looked at again after the next backoff step, until the steps run out. A step counts
-    from when the reconcile began reading the account, `read_seconds_ago`, not from its end: paced
-    writes can take minutes, and a resource that became available just after the read must not wait
-    for them and a whole step on top."""
+    resources, and accepted consumer `connections` still provisioning, are looked at again after
+    the next backoff step, until the steps run out. A step counts from when the reconcile began
+    reading the account, `read_seconds_ago`, not from its end: paced writes can take minutes, and a
+    resource that became available just after the read must not wait for them and a whole step on top."""
     index = backoff_index(triggers)
     if deferred:
         reason = f"{deferred} changes deferred past the deadline: the next reconcile follows at once"
         return FollowUpDecision(FollowUp(0, index, reason), reason)
-    if not pending:
+    if not pending and not connections:
         return FollowUpDecision(None, "nothing pending or deferred")
+    waiting = f"{pending} resources" + (f" and {connections} consumer connections" if connections else "")
     if index >= len(BACKOFF_SECONDS):
         waited = sum(BACKOFF_SECONDS)
         steps = len(BACKOFF_SECONDS)
-        reason = f"{pending} resources still pending after {steps} follow-ups ({waited} s): left to the schedule"
+        reason = f"{waiting} still pending after {steps} follow-ups ({waited} s): left to the schedule"
         return FollowUpDecision(None, reason)
     seconds = max(0, math.ceil(BACKOFF_SECONDS[index] - read_seconds_ago))
-    reason = f"{pending} resources pending: follow-up {index + 1} of {len(BACKOFF_SECONDS)} in {seconds} s"
+    reason = f"{waiting} pending: follow-up {index + 1} of {len(BACKOFF_SECONDS)} in {seconds} s"
     return FollowUpDecision(FollowUp(seconds, index + 1, reason), reason)
 
 

@@ -1,5 +1,5 @@
 """The queue path: one batch at a time, event batches debounced into the one follow-up, bursts
-coalesced, follow-ups with capped backoff, the deadline hand-over at once, and failed batches kept in the dead-letter queue. The handler is the real one,
+coalesced, follow-ups with capped backoff (for accepted consumers too), the deadline hand-over at once, and failed batches kept in the dead-letter queue. The handler is the real one,
 against moto; tests/queue_delivery.py plays the event source mapping."""
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ from core.clients import Clients
 from core.triggers.delivery import MESSAGE_GROUP, SCHEDULE_NAME
 from core.triggers.followup import BACKOFF_SECONDS, CONSISTENCY_MARGIN_SECONDS, DEBOUNCE_SECONDS, RESTART_STEP
 from demo.local import lambda_context, patched_environ
+from demo.local_server.control import add_consumer_endpoint
+from demo.local_server.state import state_of
 from demo.world import build_demo_world
 from handlers import reconcile
 from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED
+from tests.iam import MOTO_ACCOUNT
 from tests.integration.conftest import Clock, Harness
 from tests.integration.faults import FaultyEndpoint
 from tests.queue_delivery import BATCH_SIZE, MAX_RECEIVES, Queues, set_endpoint_state
@@ -266,3 +269,29 @@ def test_without_the_stacks_wiring_a_follow_up_is_reported_not_arranged(aws: Har
         result = reconcile.handler(sample("create-vpc-endpoint.json"), lambda_context())
     assert result["follow_up_seconds"] == BACKOFF_SECONDS[0]
     assert not [c for c in aws.calls if c.startswith(("scheduler:", "sqs:"))]
+
+
+def test_an_accepted_consumer_is_followed_up_until_the_provider_sees_it_available(queued, moto_endpoint: str) -> None:
+    """AcceptVpcEndpointConnections in the provider's account: the debounced reconcile finds the
+    connection pending, and follows it up until it is available, so the dashboard's consumer table
+    does not wait for the schedule."""
+    aws, queues, _ = queued
+    demo = build_demo_world(aws.world)
+    configs = aws.world.ec2.describe_vpc_endpoint_service_configurations()["ServiceConfigurations"]
+    service = next(c["ServiceId"] for c in configs if c["ServiceName"] == demo.endpoint_service)
+    consumer = add_consumer_endpoint(moto_endpoint, service, "210987654321", state="pendingAcceptance")
+    aws.world.ec2.accept_vpc_endpoint_connections(ServiceId=service, VpcEndpointIds=[consumer])
+    state_of(MOTO_ACCOUNT, "us-east-1").consumer_endpoints[consumer].state = "pending"  # AWS provisions it a while
+    queues.send(sample("accept-vpc-endpoint-connections.json"))
+    [debounced] = drain(queues)
+    assert debounced["reconciled"] is False and debounced["follow_up_seconds"] == DEBOUNCE_SECONDS
+    fire(queues)  # the handler's clock stays with moto's, which stamps SentTimestamp
+    [seen_pending] = drain(queues)
+    assert seen_pending["follow_up_seconds"] == BACKOFF_SECONDS[0]
+    state_of(MOTO_ACCOUNT, "us-east-1").consumer_endpoints[consumer].state = "available"
+    fire(queues)
+    [settled] = drain(queues)
+    assert settled["follow_up_seconds"] is None and [c["name"] for c in settled["done"]] == settled["dashboards"]
+    [dashboard] = settled["dashboards"]
+    body = boto3.client("cloudwatch").get_dashboard(DashboardName=dashboard)["DashboardBody"]
+    assert f"| {consumer} | 210987654321 | available |" in body

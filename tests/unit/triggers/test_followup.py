@@ -1,7 +1,10 @@
 """When a reconcile follows itself up, and when a batch is already covered: the pure decisions."""
 
+from dataclasses import replace
+
 import pytest
 
+from core.model import EndpointConnection
 from core.triggers.events import Trigger
 from core.triggers.followup import (
     BACKOFF_SECONDS,
@@ -13,7 +16,9 @@ from core.triggers.followup import (
     debounced,
     decide_debounce,
     decide_follow_up,
+    pending_connections,
 )
+from tests.builders import endpoint, load_balancer
 
 EVENT = Trigger("event", name="CreateVpcEndpoint")
 SCHEDULE = Trigger("schedule")
@@ -121,3 +126,33 @@ def test_a_batch_is_covered_only_when_every_message_came_before_the_last_read_by
     assert not covered_by_earlier_read([early], None, [EVENT])  # a new container knows of no read
     assert not covered_by_earlier_read([early], read, [BACKFILL])  # a person asked for this run
     assert not covered_by_earlier_read([], read, [EVENT])
+
+
+def consumer(endpoint_id: str, state: str, service: str = "vpce-svc-1") -> EndpointConnection:
+    return EndpointConnection(service, endpoint_id, "210987654321", state, "us-east-1")
+
+
+def test_accepted_connections_still_provisioning_count_once_and_waiting_or_settled_ones_do_not() -> None:
+    """pendingAcceptance waits for a person (whose answer is an event); available and rejected are settled."""
+    connections = tuple(
+        consumer(f"vpce-{state}", state) for state in ("pending", "pendingAcceptance", "available", "rejected")
+    )
+    behind_two = [replace(load_balancer(name), consumers=connections) for name in ("a", "b")]
+    assert pending_connections(behind_two) == 1  # one service behind two load balancers lists it twice
+
+
+def test_a_connection_of_an_endpoint_in_this_account_is_that_endpoints_pending_already() -> None:
+    own = endpoint("vpce-own", state="pending")
+    provider = replace(load_balancer(), consumers=(consumer("vpce-own", "pending"),))
+    assert pending_connections([own, provider]) == 0
+
+
+def test_an_accepted_connection_still_provisioning_is_followed_up_like_a_pending_resource() -> None:
+    """The provider's reconcile after AcceptVpcEndpointConnections sees the connection pending: its
+    dashboard's consumer table and its consumer alarms' series wait for it to become available."""
+    triggers, delays = [EVENT], []
+    while (decision := decide_follow_up(triggers, pending=0, deferred=0, connections=1)).follow_up:
+        delays.append(decision.follow_up.seconds)
+        triggers = [follow_up(decision.follow_up.step)]
+    assert delays == list(BACKOFF_SECONDS)
+    assert "0 resources and 1 consumer connections still pending" in decision.reason

@@ -30,14 +30,25 @@ SAMPLES = {
     "create-load-balancer.json": ("CreateLoadBalancer", "loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60"),
     "set-subnets.json": ("SetSubnets", "loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60"),
     "delete-load-balancer.json": ("DeleteLoadBalancer", "loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60"),
+    "create-tags.json": ("CreateTags", "vpce-0f1e2d3c4b5a69788"),
+    "delete-tags.json": ("DeleteTags", "vpce-0f1e2d3c4b5a69788"),
+    "add-tags.json": ("AddTags", "loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60"),
+    "remove-tags.json": ("RemoveTags", "loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60"),
+    "accept-vpc-endpoint-connections.json": ("AcceptVpcEndpointConnections", "vpce-0f1e2d3c4b5a69788"),
+    "reject-vpc-endpoint-connections.json": ("RejectVpcEndpointConnections", "vpce-0a9b8c7d6e5f40312"),
+    "modify-vpc-endpoint-service-configuration.json": (
+        "ModifyVpcEndpointServiceConfiguration",
+        "loadbalancer/net/orders-nlb/4f8a1c2e9b7d3a60",
+    ),
 }
+OTHER_SAMPLES = {"create-tags-on-vpc.json": ("CreateTags", "vpc-0c1a2b3c4d5e6f701")}
 
 
 def test_there_is_one_sample_per_trigger() -> None:
     assert sorted(name for name, _ in SAMPLES.values()) == sorted(TRIGGERS)
 
 
-@pytest.mark.parametrize(("file", "expected"), SAMPLES.items())
+@pytest.mark.parametrize(("file", "expected"), (SAMPLES | OTHER_SAMPLES).items())
 def test_every_sample_event_triggers_a_reconcile_naming_its_resource(file: str, expected: tuple[str, str]) -> None:
     trigger = parse_trigger(sample(file), "us-east-1")
     assert (trigger.kind, trigger.name) == ("event", expected[0])
@@ -60,6 +71,9 @@ def test_schedule_and_backfill() -> None:
         ("ignored/delete-classic-load-balancer.json", "a Classic Load Balancer, which never backs PrivateLink"),
         ("ignored/create-application-load-balancer.json", "an Application Load Balancer, which never backs"),
         ("ignored/delete-application-load-balancer.json", "an Application Load Balancer, which never backs"),
+        ("ignored/add-tags-application-load-balancer.json", "an Application Load Balancer, which never backs"),
+        ("ignored/create-tags-on-instance-and-volume.json", "only vol-0f9e1b2c3d4e5f6a7, i-0dc224bad2cb08740"),
+        ("ignored/tag-change-on-resource.json", "read from their CloudTrail calls (CreateTags, DeleteTags, AddTags"),
         ("ignored/backfill-bad-dry-run.json", "dryRun must be true or false"),
         ("ignored/not-an-event.json", "not an object"),
     ],
@@ -142,7 +156,7 @@ def test_a_follow_up_carries_its_backoff_step() -> None:
     assert parse_trigger(bad).ignored and "step" in parse_trigger(bad).reason
 
 
-ACCEPTED_EVENTS = [*SAMPLES, "delete-vpc-endpoints-without-ids.json"]
+ACCEPTED_EVENTS = [*SAMPLES, *OTHER_SAMPLES, "delete-vpc-endpoints-without-ids.json"]
 DROPPED_BY_PATTERNS = [
     "ignored/create-vpc-endpoint-failed.json",
     "ignored/unrelated-run-instances.json",
@@ -150,6 +164,9 @@ DROPPED_BY_PATTERNS = [
     "ignored/delete-classic-load-balancer.json",
     "ignored/create-application-load-balancer.json",
     "ignored/delete-application-load-balancer.json",
+    "ignored/add-tags-application-load-balancer.json",
+    "ignored/create-tags-on-instance-and-volume.json",
+    "ignored/tag-change-on-resource.json",
 ]
 
 

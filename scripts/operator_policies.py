@@ -137,6 +137,8 @@ def statements(policy: str, doc: Mapping[str, Any] | None = None) -> list[dict[s
 
 
 def substituted(value: Any, names: Mapping[str, str]) -> Any:
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in names:  # a condition's !Ref Prefix
+        return names[value["Ref"]]
     if isinstance(value, dict) and "Sub" in value:
         return re.sub(r"\$\{([^}]+)\}", lambda match: names[match.group(1)], value["Sub"])
     if isinstance(value, dict):

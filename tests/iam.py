@@ -53,6 +53,7 @@ NO_RESOURCE_LEVEL = frozenset(
         "servicequotas:ListAWSDefaultServiceQuotas",
         "tag:GetResources",
         "cloudwatch:GetMetricData",
+        "cloudwatch:ListManagedInsightRules",  # a list by a resource's ARN, without a resource type of its own
     }
 )
 READ_PREFIXES = ("Describe", "List", "Get", "Filter")  # logs:FilterLogEvents reads
@@ -80,6 +81,11 @@ class Call:
     alarm_actions: tuple[str, ...] = ()  # PutMetricAlarm: the values of the cloudwatch:AlarmActions key
     passed_role: str = ""  # a role handed to a service (a schedule's target role): iam:PassRole on it
     command: str = ""  # the plinsights command that made the call; empty for the functions' calls
+    request_tags: tuple[tuple[str, str], ...] = ()  # the tags the request carries: aws:RequestTag/<key>
+    # The tags of each resource acted on, as the product last read them (ListTagsForResource, the tagging
+    # index) before this call: aws:ResourceTag/<key>. IAM reads them from the resource; the product reads
+    # them right before it deletes (apply's owner check), so what it read is what IAM would see.
+    resource_tags: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.service}:{self.operation} on {', '.join(self.resources)}"
@@ -154,6 +160,8 @@ def condition_holds(statement: Statement, call: Call, action: str, values: Mappi
     ((key, allowed),) = keys.items()
     if (operator, key) == ("StringEquals", "iam:PassedToService"):
         return action == "iam:PassRole" and PASSED_TO.get(call.service) == allowed
+    if operator == "StringEquals" and key.startswith(("aws:RequestTag/", "aws:ResourceTag/")):
+        return tag_condition_holds(key, allowed, call, values)
     if operator not in ("ForAllValues:StringEquals", "ForAllValues:ArnLike") or key != "cloudwatch:AlarmActions":
         raise AssertionError(f"{statement.sid}: condition {operator} {key} is not evaluated by tests/iam.py")
     if action != "cloudwatch:PutMetricAlarm":
@@ -164,6 +172,21 @@ def condition_holds(statement: Statement, call: Call, action: str, values: Mappi
     else:
         patterns = [re.compile(values[v["Ref"]]) if isinstance(v, dict) else re.compile(re.escape(v)) for v in listed]
     return all(any(p.fullmatch(arn) for p in patterns) for arn in call.alarm_actions)
+
+
+def tag_condition_holds(key: str, allowed: Any, call: Call, values: Mapping[str, str]) -> bool:
+    """StringEquals on a tag of the request (every such request names it) or of every resource acted
+    on (as last read): a missing tag fails, as in IAM."""
+    pattern = re.compile(values[allowed["Ref"]]) if isinstance(allowed, dict) else re.compile(re.escape(allowed))
+    tag = key.split("/", 1)[1]
+    if key.startswith("aws:RequestTag/"):
+        found = dict(call.request_tags).get(tag)
+        return found is not None and bool(pattern.fullmatch(found))
+    known = dict(call.resource_tags)
+    return bool(call.resources) and all(
+        arn in known and bool(pattern.fullmatch(dict(known[arn]).get(tag, "") or "")) and tag in dict(known[arn])
+        for arn in call.resources
+    )
 
 
 def parameter_values(region: str, **names: str) -> dict[str, str]:
@@ -229,6 +252,8 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
         "DisableInsightRules": lambda: [f"{cloudwatch}:insight-rule/{n}" for n in params["RuleNames"]],
         "PutMetricAlarm": lambda: [f"{cloudwatch}:alarm:{params['AlarmName']}"],
         "DeleteAlarms": lambda: [f"{cloudwatch}:alarm:{n}" for n in params["AlarmNames"]],
+        # AWS names a managed rule: the request names no rule, so IAM's resource is any insight rule
+        "PutManagedInsightRules": lambda: [f"{cloudwatch}:insight-rule/*"],
         "DescribeAlarmContributors": lambda: [f"{cloudwatch}:alarm:{params['AlarmName']}"],
         "DescribeAlarms": lambda: (
             [f"{cloudwatch}:alarm:{n}" for n in params.get("AlarmNames", [])] or [f"{cloudwatch}:alarm:*"]
@@ -242,19 +267,31 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
     return tuple(by_operation[operation]()) if operation in by_operation else ("*",)
 
 
+KNOWN_TAGS: dict[str, tuple[tuple[str, str], ...]] = {}  # ARN -> its tags, as the product last read them
+
+
+def request_tags_of(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The request's Tags, and those of each rule in PutManagedInsightRules' ManagedRules."""
+    tags = list(params.get("Tags") or [])
+    tags += [tag for rule in params.get("ManagedRules") or [] for tag in rule.get("Tags") or []]
+    return tuple(sorted({(str(t["Key"]), str(t.get("Value", ""))) for t in tags}))
+
+
 def call_from_api(service: str, operation: str, params: Mapping[str, Any], region: str, command: str = "") -> Call:
-    tagged = operation.startswith("Put") and bool(params.get("Tags"))
+    request_tags = request_tags_of(params)
+    tagged = operation.startswith("Put") and bool(request_tags)
     actions = tuple(sorted({arn for key in ALARM_ACTION_KEYS for arn in params.get(key) or []}))
     resources = touched_resources(service, operation, params, region)
     target = params.get("Target")
     passed_role = str(target.get("RoleArn", "")) if service == "scheduler" and isinstance(target, Mapping) else ""
     alarm_actions = actions if operation == "PutMetricAlarm" else ()
-    return Call(service, operation, resources, region, tagged, alarm_actions, passed_role, command)
+    known = tuple((arn, KNOWN_TAGS[arn]) for arn in resources if arn in KNOWN_TAGS)
+    return Call(service, operation, resources, region, tagged, alarm_actions, passed_role, command, request_tags, known)
 
 
 SESSION_CALLS: set[Call] = set()  # every product call of this pytest run (of this process, under xdist)
 # A Call as pytest-xdist carries it between processes: tuples of plain values.
-WireCall = tuple[str, str, tuple[str, ...], str, bool, tuple[str, ...], str, str]
+WireCall = tuple[str, str, tuple[str, ...], str, bool, tuple[str, ...], str, str, tuple[Any, ...], tuple[Any, ...]]
 
 
 def call_to_wire(call: Call) -> WireCall:
@@ -267,12 +304,18 @@ def call_to_wire(call: Call) -> WireCall:
         call.alarm_actions,
         call.passed_role,
         call.command,
+        call.request_tags,
+        call.resource_tags,
     )
 
 
 def call_from_wire(wire: WireCall) -> Call:
-    service, operation, resources, region, tagged, alarm_actions, passed_role, command = wire
-    return Call(service, operation, tuple(resources), region, tagged, tuple(alarm_actions), passed_role, command)
+    service, operation, resources, region, tagged, alarm_actions, passed_role, command, request_tags, known = wire
+    return Call(
+        service, operation, tuple(resources), region, tagged, tuple(alarm_actions), passed_role, command,
+        tuple((str(k), str(v)) for k, v in request_tags),
+        tuple((str(arn), tuple((str(k), str(v)) for k, v in tags)) for arn, tags in known),
+    )  # fmt: skip
 
 
 _SINKS: list[list[Call]] = []  # open captures
@@ -305,6 +348,24 @@ def record_calls_of(client: Any) -> None:
             sink.append(call)
 
     client.meta.events.register("before-parameter-build", record)
+    client.meta.events.register("after-call.cloudwatch.ListTagsForResource", remember_tags)
+    client.meta.events.register("after-call.resource-groups-tagging-api.GetResources", remember_index)
+    client.meta.events.register("provide-client-params.cloudwatch.ListTagsForResource", keep_arn)
+
+
+def keep_arn(params: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context["tags_of"] = params.get("ResourceARN", "")
+
+
+def remember_tags(parsed: Mapping[str, Any], context: Mapping[str, Any], **_: Any) -> None:
+    if context.get("tags_of") and "Tags" in parsed:
+        KNOWN_TAGS[str(context["tags_of"])] = tuple(sorted((t["Key"], t.get("Value", "")) for t in parsed["Tags"]))
+
+
+def remember_index(parsed: Mapping[str, Any], **_: Any) -> None:
+    for mapping in parsed.get("ResourceTagMappingList", []):
+        tags = tuple(sorted((t["Key"], t.get("Value", "")) for t in mapping.get("Tags", [])))
+        KNOWN_TAGS[str(mapping.get("ResourceARN", ""))] = tags
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from core.desire.cost import cost_to_dict, usd
+from core.desire.cost import cost_to_dict, count, usd
 from core.desire.flow_logs import CLOUDWATCH_LOGS, DEFAULT_FORMAT
 from core.inspect.alarm_contributors import AlarmContributors
 from core.inspect.explain import AlarmFacts, Choice, Explanation, FlowLogRole, PendingChange
@@ -93,6 +93,11 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
             for rule in explanation.rules
         ],
         "alarm_details": [alarm_to_dict(alarm) for alarm in explanation.alarms],
+        "managed_rules": [
+            {"name": m.name, "template": m.template, "endpoint_service": m.service_id, "exists": m.exists}
+            | {"change": change_dict(m.change)}
+            for m in explanation.managed_rules
+        ],
         "dashboards": [
             {"name": d.name, "exists": d.exists, "change": change_dict(d.change)} for d in explanation.dashboards
         ],
@@ -152,6 +157,7 @@ def render_explanation(explanation: Explanation, console: Console) -> None:
         render_interfaces,
         render_flow_logs,
         render_rules,
+        render_managed_rules,
         render_alarms,
         render_consumers,
         render_dashboards,
@@ -246,6 +252,15 @@ def render_rules(explanation: Explanation, report: Report) -> None:
         report.line(f"{rule.state.lower()}; {account_state(rule.exists, rule.change)}", indent=4)
 
 
+def render_managed_rules(explanation: Explanation, report: Report) -> None:
+    if not explanation.managed_rules:
+        return
+    report.heading("Managed rules of its endpoint services (PLINSIGHTS_MANAGED_RULES)")
+    for rule in explanation.managed_rules:
+        report.line(f"{rule.template} for {rule.service_id}", style="bold")
+        report.line(f"{rule.name}; {account_state(rule.exists, rule.change)}", indent=4)
+
+
 def render_alarms(explanation: Explanation, report: Report) -> None:
     report.heading("Alarms")
     if not explanation.alarms:
@@ -303,10 +318,14 @@ def render_dashboards(explanation: Explanation, report: Report) -> None:
 def render_cost(explanation: Explanation, report: Report) -> None:
     cost = explanation.cost
     report.heading("Estimated cost a month (list prices as set; an estimate, not a bill)")
-    report.line(f"{usd(cost.monthly_usd)}: {cost.rules} rules x {usd(cost.price_rule_month)} = {usd(cost.rules_usd)}")
+    rules = count(cost.rules + cost.managed_rules)  # whole, or a resource's share of shared rules
+    managed = f" ({cost.managed_rules} managed)" if cost.managed_rules else ""
     report.line(
-        f"{cost.alarm_metrics} alarm metrics in {cost.alarms} alarms x {usd(cost.price_alarm_metric_month)}"
-        f" = {usd(cost.alarms_usd)}",
+        f"{usd(cost.monthly_usd)}: {rules} rules{managed} x {usd(cost.price_rule_month)} = {usd(cost.rules_usd)}"
+    )
+    report.line(
+        f"{count(cost.alarm_metrics)} alarm metrics in {count(cost.alarms)} alarms"
+        f" x {usd(cost.price_alarm_metric_month)} = {usd(cost.alarms_usd)}",
         indent=4,
     )
     if cost.matched_events is None:

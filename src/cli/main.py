@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from cli.errors import (
 )
 from cli.explain import explanation_to_dict, render_explanation
 from cli.preview import add_commands as add_preview_commands
-from cli.preview import preview_command, top_command
+from cli.preview import preview_command, print_tables, top_command
 from cli.progress import WrittenChanges, progress_for
 from cli.stack import OVERRIDE_FLAG, STACK_VARIABLE, function_environment, resolve_settings, stack_name
 from cli.stdout import tolerating_a_closed_pipe
@@ -41,6 +42,7 @@ from core.inspect.alarm_contributors import read_alarm_contributors, watched_con
 from core.inspect.explain import explain as explain_resource
 from core.inspect.explain import find_resource
 from core.inspect.incoming_events import read_incoming_events
+from core.inspect.preview import preview_resource, reports_to_dict
 from core.model import RuleSpec
 from core.progress import Progress
 from core.reconcile import Outcome, apply_outcome, run_reconcile
@@ -261,10 +263,17 @@ def explain(args: argparse.Namespace) -> int:
     watched = watched_consumer_alarms(outcome, resource.resource_id)
     contributors = read_alarm_contributors(run.clients.cloudwatch, watched) if watched else None
     explanation = explain_resource(args.id, outcome, run.settings, incoming, contributors)
+    # Its own top talkers, from the rules that serve it (shared ones too), over the records logged
+    talkers = preview_resource(run.clients, outcome, resource.resource_id, now=time.time())
     if args.output == "json":
-        print(json.dumps(explanation_to_dict(explanation), indent=2))
+        own = {"contributors": reports_to_dict(talkers.rules)["rules"]}
+        print(json.dumps(explanation_to_dict(explanation) | own, indent=2))
     else:
         render_explanation(explanation, Console(file=sys.stdout, soft_wrap=True, highlight=False))
+        if talkers.rules:
+            window = f"Its own top contributors: the last {talkers.minutes} minutes of flow-log records, evaluated here"
+            print()
+            print_tables(talkers.rules, window, live=False)
     return EXIT_OK
 
 

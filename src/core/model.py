@@ -109,6 +109,17 @@ class FlowLog:
     cross_account_role: str = ""  # DeliverCrossAccountRole: it delivers to another account's log group
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class ManagedRuleState:
+    """One managed Contributor Insights rule template of an endpoint service, as ListManagedInsightRules
+    lists it: the rule AWS made from it, if any, whoever enabled it."""
+
+    service_id: str
+    template: str
+    rule_name: str = ""  # empty: no rule of this template exists for the service
+    state: str = ""  # ENABLED | DISABLED
+
+
 @dataclass(frozen=True, slots=True)
 class Inventory:
     """What discovery found in one account and Region."""
@@ -119,6 +130,8 @@ class Inventory:
     vpc_tags: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     account_id: str = "123456789012"
     partition: str = "aws"
+    # The managed rules of our endpoint services, read only when the managed_rules setting is on
+    managed_rules: tuple[ManagedRuleState, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +191,22 @@ class AlarmSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ManagedRuleSpec:
+    """A managed Contributor Insights rule of an endpoint service as it should exist (PutManagedInsightRules).
+    AWS names the rule: `name` is that name once the rule exists, and `<template> for <service id>`
+    until then; `body` is the canonical JSON of its template, service and state."""
+
+    name: str
+    resource_id: str  # the load balancer behind the service
+    template: str
+    service_id: str
+    body: str
+
+    def serves(self, resource_id: str) -> bool:
+        return resource_id == self.resource_id
+
+
+@dataclass(frozen=True, slots=True)
 class DashboardSpec:
     name: str
     body: str  # canonical JSON
@@ -217,15 +246,19 @@ class RuleQuota:
     limit: int  # the quota
     source: str  # where the limit came from: Service Quotas, or the configured fallback
     others: int = 0  # rules that exist and are not ours, whoever made them
-    ours: int = 0  # rules we want
+    ours: int = 0  # flow-log rules we want
+    # Rules of ours set aside before any flow-log rule is allocated: the managed rules of our endpoint
+    # services (core/desire/managed_rules.py), when the managed_rules setting is on.
+    reserved: int = 0
 
     @property
     def available(self) -> int:
-        return max(self.limit - self.others, 0)
+        """What flow-log rules may take."""
+        return max(self.limit - self.others - self.reserved, 0)
 
     @property
     def left(self) -> int:
-        return max(self.limit - self.others - self.ours, 0)
+        return max(self.limit - self.others - self.reserved - self.ours, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +368,10 @@ class DesiredState:
     @property
     def dashboards(self) -> Mapping[str, DashboardSpec]:
         return cast("Mapping[str, DashboardSpec]", self.artifacts.get("dashboard", {}))
+
+    @property
+    def managed_rules(self) -> Mapping[str, ManagedRuleSpec]:
+        return cast("Mapping[str, ManagedRuleSpec]", self.artifacts.get("managed-rule", {}))
 
 
 class Ownership(StrEnum):

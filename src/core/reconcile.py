@@ -54,7 +54,7 @@ def run_reconcile(
     hears each step as it starts and each write as it is made (the CLI's; the function passes none)."""
     if progress:
         progress.status("discovering endpoints, load balancers, network interfaces and flow logs")
-    inventory = discover(clients)
+    inventory = discover(clients, managed_rules=settings.managed_rules)
     # first: the rules of others take their share of the quota
     actual = observe(clients, settings, progress)
     if progress:

@@ -69,6 +69,7 @@ def quota_to_dict(quota: RuleQuota | None) -> dict[str, Any] | None:
         "limit": quota.limit,
         "source": quota.source,
         "ours": quota.ours,
+        "reserved": quota.reserved,  # managed rules of endpoint services, set aside before the flow-log rules
         "others": quota.others,
         "left": quota.left,
     }
@@ -165,9 +166,10 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
         lines += [f"             note: {note}" for note in c.notes]
     dashboards = ", ".join(outcome.desired.dashboards) or "none"
     if quota := outcome.desired.quota:
+        managed = f" and {quota.reserved} managed rules set aside first" if quota.reserved else ""
         lines.append(
             f"Contributor Insights quota: {quota.limit} ({quota.source}); {quota.others} rules of others,"
-            f" {quota.ours} ours, {quota.left} left"
+            f" {quota.ours} ours{managed}, {quota.left} left"
         )
     lines.append(f"{len(outcome.desired.rules)} rules, {len(outcome.desired.alarms)} alarms; dashboards: {dashboards}")
     if outcome.cost is not None:

@@ -68,6 +68,9 @@ class Settings:
     connections_period: int = 300  # also the period of the per-consumer connections alarm
     consumer_resets_threshold: float = 100.0  # RstPacketsSent to any one consumer endpoint per resets_period
     consumer_connections_threshold: float = 100_000.0  # NewConnections of any one consumer endpoint per period
+    # The four managed Contributor Insights rules of each endpoint service (PutManagedInsightRules): its
+    # consumer endpoints ranked by AWS, no flow log needed; each counts against the rule quota.
+    managed_rules: bool = False
     # Metrics Insights alarms this deployment may keep (two per endpoint service, for its consumers):
     # AWS allows 200 per Region for the whole account, so by default half is left to others.
     query_alarm_limit: int = 100

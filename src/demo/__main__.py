@@ -24,7 +24,7 @@ from cli.preview import print_tables
 from core.clients import Clients
 from core.inspect.alarm_contributors import read_alarm_contributors, watched_consumer_alarms
 from core.inspect.explain import explain
-from core.inspect.preview import Preview, run_preview
+from core.inspect.preview import Preview, preview_resource, run_preview
 from core.inspect.top import run_top
 from core.reconcile import Outcome, run_reconcile
 from core.report import render_text
@@ -35,7 +35,7 @@ from demo.local import REGION, lambda_context, local_aws
 from demo.render import Contributor, dashboard_html
 from demo.stack import STACK, deploy_stand_in
 from demo.traffic import write_demo_traffic
-from demo.world import DemoWorld, World, build_demo_world
+from demo.world import DemoWorld, World, add_neighbours, build_demo_world
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -91,10 +91,14 @@ def show_preview(session: boto3.Session) -> Preview:
     return preview
 
 
-def show_explanation(outcome: Outcome, resource_id: str) -> None:
-    """`plinsights explain <id>`: one resource, flow log by flow log."""
+def show_explanation(session: boto3.Session, outcome: Outcome, resource_id: str) -> None:
+    """`plinsights explain <id>`: one resource, flow log by flow log, and its own top talkers from the
+    rules that serve it (shared with its neighbours: the rule evaluated over its ENIs alone)."""
     heading(f"plinsights explain {resource_id}")
     render_explanation(explain(resource_id, outcome, Settings.from_env()), Console(soft_wrap=True, highlight=False))
+    talkers = preview_resource(Clients(session=session), outcome, resource_id, now=time.time())
+    shown = [report for report in talkers.rules if report.kind == "bytes"]
+    print_tables(shown, f"\nIts own top talkers (the last {talkers.minutes} minutes of records)", live=False)
 
 
 def show_top(session: boto3.Session, outcome: Outcome, named: str) -> dict[str, list[Contributor]]:
@@ -112,8 +116,26 @@ def show_top(session: boto3.Session, outcome: Outcome, named: str) -> dict[str, 
             shown = [report for report in top.reports if report.kind in ("bytes", "rejects")]
             print_tables(shown, "the last 60 minutes (the tcpflows table: plinsights top)", live=True)
         for report in top.reports:
-            contributors[report.name] = [(c.keys, float(c.value)) for c in report.evaluation.contributors]
+            # A shared rule's widget shows every resource it serves: their contributors together.
+            shown_already = {keys for keys, _ in contributors.get(report.name, [])}
+            contributors.setdefault(report.name, []).extend(
+                (c.keys, float(c.value)) for c in report.evaluation.contributors if c.keys not in shown_already
+            )
     return contributors
+
+
+def describe_consumer(demo: DemoWorld, neighbours: Sequence[str]) -> None:
+    print(f"consumer: interface endpoint {demo.consumer_endpoint} in 2 subnets of {demo.consumer_vpc}, and")
+    print(f"          {', '.join(neighbours)} to AWS services beside it")
+    print("          VPC-level flow log, default format -> /vpc/flow-logs/consumer: they share its rules")
+
+
+def show_sharing(outcome: Outcome, resource_id: str) -> None:
+    """Which resources share the rules that serve this one: a rule reads up to ten ENIs."""
+    heading(f"Shared rules: the resources read from {resource_id}'s log group share its rules")
+    for rule in sorted(outcome.desired.rules.values(), key=lambda r: r.name):
+        if rule.serves(resource_id):
+            print(f"{rule.name}: {len(rule.eni_ids)} ENIs of {', '.join(rule.served)} ({rule.title})")
 
 
 def show_rules(world: World) -> None:
@@ -222,11 +244,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             + ", ".join(f"{c.account} ({c.team}, {c.state})" for c in endpoints.values())
         )
         print("          subnet-level flow logs, custom format -> /vpc/flow-logs/provider")
-        print(f"consumer: interface endpoint {demo.consumer_endpoint} in 2 subnets of {demo.consumer_vpc}")
-        print("          VPC-level flow log, default format -> /vpc/flow-logs/consumer")
+        neighbours = add_neighbours(world, demo)
+        describe_consumer(demo, neighbours)
         print(f"also:     gateway endpoint {demo.gateway_endpoint}; interface endpoint {demo.unlogged_endpoint}")
         print(f"          without flow logs; interface endpoint {demo.s3_logged_endpoint} logged to S3 only")
-        written = write_demo_traffic(world, demo, now=int(time.time()))
+        written = write_demo_traffic(world, demo, now=int(time.time()), neighbours=neighbours)
         print("traffic:  " + "; ".join(f"{count} flow-log records in {group}" for group, count in written.items()))
 
         heading("The Lambda handler on the sample events")
@@ -238,12 +260,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcome = run_reconcile(Clients(session=session), Settings.from_env(), dry_run=True)
         print(render_text(outcome, dry_run=True))
         show_preview(session)
-        show_explanation(outcome, demo.consumer_endpoint)
+        show_sharing(outcome, demo.consumer_endpoint)
+        show_explanation(session, outcome, demo.consumer_endpoint)
         heading("Rules, alarms and dashboards in the account")
         show_rules(world)
         show_alarms(world)
         # A rule reads only the log events that arrive after it is created (the local server too).
-        written = write_demo_traffic(world, demo, now=int(time.time()), seed=14)
+        written = write_demo_traffic(world, demo, now=int(time.time()), seed=14, neighbours=neighbours)
         print(f"traffic:  {sum(written.values())} more flow-log records logged, now that the rules exist")
         contributors = show_top(session, outcome, demo.consumer_endpoint)
         save_dashboards(world, "1-monitored", contributors, simulate=True, consumers=(service_id, endpoints))

@@ -29,6 +29,8 @@ def setting_text(value: Any) -> str:
     RuleKinds parameter passes them, and numbers and words as CloudFormation writes parameters."""
     if isinstance(value, tuple):
         return ",".join(value)
+    if isinstance(value, bool):  # before int: a bool is one; the ManagedRules parameter's words
+        return str(value).lower()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -196,9 +196,15 @@ def enis_of(ec2: Any, eni_ids: Sequence[str]) -> list[Eni]:
 CONSUMER_CLIENTS = ["10.11.0.23", "10.11.1.57", "10.11.0.140", "10.11.1.9", "10.11.0.77"]  # the demo's consumer VPC
 
 
-def write_demo_traffic(world: World, demo: DemoWorld, *, now: int, seed: int = 13) -> dict[str, int]:
-    """An hour of traffic at the demo's endpoint (default format) and at its Network Load
-    Balancer (the provider's custom format): records written per log group."""
+NEIGHBOUR_CLIENTS = ["10.11.0.31", "10.11.1.88"]  # workloads of the consumer VPC calling AWS services
+
+
+def write_demo_traffic(
+    world: World, demo: DemoWorld, *, now: int, seed: int = 13, neighbours: Sequence[str] = ()
+) -> dict[str, int]:
+    """An hour of traffic at the demo's endpoint (default format), at `neighbours` (endpoints that
+    share its log group, so its rules) and at its Network Load Balancer (the provider's custom
+    format): records written per log group."""
     rng = random.Random(seed)
     endpoint = world.ec2.describe_vpc_endpoints(VpcEndpointIds=[demo.consumer_endpoint])["VpcEndpoints"][0]
     endpoint_enis = enis_of(world.ec2, endpoint["NetworkInterfaceIds"])
@@ -210,6 +216,12 @@ def write_demo_traffic(world: World, demo: DemoWorld, *, now: int, seed: int = 1
     # The load balancer sees the consumers through the endpoint: its sources are the endpoint's ENIs.
     consumer = flow_records(endpoint_enis, CONSUMER_CLIENTS, now=now, rng=rng)
     provider = flow_records(lb_enis, [eni.address for eni in endpoint_enis], now=now, rng=rng)
+    for neighbour in (
+        world.ec2.describe_vpc_endpoints(VpcEndpointIds=list(neighbours))["VpcEndpoints"] if neighbours else []
+    ):
+        consumer += flow_records(
+            enis_of(world.ec2, neighbour["NetworkInterfaceIds"]), NEIGHBOUR_CLIENTS, now=now, rng=rng, flows_per_eni=4
+        )
     return {
         CONSUMER_LOG_GROUP: write_records(
             world.logs, CONSUMER_LOG_GROUP, DEFAULT_FORMAT, consumer + responses(consumer)

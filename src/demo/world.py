@@ -186,6 +186,21 @@ class DemoWorld:
     flow_logs: tuple[str, ...]
 
 
+def add_neighbours(world: World, demo: DemoWorld) -> list[str]:
+    """Two more interface endpoints in the consumer VPC, to AWS services: the VPC's flow log covers
+    them too, so they share the consumer endpoint's rules (ten ENIs to a rule)."""
+    subnets = [
+        s["SubnetId"]
+        for s in world.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [demo.consumer_vpc]}])["Subnets"]
+    ]
+    return [
+        world.interface_endpoint(
+            demo.consumer_vpc, sorted(subnets), f"com.amazonaws.{world.region}.{service}", {"Name": name}
+        )
+        for service, name in (("sqs", "queues"), ("kms", "keys"))
+    ]
+
+
 def build_demo_world(world: World) -> DemoWorld:
     """A consumer and a provider of one PrivateLink service, plus what cannot be monitored."""
     _, provider_subnets = world.vpc(subnets=2, name="provider")

@@ -66,7 +66,8 @@ def test_the_demo_lifecycle_needs_nothing_the_policies_do_not_grant(aws: Harness
     with capturing() as reconcile_calls:
         run_reconcile(aws.clients, settings)
         run_reconcile(aws.clients, replace(settings, rule_state="DISABLED"))  # rule states alone change
-        run_reconcile(aws.clients, settings)
+        run_reconcile(aws.clients, replace(settings, managed_rules=True))  # AWS names these: our tag scopes them
+        run_reconcile(aws.clients, settings)  # and off again: ours deleted
         aws.world.delete_endpoint(demo.consumer_endpoint)
         run_reconcile(aws.clients, settings)
     with capturing() as destroy_calls:
@@ -85,6 +86,26 @@ def test_the_demo_lifecycle_needs_nothing_the_policies_do_not_grant(aws: Harness
     # And no more: every action granted is one these runs made, or one that only other situations need.
     assert granted("ReconcileFunction") - actions(reconcile_calls) <= SITUATIONAL | QUEUE_PATH | EVENT_SOURCE_MAPPING
     assert granted("CleanupFunction") - actions(destroy_calls) <= SITUATIONAL
+
+
+def test_managed_rules_are_made_and_removed_only_as_ours(aws: Harness) -> None:
+    """PutManagedInsightRules tagged with our owner, and the cleanup's deletes of rules AWS named
+    tagged as ours (as read right before): allowed; the same calls under another deployment's tag refused."""
+    settings = Settings(prefix=DEFAULTS["Prefix"], alarm_topic_arn=TOPIC, managed_rules=True)
+    build_demo_world(aws.world)
+    with capturing() as made:
+        run_reconcile(aws.clients, settings)
+    with capturing() as removed:
+        assert not run_destroy(aws.clients, settings).failed
+    puts = [c for c in made if c.operation == "PutManagedInsightRules"]
+    deletes = [c for c in removed if c.operation == "DeleteInsightRules" and "VpcEndpointService" in str(c.resources)]
+    assert puts and deletes
+    names = {"Prefix": DEFAULTS["Prefix"], "DashboardPrefix": DEFAULTS["DashboardPrefix"], "AlarmTopic": TOPIC}
+    assert refused(made, "ReconcileFunction", aws.clients.region, **names) == []
+    assert refused(removed, "CleanupFunction", aws.clients.region, **names) == []
+    theirs = {**names, "Prefix": "someoneelse"}
+    assert refused(puts, "ReconcileFunction", aws.clients.region, **theirs)
+    assert refused(deletes, "CleanupFunction", aws.clients.region, **theirs)
 
 
 def granted(function: str) -> set[str]:
@@ -184,8 +205,15 @@ def test_every_write_is_scoped_to_the_deployments_names(function: str) -> None:
             if "${FollowUpScheduleGroup}" in text:
                 assert text.endswith(":schedule/${FollowUpScheduleGroup}/follow-up"), statement.sid
                 continue
-            assert "${Prefix}-" in text or "${DashboardPrefix}-${AWS::Region}" in text, statement.sid
             assert "${AWS::AccountId}" in text and "${AWS::Partition}" in text, statement.sid
+            if text.endswith(":insight-rule/*"):  # managed rules: AWS names them, our owner tag is the scope
+                ((operator, keys),) = (statement.condition or {"": {}}).items()
+                assert operator == "StringEquals" and keys in (
+                    {"aws:RequestTag/plinsights:owner": {"Ref": "Prefix"}},
+                    {"aws:ResourceTag/plinsights:owner": {"Ref": "Prefix"}},
+                ), statement.sid
+                continue
+            assert "${Prefix}-" in text or "${DashboardPrefix}-${AWS::Region}" in text, statement.sid
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)

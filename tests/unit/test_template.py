@@ -48,6 +48,7 @@ SETTINGS_FROM_PARAMETERS = {
     "PLINSIGHTS_ALARM_WRITE_RATE": "AlarmWriteRate",
     "PLINSIGHTS_DASHBOARD_WRITE_RATE": "DashboardWriteRate",
     "PLINSIGHTS_RULE_KINDS": "RuleKinds",
+    "PLINSIGHTS_MANAGED_RULES": "ManagedRules",
     "PLINSIGHTS_PRICE_RULE_MONTH": "PriceRuleMonth",
     "PLINSIGHTS_PRICE_MATCHED_EVENTS_MILLION": "PriceMatchedEventsMillion",
     "PLINSIGHTS_PRICE_ALARM_METRIC_MONTH": "PriceAlarmMetricMonth",
@@ -183,7 +184,9 @@ def test_parameter_defaults_are_the_settings_defaults(variable: str, parameter: 
     field = variable.removeprefix("PLINSIGHTS_").lower()
     default = PARAMETERS[parameter]["Default"]
     assert getattr(Settings.from_env({variable: str(default)}), field) == getattr(Settings(), field)
-    if not isinstance(getattr(Settings(), field), tuple):
+    if isinstance(getattr(Settings(), field), bool):  # a switch: the parameter's words, as the function reads them
+        assert str(default) == str(getattr(Settings(), field)).lower()
+    elif not isinstance(getattr(Settings(), field), tuple):
         assert default == getattr(Settings(), field)
 
 

@@ -31,6 +31,11 @@ def alarm_arn(partition: str, region: str, account_id: str, name: str) -> str:
     return f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{name}"
 
 
+def endpoint_service_arn(partition: str, region: str, account_id: str, service_id: str) -> str:
+    """The ResourceARN PutManagedInsightRules and ListManagedInsightRules take (aws-facts G5)."""
+    return f"arn:{partition}:ec2:{region}:{account_id}:vpc-endpoint-service/{service_id}"
+
+
 def cloudwatch_resource(arn: str) -> str | None:
     """The resource part of a CloudWatch ARN (`insight-rule/<name>`, `alarm:<name>`), else None."""
     parts = arn.split(":", 5)

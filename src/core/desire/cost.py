@@ -62,6 +62,7 @@ class CostEstimate:
     price_dashboard_month: float
     price_matched_events_million: float
     resources: int = 0  # the resources these artifacts watch: the per-resource figure divides by them
+    managed_rules: int = 0  # managed rules of endpoint services, charged as rules; what they match is not estimated
 
     @property
     def per_resource_usd(self) -> float | None:
@@ -75,7 +76,7 @@ class CostEstimate:
 
     @property
     def rules_usd(self) -> float:
-        return self.rules * self.price_rule_month
+        return (self.rules + self.managed_rules) * self.price_rule_month
 
     @property
     def alarms_usd(self) -> float:
@@ -168,11 +169,13 @@ def estimate_cost(
     as_enabled: bool = False,
     resources: int = 0,
     share: Callable[[RuleSpec | AlarmSpec], float] = lambda spec: 1.0,
+    managed_rules: int = 0,
 ) -> CostEstimate:
     """`as_enabled` prices every rule as if enabled: what the rules cost while they run, a figure
     that does not move when the rule state is toggled. `share` is how much of each artifact is
     counted (for one resource, its share of a shared rule or alarm); `resources` the resources
-    watched, for the per-resource figure."""
+    watched, for the per-resource figure. `managed_rules`, of endpoint services, are priced as
+    rules (made enabled); they read PrivateLink's data, not our log groups."""
     charged = [rule for rule in rules if as_enabled or rule.state == CHARGED_RULE_STATE]
     alarm_list = list(alarms)
     events, basis = matched_events(charged, incoming, share)
@@ -189,6 +192,7 @@ def estimate_cost(
         price_dashboard_month=settings.price_dashboard_month,
         price_matched_events_million=settings.price_matched_events_million,
         resources=resources,
+        managed_rules=managed_rules,
     )
 
 
@@ -197,7 +201,13 @@ def deployment_cost(desired: DesiredState, settings: Settings, incoming: Incomin
     resource watched (by rules or alarms)."""
     watched = sum(1 for c in desired.coverage if c.rule_names or c.alarm_names)
     return estimate_cost(
-        desired.rules.values(), desired.alarms.values(), len(desired.dashboards), settings, incoming, resources=watched
+        desired.rules.values(),
+        desired.alarms.values(),
+        len(desired.dashboards),
+        settings,
+        incoming,
+        resources=watched,
+        managed_rules=len(desired.managed_rules),
     )
 
 
@@ -209,7 +219,10 @@ def resource_cost(
     so none is counted here (free_dashboards stays as set)."""
     rules = [rule for rule in desired.rules.values() if rule.serves(resource_id)]
     alarms = [alarm for alarm in desired.alarms.values() if alarm.serves(resource_id)]
-    return estimate_cost(rules, alarms, 0, settings, incoming, resources=1, share=share_of(resource_id))
+    managed = sum(1 for rule in desired.managed_rules.values() if rule.resource_id == resource_id)
+    return estimate_cost(
+        rules, alarms, 0, settings, incoming, resources=1, share=share_of(resource_id), managed_rules=managed
+    )
 
 
 def share_of(resource_id: str) -> Callable[[RuleSpec | AlarmSpec], float]:
@@ -230,7 +243,8 @@ def cost_to_dict(cost: CostEstimate) -> dict[str, Any]:
         "monthly_usd": round(cost.monthly_usd, 2),
         "complete": cost.matched_events is not None,  # false: matched events are left out, see their basis
         "rules": {
-            "count": count(cost.rules),
+            "count": count(cost.rules + cost.managed_rules),  # every rule charged; "managed" of them managed rules
+            "managed": cost.managed_rules,
             "unit_usd": cost.price_rule_month,
             "monthly_usd": round(cost.rules_usd, 2),
         },
@@ -266,7 +280,9 @@ def count(value: float) -> float | int:
 def cost_lines(cost: CostEstimate) -> list[str]:
     """The estimate as text lines: the total, then one line per artifact kind."""
     lines = [f"Estimated cost a month, at the list prices set: {usd(cost.monthly_usd)}"]
-    lines.append(f"  rules       {count(cost.rules)} x {usd(cost.price_rule_month)} = {usd(cost.rules_usd)}")
+    managed = f" ({cost.managed_rules} managed)" if cost.managed_rules else ""
+    charged = count(cost.rules + cost.managed_rules)
+    lines.append(f"  rules       {charged}{managed} x {usd(cost.price_rule_month)} = {usd(cost.rules_usd)}")
     lines.append(
         f"  alarms      {count(cost.alarm_metrics)} metrics in {count(cost.alarms)} alarms"
         f" x {usd(cost.price_alarm_metric_month)} = {usd(cost.alarms_usd)}"

@@ -27,6 +27,7 @@ MAX_WIDGETS = 500  # PutDashboard: widgets per dashboard
 MAX_SUMMARY_ROWS = 100  # longer lists are counted, not listed: a text widget is not a report
 
 CONTRIBUTORS = 10
+SHARERS_NAMED = 3  # resources a shared rule's widget title names before it counts the rest
 
 MAX_ALARMS_PER_WIDGET = 100  # Dashboard body, alarm widget: "alarms" holds 1-100 alarm ARNs
 
@@ -94,7 +95,8 @@ def render_dashboards(
     dashboards = {}
     # No matched events (nothing is read here), and rules priced as enabled: toggling the rule
     # state toggles rules, and rewrites no dashboard.
-    cost = estimate_cost(rules.values(), alarms.values(), len(names), settings, as_enabled=True)
+    managed = quota.reserved if quota else 0  # the managed rules of endpoint services, set aside before the rules
+    cost = estimate_cost(rules.values(), alarms.values(), len(names), settings, as_enabled=True, managed_rules=managed)
     for number, (name, part) in enumerate(zip(names, parts, strict=True), 1):
         grid = Grid()
         # An alarm on a shared rule is in the section of each resource it serves: listed once here.
@@ -170,8 +172,10 @@ def section(
         if not rule.resource_id:
             # A shared rule's contributors are keyed by ENI: the widget shows every resource it serves.
             others = [rid for rid in rule.served if rid != resource.resource_id]
-            with_others = f" with {len(others)} other{'s' if len(others) > 1 else ''}" if others else ""
-            title += f", a shared rule{with_others}, by ENI"
+            named = ", ".join(others[:SHARERS_NAMED]) + (
+                f" and {len(others) - SHARERS_NAMED} more" if len(others) > SHARERS_NAMED else ""
+            )
+            title += f", shared with {named}, by ENI" if others else ", a shared rule, by ENI"
         widgets.append((insight_rule_widget(name, title, region), 8, 6))
     if native := native_metrics(coverage, region):
         traffic = [row for row in native if row[1] in BYTES_METRICS + CONNECTION_METRICS]
@@ -283,8 +287,9 @@ def summary_markdown(
         f" · {len(not_monitored)} not monitored",
     ]
     if quota:
+        managed = f" and {quota.reserved} managed rules of endpoint services" if quota.reserved else ""
         lines.append(
-            f"Contributor Insights rules: {quota.ours} ours, {quota.others} others, quota {quota.limit}"
+            f"Contributor Insights rules: {quota.ours} ours{managed}, {quota.others} others, quota {quota.limit}"
             f" ({quota.source}), {quota.left} left"
         )
     if number > 1:
@@ -310,8 +315,8 @@ def cost_markdown(cost: CostEstimate) -> str:
     do (a figure that moved at every run would rewrite the dashboard each time); matched events are
     priced, not counted."""
     return (
-        f"Estimated cost a month at list prices: {usd(cost.fixed_usd)} for {count(cost.rules)} rules"
-        f" ({usd(cost.rules_usd)} while enabled), {count(cost.alarm_metrics)} alarm metrics in"
+        f"Estimated cost a month at list prices: {usd(cost.fixed_usd)} for {count(cost.rules + cost.managed_rules)}"
+        f" rules ({usd(cost.rules_usd)} while enabled), {count(cost.alarm_metrics)} alarm metrics in"
         f" {count(cost.alarms)} alarms"
         f" ({usd(cost.alarms_usd)})"
         f" and {cost.dashboards} dashboard(s), {cost.free_dashboards} free ({usd(cost.dashboards_usd)}); plus"

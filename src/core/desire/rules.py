@@ -53,15 +53,19 @@ class RuleTemplate:
     # and says what it then counts
     sharpened_by: tuple[tuple[str, Mapping[str, Any], str], ...] = ()
 
-    def title_for(self, positions: Mapping[str, int]) -> str:
+    shared_title: str = ""  # the title when a shared rule's keys (the ENI first) change what it names
+
+    def title_for(self, positions: Mapping[str, int], *, shared: bool = False) -> str:
         """What the rule counts over a format with these fields."""
-        return next((title for field_id, _, title in self.sharpened_by if field_id in positions), self.title)
+        sharpened = next((title for field_id, _, title in self.sharpened_by if field_id in positions), "")
+        return sharpened or (self.shared_title if shared and self.shared_title else self.title)
 
 
 RULE_TEMPLATES: dict[RuleKind, RuleTemplate] = {
     RuleKind.BYTES: RuleTemplate(
         kind=RuleKind.BYTES,
         title="top talkers by bytes (source, destination)",
+        shared_title="top talkers by bytes (ENI, source, destination)",
         traffic_types=frozenset({"ALL", "ACCEPT"}),
         fields=("interface-id", "srcaddr", "dstaddr", "bytes"),
         keys=("srcaddr", "dstaddr"),

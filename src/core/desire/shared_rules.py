@@ -222,7 +222,7 @@ def render_shared(
                 ),
                 state=settings.rule_state,
                 served=tuple(sorted({piece.resource_id for piece in pieces})),
-                title=template.title_for(dict(source.layout)),
+                title=template.title_for(dict(source.layout), shared=True),
             )
             specs.append(with_aggregation(spec, flow_logs))
     return specs

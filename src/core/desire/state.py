@@ -16,12 +16,13 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
-from core.artifacts import ALARMS, DASHBOARDS, RULES
+from core.artifacts import ALARMS, DASHBOARDS, MANAGED_RULES, RULES
 from core.desire.alarms import render_alarms, wanted_templates
 from core.desire.dashboards import render_dashboards
 from core.desire.existing import indexed
 from core.desire.flow_logs import flow_logs_by_attachment
 from core.desire.health_alarms import QueryAlarmBudget, render_health_alarms
+from core.desire.managed_rules import desired_managed_rules, reservation, with_notes
 from core.desire.resource_rules import (
     Candidate,
     assess,
@@ -78,6 +79,11 @@ def desired_state(
     our rules as they are, keeps names stable: a shared rule's chunks keep their members, and a
     rule made under an earlier naming scheme keeps its name (resource_rules.adopt_earlier_names)."""
     existing = indexed(existing or {})
+    # The managed rules of our endpoint services, when on, take their share of the quota first.
+    managed, managed_notes = desired_managed_rules(
+        inventory, settings, sorted(inventory.resources, key=priority), quota.available if quota else None
+    )
+    quota = replace(quota, reserved=reservation(managed)) if quota else None
     left = quota.available if quota else None
     flow_logs = flow_logs_by_attachment(inventory.flow_logs)
     coverage: dict[str, Coverage] = {}
@@ -130,10 +136,16 @@ def desired_state(
     alarms, alarm_notes = render_all_alarms(coverage, rules, shared_specs, inventory, settings)
     alarms_serving = serving(alarms.values())
     ordered = tuple(
-        alarms_named(coverage[rid], alarms_serving.get(rid, []), alarm_notes.get(rid, ())) for rid in sorted(coverage)
+        with_notes(
+            (
+                alarms_named(coverage[rid], alarms_serving.get(rid, []), alarm_notes.get(rid, ()))
+                for rid in sorted(coverage)
+            ),
+            managed_notes,
+        )
     )
     usage = replace(quota, ours=len(rules)) if quota else None
-    desired = DesiredState({RULES.name: rules, ALARMS.name: alarms}, ordered, usage)
+    desired = DesiredState({RULES.name: rules, MANAGED_RULES.name: managed, ALARMS.name: alarms}, ordered, usage)
     # The dashboards show the coverage, rules and alarms desired, and the quota's use; none for an empty account.
     dashboards = render_dashboards(desired.coverage, rules, alarms, inventory, settings, usage) if ordered else {}
     return replace(desired, artifacts={**desired.artifacts, DASHBOARDS.name: dashboards})

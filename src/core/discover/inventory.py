@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.discover.connections import discover_connections
+from core.discover.managed_rules import discover_managed_rules
 from core.errors import DiscoveryError
 from core.model import EndpointConnection, FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
 
@@ -51,8 +52,9 @@ ENI_DESCRIPTION_TYPES = {"network": "net", "gateway": "gwy"}
 T = TypeVar("T")
 
 
-def discover(clients: Clients) -> Inventory:
-    """Everything one reconcile needs, in a fixed number of batched calls; a failed read raises."""
+def discover(clients: Clients, *, managed_rules: bool = False) -> Inventory:
+    """Everything one reconcile needs, in a fixed number of batched calls; a failed read raises.
+    `managed_rules` (the setting) also reads each endpoint service's managed rules."""
     try:
         # Deleted endpoints linger in the answer for a while; to us they are gone.
         endpoints = [
@@ -68,7 +70,9 @@ def discover(clients: Clients) -> Inventory:
         services = services_by_load_balancer(
             paginate(clients.ec2, "describe_vpc_endpoint_service_configurations", "ServiceConfigurations")
         )
-        consumers = discover_connections(clients, {service for ids in services.values() for service in ids})
+        service_ids = {service for ids in services.values() for service in ids}
+        consumers = discover_connections(clients, service_ids)
+        managed = discover_managed_rules(clients, service_ids) if managed_rules else ()
         lb_tags = load_balancer_tags(clients, [lb["LoadBalancerArn"] for lb in load_balancers])
         endpoint_eni_ids = sorted({eni for ep in endpoints for eni in ep.get("NetworkInterfaceIds", [])})
         descriptions = {lb_eni_description(lb): lb["LoadBalancerArn"] for lb in load_balancers}
@@ -96,6 +100,7 @@ def discover(clients: Clients) -> Inventory:
         vpc_tags=vpc_tags,
         account_id=account_id,
         partition=partition,
+        managed_rules=managed,
     )
 
 

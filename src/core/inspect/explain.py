@@ -78,6 +78,17 @@ class AlarmFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ManagedRuleFacts:
+    """A managed Contributor Insights rule of one of its endpoint services (the managed_rules setting)."""
+
+    name: str  # AWS's, once it exists
+    template: str
+    service_id: str
+    exists: bool
+    change: PendingChange | None
+
+
+@dataclass(frozen=True, slots=True)
 class DashboardFacts:
     name: str
     exists: bool
@@ -98,6 +109,7 @@ class Explanation:
     cost: CostEstimate  # what its rules and alarms cost a month; its dashboard section is shared
     # Its consumer alarms' series in ALARM, read live (core/inspect/alarm_contributors.py); None: not read
     contributors: AlarmContributors | None = None
+    managed_rules: tuple[ManagedRuleFacts, ...] = ()
 
 
 def find_resource(query: str, outcome: Outcome) -> tuple[Resource, str]:
@@ -153,6 +165,17 @@ def explain(
         changes=tuple(changes),
         cost=resource_cost(outcome.desired, resource.resource_id, settings, incoming),
         contributors=contributors,
+        managed_rules=tuple(
+            ManagedRuleFacts(
+                spec.name,
+                spec.template,
+                spec.service_id,
+                spec.name in outcome.actual.artifacts.get("managed-rule", {}),
+                pending(spec.name, changes),
+            )
+            for spec in sorted(outcome.desired.managed_rules.values(), key=lambda spec: spec.name)
+            if spec.resource_id == resource.resource_id
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from core.desire.rules import RULE_TEMPLATES, alias
 from core.inspect.insights_eval import Contributor, Evaluation, compile_rule, evaluate
 from core.model import RuleSpec
-from core.reconcile import run_reconcile
+from core.reconcile import Outcome, run_reconcile
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -176,6 +176,28 @@ def run_preview(
         for group in sorted({rule.log_group for rule in rules})
     }
     return Preview(preview_rules(rules, reads, owners), tuple(reads.values()), minutes, max_events)
+
+
+def preview_resource(
+    clients: Clients,
+    outcome: Outcome,
+    resource_id: str,
+    *,
+    now: float,
+    minutes: int = DEFAULT_MINUTES,
+    max_events: int = DEFAULT_MAX_EVENTS,
+) -> Preview:
+    """One resource's own contributors from the rules that serve it (a shared rule evaluated over
+    its ENIs alone), over the records of its log groups only: what `plinsights explain` shows."""
+    rules = [rule for rule in outcome.desired.rules.values() if rule.serves(resource_id)]
+    owners = {eni.eni_id: r.resource_id for r in outcome.inventory.resources for eni in r.enis}
+    end_ms = int(now * 1000)
+    reads = {
+        group: read_log_group(clients.logs, group, end_ms - minutes * 60_000, end_ms, max_events)
+        for group in sorted({rule.log_group for rule in rules})
+    }
+    reports = tuple(r for r in preview_rules(rules, reads, owners) if r.resource == resource_id)
+    return Preview(reports, tuple(reads.values()), minutes, max_events)
 
 
 def number(value: float) -> float | int:

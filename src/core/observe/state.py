@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core.artifacts import ARTIFACTS, RULES
+from core.artifacts import ARTIFACTS, MANAGED_RULES, RULES
 from core.artifacts.kind import Change, Reading
 from core.artifacts.ownership import cloudwatch_resource, ownership_now
 from core.errors import DiscoveryError
@@ -51,7 +51,7 @@ def observe(clients: Clients, settings: Settings, progress: Progress | None = No
         raise DiscoveryError(
             f"reading our own rules, alarms and dashboards failed, nothing will be changed: {err}"
         ) from err
-    ours = len(owned[RULES.name])
+    ours = len(owned[RULES.name]) + len(owned[MANAGED_RULES.name])  # both are rules of the quota
     return ActualState(
         artifacts=owned,
         lookalikes=lookalikes,

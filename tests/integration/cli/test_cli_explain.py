@@ -4,12 +4,14 @@ that matches nothing, and the global flags after the command."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from cli.main import EXIT_ERROR, EXIT_OK, main
 from core.model import RuleKind
-from demo.world import build_demo_world
+from demo.traffic import write_demo_traffic
+from demo.world import add_neighbours, build_demo_world
 from tests.figures import DEMO_ALARMS_PER_CONSUMER, RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 
@@ -75,3 +77,23 @@ def test_explain_takes_what_a_flow_log_line_and_a_provider_know_and_refuses_an_e
     assert by_service["id"].endswith(demo.load_balancer.rsplit("/", 1)[-1]) and by_service["side"] == "provider"
     assert main(["explain", ""]) == EXIT_ERROR
     assert "an empty id names no resource" in capsys.readouterr().err
+
+
+def test_explain_shows_the_resources_own_talkers_from_the_rules_it_shares(
+    aws: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = build_demo_world(aws.world)
+    neighbours = add_neighbours(aws.world, demo)
+    write_demo_traffic(aws.world, demo, now=int(time.time()), neighbours=neighbours)
+    assert main(["explain", demo.consumer_endpoint, "--output", "json"]) == EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    own = {eni["id"] for eni in data["network_interfaces"]}
+    by_kind = {report["kind"]: report for report in data["contributors"]}
+    assert set(by_kind) == {kind.value for kind in RuleKind}
+    assert all(report["resource"] == demo.consumer_endpoint for report in data["contributors"])
+    served = {rule["name"] for rule in data["rule_details"]}
+    assert all(report["name"] in served and "-shared-" in report["name"] for report in data["contributors"])
+    talkers = by_kind["bytes"]["contributors"]
+    assert talkers and {c["keys"][0] for c in talkers} <= own  # the neighbours' ENIs are in the rule, not here
+    assert main(["explain", demo.consumer_endpoint]) == EXIT_OK
+    assert "Its own top contributors" in capsys.readouterr().out

@@ -209,7 +209,7 @@ def test_the_plan_json_carries_the_monthly_total_and_a_breakdown_by_artifact_kin
     assert data["cost"] == {
         "monthly_usd": 8.50,
         "complete": True,
-        "rules": {"count": 3, "unit_usd": RULE_PRICE, "monthly_usd": 1.50},
+        "rules": {"count": 3, "managed": 0, "unit_usd": RULE_PRICE, "monthly_usd": 1.50},
         "alarms": {"count": 4, "metrics": 4, "unit_usd": METRIC_PRICE, "monthly_usd": 0.40},
         "dashboards": {"count": 1, "free": 0, "charged": 1, "unit_usd": DASHBOARD_PRICE, "monthly_usd": 3.0},
         "matched_events": {

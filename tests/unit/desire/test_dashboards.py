@@ -176,7 +176,9 @@ def test_an_alarm_on_a_shared_rule_shows_in_each_section_it_serves_and_once_amon
     sections = [w["properties"]["alarms"] for w in found if w["type"] == "alarm" and not is_firing_section(w)]
     assert len(sections) == 2 and all(any(name in arn for arn in s) for s in sections for name in shared)
     titles = [w["properties"]["title"] for w in found if "insightRule" in w.get("properties", {})]
-    assert all(title.endswith("a shared rule with 1 other, by ENI") for title in titles)
+    assert (
+        sorted(title.split(", shared with ")[1] for title in titles) == ["vpce-1, by ENI"] * 3 + ["vpce-2, by ENI"] * 3
+    )
 
 
 def test_past_100_alarms_the_firing_section_takes_another_widget() -> None:

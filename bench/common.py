@@ -26,7 +26,8 @@ class Run:
     cpu: float = 0.0  # this process's CPU time during the run: what a busy machine disturbs least
     peak_bytes: int = 0
     maxrss_kib: int = 0
-    steps: dict[str, float] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)  # wall seconds per step of the loop
+    step_cpu: dict[str, float] = field(default_factory=dict)  # the measured process's CPU seconds per step
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -45,7 +46,7 @@ def measure(*args: str) -> Run:
     if done.returncode:
         raise RuntimeError(f"bench.measure {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     data = json.loads(done.stdout.strip().splitlines()[-1])
-    known = ("seconds", "calls", "cpu", "peak_bytes", "maxrss_kib", "steps")
+    known = ("seconds", "calls", "cpu", "peak_bytes", "maxrss_kib", "steps", "step_cpu")
     return Run(**{k: data[k] for k in known if k in data}, extra={k: v for k, v in data.items() if k not in known})
 
 

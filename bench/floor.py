@@ -1,8 +1,11 @@
 """The floor: the least one reconcile could possibly cost, in plain boto3.
 
 It is handed the artifacts to write (the desired state, computed beforehand) and makes only the
-reads no reconcile can do without: one call per page of each list API, one GetDashboard per
-dashboard that exists, the caller's identity; then one write per artifact. It decides nothing.
+reads no reconcile can do without: one call per page of each list API (DescribeInsightRules and
+DescribeAlarms page at 500 and 100 on the local server, as on AWS), the consumers of the endpoint
+services, one GetDashboard per dashboard that exists, the caller's identity, and the Region's rule
+quota (the pages of ListServiceQuotas up to the one that lists it: the quota decides which resources
+get rules); then one write per artifact. It decides nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 import boto3
 
 OWNER_TAG = "plinsights:owner"
+RULE_QUOTA_CODE = "L-DBD11BCC"  # Contributor Insights rules per Region (Service Quotas, monitoring)
 LB_ARNS_PER_DESCRIBE_TAGS = 20
 PAGE_SIZES = {  # the largest page of each list API
     "describe_vpc_endpoints": 1000,
@@ -39,6 +43,10 @@ def least_reads(session: boto3.Session, cloudwatch: Any, prefix: str, dashboard_
     elbv2: Any = session.client("elbv2")
     tagging: Any = session.client("resourcegroupstaggingapi")
     session.client("sts").get_caller_identity()
+    quotas: Any = session.client("service-quotas")
+    for page in quotas.get_paginator("list_service_quotas").paginate(ServiceCode="monitoring"):
+        if any(quota.get("QuotaCode") == RULE_QUOTA_CODE for quota in page.get("Quotas", [])):
+            break
     list(pages(ec2, "describe_vpc_endpoints", "VpcEndpoints"))
     if list(pages(ec2, "describe_vpc_endpoint_service_configurations", "ServiceConfigurations")):
         list(pages(ec2, "describe_vpc_endpoint_connections", "VpcEndpointConnections"))  # the services' consumers

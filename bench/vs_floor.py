@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 
 from bench.common import Run, best, measure, reset, table
-from bench.worlds import build_world
+from bench.worlds import TEN, Layout, build_world
 from core.artifacts.dashboards import dashboard_name
 from core.artifacts.kind import Delete
 from core.artifacts.ownership import owner_tags as tags
@@ -35,6 +35,7 @@ STEPS_SHOWN = ("discover", "observe", "desired_state", "make_plan", "apply_plan"
 @dataclass
 class SizeFigures:
     size: int
+    layout: str
     build_seconds: float
     shape: dict[str, Any]
     artifacts: dict[str, int]
@@ -71,9 +72,16 @@ def desired_writes(settings: Settings) -> list[dict[str, Any]]:
 
 def wipe(cloudwatch: Any) -> None:
     """Back to an account with none of our artifacts, the world left as it is."""
-    names = [r["Name"] for r in cloudwatch.describe_insight_rules(MaxResults=500).get("InsightRules", [])]
-    if names:
-        cloudwatch.delete_insight_rules(RuleNames=names)
+    names: list[str] = []
+    token: dict[str, str] = {}
+    while True:  # DescribeInsightRules pages at 500, like AWS, on the local server
+        page = cloudwatch.describe_insight_rules(MaxResults=500, **token)
+        names += [r["Name"] for r in page.get("InsightRules", [])]
+        if not page.get("NextToken"):
+            break
+        token = {"NextToken": page["NextToken"]}
+    for start in range(0, len(names), 100):
+        cloudwatch.delete_insight_rules(RuleNames=names[start : start + 100])
     alarms = [a["AlarmName"] for p in cloudwatch.get_paginator("describe_alarms").paginate() for a in p["MetricAlarms"]]
     for start in range(0, len(alarms), 100):
         cloudwatch.delete_alarms(AlarmNames=alarms[start : start + 100])
@@ -82,11 +90,11 @@ def wipe(cloudwatch: Any) -> None:
         cloudwatch.delete_dashboards(DashboardNames=dashboards)
 
 
-def measure_size(endpoint: str, size: int, workdir: Path, warm_up: bool) -> SizeFigures:
+def measure_size(endpoint: str, size: int, workdir: Path, warm_up: bool, layout: Layout = TEN) -> SizeFigures:
     reset(endpoint, int(RULE_QUOTA))
     world = World(boto3.Session())
     start = time.perf_counter()
-    shape = build_world(world, size)
+    shape = build_world(world, size, layout)
     build_seconds = time.perf_counter() - start
     settings = Settings.from_env()
     writes = desired_writes(settings)
@@ -119,8 +127,15 @@ def measure_size(endpoint: str, size: int, workdir: Path, warm_up: bool) -> Size
     kinds = Counter(w["operation"] for w in writes)
     return SizeFigures(
         size=size,
+        layout=layout.name,
         build_seconds=build_seconds,
-        shape={"vpcs": shape.vpcs, "enis": shape.enis, "flow_logs": shape.flow_logs, **shape.kinds},
+        shape={
+            "vpcs": shape.vpcs,
+            "enis": shape.enis,
+            "flow_logs": shape.flow_logs,
+            "consumers": shape.consumers,
+            **shape.kinds,
+        },
         artifacts={
             "rules": kinds["put_insight_rule"],
             "alarms": kinds["put_metric_alarm"],
@@ -139,4 +154,4 @@ def calls_by_operation(figures: Sequence[SizeFigures], pick: Callable[[SizeFigur
     operations = sorted({op for f in figures for op in pick(f).calls})
     rows = [[f"`{op}`", *(pick(f).calls.get(op, 0) for f in figures)] for op in operations]
     rows.append(["**total**", *(f"**{pick(f).total}**" for f in figures)])
-    return table(["operation", *(f"N={f.size}" for f in figures)], rows)
+    return table(["operation", *(f"N={f.size}" + ("" if f.layout == TEN.name else " (fifty)") for f in figures)], rows)

@@ -1,26 +1,36 @@
-"""PrivateLink worlds of N resources for the benchmark, built with the demo's World builders.
+"""PrivateLink worlds of N resources for the benchmark, in two layouts.
 
-Resources are spread over N/10 VPCs of two subnets each. Each VPC holds one Network Load Balancer
-and one Gateway Load Balancer (each behind an endpoint service, each with one ENI per subnet, as
-AWS makes them), two gateway endpoints and six interface endpoints (one ENI per subnet). The VPCs
-cycle through every kind of flow-log coverage the product must tell apart:
+Every VPC has two subnets (two AZs). Load balancers sit behind endpoint services, each with one ENI
+per subnet, as AWS makes them; interface endpoints have one ENI per subnet. The VPCs cycle through
+every kind of flow-log coverage the product must tell apart, one log group per kind, shared by the
+VPCs of that kind (so their resources share its rules):
 
-    vpc-default     VPC-level flow log, default format, ALL traffic      3 rules per resource
-    subnet-custom   subnet-level flow logs, custom format, ALL traffic   3 rules
-    eni-default     one flow log per ENI, default format, ALL traffic    3 rules
-    vpc-accept      VPC-level flow log, default format, ACCEPT only      2 rules (no reject rule)
-    vpc-reject      VPC-level flow log, custom format, REJECT only       1 rule
+    vpc-default     VPC-level flow log, default format, ALL traffic      3 rule kinds
+    subnet-custom   subnet-level flow logs, custom format, ALL traffic   3 rule kinds
+    eni-default     one flow log per ENI, default format, ALL traffic    3 rule kinds
+    vpc-accept      VPC-level flow log, default format, ACCEPT only      2 (no reject rule)
+    vpc-reject      VPC-level flow log, custom format, REJECT only       1
     s3-only         VPC-level flow log to S3                             none
     none            no flow log                                          none (x4)
 
-The mix keeps the rules of the largest world (N=500) under 500: moto's DescribeInsightRules returns
-at most 500 rules and no NextToken, where AWS would give a second page.
+Layouts (`LAYOUTS`):
+
+    ten a VPC       1 NLB, 1 GWLB, 2 gateway endpoints, 6 interface endpoints (the sizes up to 500,
+                    as in every earlier run of the benchmark, so their figures stay comparable)
+    fifty a VPC     2 NLBs, 1 GWLB, 1 gateway endpoint, 46 interface endpoints, 4 of them consumers
+                    of the previous VPC's endpoint services, and 3 consumers in other accounts per
+                    NLB's service: a busy Region (N=2000 is 40 VPCs and 3,920 ENIs)
+
+The bulk (endpoints, load balancers, their ENIs, endpoint services) is made in moto's backends
+directly (bench/backend.py); VPCs, subnets, log groups, buckets and flow logs through the API.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from bench.backend import Backend
 from core.desire.flow_logs import DEFAULT_FORMAT
 from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
 from demo.world import CUSTOM_FORMAT, World
@@ -37,8 +47,36 @@ COVERAGE = (
     "none",
     "none",
 )
-PER_VPC = 10  # 1 NLB, 1 GWLB, 2 gateway endpoints, 6 interface endpoints
 AWS_SERVICES = ("ssm", "logs", "kms", "sts", "sqs", "sns", "ec2", "secretsmanager")
+FLOW_LOG_IDS_PER_CALL = 300  # CreateFlowLogs: ResourceIds, at most 300 (aws-facts G9)
+CONSUMER_ACCOUNTS = ("210987654321", "333344445555", "444455556666")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What one VPC holds, slot by slot."""
+
+    name: str
+    nlbs: int
+    gwlbs: int
+    gateways: tuple[str, ...]  # the services of its gateway endpoints
+    interfaces: int
+    consumers_of_previous: int = 0  # interface endpoints to the previous VPC's endpoint services
+    foreign_consumers: int = 0  # consumers in other accounts per NLB's endpoint service
+
+    @property
+    def per_vpc(self) -> int:
+        return self.nlbs + self.gwlbs + len(self.gateways) + self.interfaces
+
+    def slots(self) -> list[str]:
+        return ["NLB"] * self.nlbs + ["GWLB"] * self.gwlbs + list(self.gateways) + ["interface"] * self.interfaces
+
+
+TEN = Layout("ten a VPC", nlbs=1, gwlbs=1, gateways=("s3", "dynamodb"), interfaces=6)
+FIFTY = Layout(
+    "fifty a VPC", nlbs=2, gwlbs=1, gateways=("s3",), interfaces=46, consumers_of_previous=4, foreign_consumers=3
+)
+LAYOUTS = {"ten": TEN, "fifty": FIFTY}
 
 
 @dataclass
@@ -47,68 +85,84 @@ class WorldShape:
     vpcs: int = 0
     enis: int = 0
     flow_logs: int = 0
+    consumers: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
 
+    def count(self, kind: str) -> None:
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        self.resources += 1
 
-def build_world(world: World, size: int) -> WorldShape:
+
+def build_world(world: World, size: int, layout: Layout = TEN) -> WorldShape:
     """`size` resources (endpoints and load balancers), the last VPC possibly partly filled."""
     shape = WorldShape()
-    vpc_count = max(1, -(-size // PER_VPC))
-    for index in range(vpc_count):
-        members = min(PER_VPC, size - index * PER_VPC)
-        build_vpc(world, index, members, shape)
+    backend = Backend(world.region)
+    services: list[str] = []  # the previous VPC's endpoint service names (its NLBs')
+    for index in range(max(1, -(-size // layout.per_vpc))):
+        members = min(layout.per_vpc, size - index * layout.per_vpc)
+        services = build_vpc(world, backend, layout, index, members, services, shape)
     return shape
 
 
-def count(shape: WorldShape, kind: str) -> None:
-    shape.kinds[kind] = shape.kinds.get(kind, 0) + 1
-    shape.resources += 1
-
-
-def build_vpc(world: World, index: int, members: int, shape: WorldShape) -> None:
+def build_vpc(
+    world: World, backend: Backend, layout: Layout, index: int, members: int, previous: list[str], shape: WorldShape
+) -> list[str]:
+    """One VPC of the layout with its first `members` slots; the names of its NLBs' endpoint services."""
     coverage = COVERAGE[index % len(COVERAGE)]
     vpc_id, subnets = world.vpc(subnets=2, name=f"bench-{index}-{coverage}")
     shape.vpcs += 1
-    for slot in range(members):
-        if slot == 0:
-            arn = world.load_balancer(f"nlb-{index}", subnets, "network")
-            world.endpoint_service([arn], "network")
-            count(shape, "NLB")
-        elif slot == 1:
-            arn = world.load_balancer(f"gwlb-{index}", subnets, "gateway")
-            world.endpoint_service([arn], "gateway")
-            count(shape, "GWLB")
-        elif slot in (2, 3):
-            world.gateway_endpoint(vpc_id, "s3" if slot == 2 else "dynamodb")
-            count(shape, "gateway endpoint")
+    enis: list[str] = []
+    services: list[str] = []
+    consumers = 0
+    for slot, kind in enumerate(layout.slots()[:members]):
+        if kind in ("NLB", "GWLB"):
+            lb_type = "network" if kind == "NLB" else "gateway"
+            name = f"{kind.lower()}-{index}" + (f"-{slot}" if layout is not TEN else "")
+            arn, lb_enis = backend.load_balancer(name, subnets, lb_type)
+            service_id, service_name = backend.endpoint_service(arn)
+            enis += lb_enis
+            if kind == "NLB":
+                services.append(service_name)
+                for owner in CONSUMER_ACCOUNTS[: layout.foreign_consumers]:
+                    backend.other_account_consumer(service_id, owner)
+                    shape.consumers += 1
+            shape.count(kind)
+        elif kind != "interface":
+            backend.gateway_endpoint(vpc_id, kind)
+            shape.count("gateway endpoint")
         else:
-            service = f"com.amazonaws.{world.region}.{AWS_SERVICES[(index + slot) % len(AWS_SERVICES)]}"
-            world.interface_endpoint(vpc_id, subnets, service, {"Name": f"ep-{index}-{slot}"})
-            count(shape, "interface endpoint")
-    enis = [
-        eni["NetworkInterfaceId"]
-        for eni in world.ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
-            "NetworkInterfaces"
-        ]
-    ]
+            if previous and consumers < layout.consumers_of_previous:
+                service = previous[consumers % len(previous)]
+                consumers += 1
+                shape.consumers += 1
+            else:
+                service = f"com.amazonaws.{world.region}.{AWS_SERVICES[(index + slot) % len(AWS_SERVICES)]}"
+            _, endpoint_enis = backend.interface_endpoint(vpc_id, subnets, service, {"Name": f"ep-{index}-{slot}"})
+            enis += endpoint_enis
+            shape.count("interface endpoint")
     shape.enis += len(enis)
+    shape.flow_logs += len(flow_logs(world, coverage, index, vpc_id, subnets, enis))
+    return services
+
+
+def flow_logs(world: World, coverage: str, index: int, vpc_id: str, subnets: list[str], enis: list[str]) -> list[str]:
     group = f"/bench/flow-logs/{coverage}"
-    created: list[str] = []
-    if coverage == "vpc-default":
-        created = world.flow_log(resource_ids=[vpc_id], log_group=group)
-    elif coverage == "subnet-custom":
-        created = world.flow_log(
-            resource_ids=subnets, resource_type="Subnet", log_group=group, log_format=CUSTOM_FORMAT
-        )
-    elif coverage == "eni-default" and enis:
-        created = world.flow_log(resource_ids=enis, resource_type="NetworkInterface", log_group=group)
-    elif coverage == "vpc-accept":
-        created = world.flow_log(resource_ids=[vpc_id], log_group=group, traffic="ACCEPT")
-    elif coverage == "vpc-reject":
-        created = world.flow_log(resource_ids=[vpc_id], log_group=group, traffic="REJECT", log_format=CUSTOM_FORMAT)
-    elif coverage == "s3-only":
-        created = world.flow_log(resource_ids=[vpc_id], bucket=f"bench-flow-logs-{index}")
-    shape.flow_logs += len(created)
+    if coverage == "eni-default":
+        created: list[str] = []
+        for start in range(0, len(enis), FLOW_LOG_IDS_PER_CALL):
+            batch = enis[start : start + FLOW_LOG_IDS_PER_CALL]
+            created += world.flow_log(resource_ids=batch, resource_type="NetworkInterface", log_group=group)
+        return created
+    kwargs: dict[str, Any] = {
+        "vpc-default": {"resource_ids": [vpc_id], "log_group": group},
+        "subnet-custom": {
+            "resource_ids": subnets, "resource_type": "Subnet", "log_group": group, "log_format": CUSTOM_FORMAT,
+        },
+        "vpc-accept": {"resource_ids": [vpc_id], "log_group": group, "traffic": "ACCEPT"},
+        "vpc-reject": {"resource_ids": [vpc_id], "log_group": group, "traffic": "REJECT", "log_format": CUSTOM_FORMAT},
+        "s3-only": {"resource_ids": [vpc_id], "bucket": f"bench-flow-logs-{index}"},
+    }.get(coverage, {})  # fmt: skip
+    return world.flow_log(**kwargs) if kwargs else []
 
 
 def synthetic_inventory(size: int) -> Inventory:

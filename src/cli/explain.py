@@ -284,6 +284,9 @@ def render_consumers(explanation: Explanation, report: Report) -> None:
     if not resource.endpoint_services:
         return
     report.heading("Consumers (DescribeVpcEndpointConnections)")
+    report.line(
+        "its flow-log rules never show them: their traffic reaches the targets from the nodes' addresses", style="dim"
+    )
     if contributors is not None:
         for name, why in sorted(contributors.unknown.items()):
             report.line(f"contributors of {name} not read: {why}", style="yellow")

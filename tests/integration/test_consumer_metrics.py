@@ -102,18 +102,7 @@ def test_explain_names_the_consumers_in_alarm_with_their_accounts(
     assert [accounts[e] for e in (a, b, c)] == list(ACCOUNTS)
     (contributor,) = data["alarm_contributors"][f"plinsights-{service}-consumer-resets"]["contributors"]
     assert contributor["attributes"] == {"VPC Endpoint Id": b}
-    assert main(["explain", service]) == EXIT_OK
-    text = capsys.readouterr().out
-    line = next(row for row in text.splitlines() if b in row)
-    assert line.split() == [
-        b,
-        "account",
-        ACCOUNTS[1],
-        "available",
-        "in",
-        "ALARM:",
-        f"plinsights-{service}-consumer-resets",
-    ]
+    # the text report of the same: tests/unit/inspect/test_explain_consumers.py
 
 
 def test_explain_says_when_the_contributors_cannot_be_read_and_still_reports(

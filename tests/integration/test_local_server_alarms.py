@@ -164,3 +164,23 @@ def test_contributors_of_an_unknown_alarm_are_not_found(aws: Harness) -> None:
     with pytest.raises(ClientError) as refused:
         aws.world.cloudwatch.describe_alarm_contributors(AlarmName="missing")
     assert refused.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_describe_alarms_pages_at_max_records_like_aws(aws: Harness) -> None:
+    cw = aws.world.cloudwatch
+    for name in ("c", "a", "b"):
+        cw.put_metric_alarm(
+            AlarmName=name, Namespace="N", MetricName="M", Statistic="Sum", Period=60, EvaluationPeriods=1,
+            Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+        )  # fmt: skip
+    first = cw.describe_alarms(MaxRecords=2)
+    assert shape_errors(cw, "DescribeAlarms", first) == ""
+    second = cw.describe_alarms(MaxRecords=2, NextToken=first["NextToken"])
+    assert [a["AlarmName"] for a in first["MetricAlarms"] + second["MetricAlarms"]] == ["a", "b", "c"]
+    assert "NextToken" not in second
+    paged = cw.get_paginator("describe_alarms").paginate(PaginationConfig={"PageSize": 1})
+    assert [a["AlarmName"] for page in paged for a in page["MetricAlarms"]] == ["a", "b", "c"]
+    for kwargs, code in (({"MaxRecords": 101}, "ValidationError"), ({"NextToken": "nope"}, "InvalidNextToken")):
+        with pytest.raises(ClientError) as refused:
+            cw.describe_alarms(**kwargs)
+        assert refused.value.response["Error"]["Code"] == code

@@ -45,6 +45,14 @@ CONNECTION_METRICS = ("NewConnections", "ActiveConnections")
 PACKET_METRICS = ("PacketsDropped", "RstPacketsReceived", "RstPacketsSent")
 
 
+# What a provider's flow-log rules can show (aws-facts G4): PrivateLink traffic reaches the targets from
+# the load balancer nodes' own addresses, and the endpoint-to-load-balancer leg is in no flow log here.
+PROVIDER_RULES = (
+    "Its rules rank load balancer nodes and their targets, and clients that reach it without PrivateLink:"
+    " never its consumers, whose traffic reaches the targets from the nodes' addresses. Its consumers are below."
+)
+
+
 @dataclass
 class Grid:
     """Places widgets row by row on the 24-column grid, so that no two ever overlap."""
@@ -264,6 +272,8 @@ def resource_markdown(coverage: Coverage) -> str:
     lines.append(" · ".join(facts))
     if coverage.rule_names:
         lines.append(f"Flow logs: {', '.join(coverage.log_groups)} · rules: {', '.join(coverage.rule_names)}")
+        if r.endpoint_services:
+            lines.append(PROVIDER_RULES)
     else:
         lines.append(f"No flow-log rules: {coverage.unmonitorable}. PrivateLink metrics only.")
     lines += [f"Note: {note}" for note in coverage.notes]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from core.desire.existing import indexed
 from core.desire.flow_logs import flow_logs_covering, unusable_reason
 from core.desire.rules import MAX_IN_VALUES, RULE_TEMPLATES, RuleTemplate, render_rule_definition, rule_name, rule_stem
 from core.desire.shared_rules import PoolKey, SharedRequest
@@ -131,7 +132,7 @@ def render_dedicated(
 def existing_dedicated(resource: Resource, existing: Mapping[str, ObservedRule]) -> list[str]:
     """Our rules of this resource's own, as they are (their resource-id tag names it; a shared
     rule's names none)."""
-    return sorted(name for name, rule in existing.items() if rule.resource_id == resource.resource_id)
+    return indexed(existing).of_resource(resource.resource_id)
 
 
 def render_specs(
@@ -176,11 +177,8 @@ def adopt_earlier_names(specs: Sequence[RuleSpec], existing: Mapping[str, Observ
     mean a new rule. It moves to its stable name only when its definition has to change anyway
     (a rewrite loses the history too), and then the plan deletes the old one."""
     taken = {spec.name for spec in specs}
-    earlier = {
-        rule.definition: name
-        for name, rule in sorted(existing.items())
-        if (name == stem or name.startswith(stem + "-")) and name not in taken
-    }
+    rules = indexed(existing)
+    earlier = {rules[name].definition: name for name in rules.with_stem(stem) if name not in taken}
     adopted = []
     for spec in specs:
         name = earlier.pop(spec.definition, None) if spec.name not in existing else None

@@ -3,13 +3,13 @@ cannot (pure): the greedy choice of the fewest sources that read each ENI once."
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from core.desire.existing import indexed, log_groups_of
 from core.desire.flow_logs import field_positions, missing_fields, unusable_reason
-from core.desire.rules import RuleTemplate, in_filter_enis, rule_stem, shared_rule_stem
+from core.desire.rules import RuleTemplate, rule_stem, shared_rule_stem
 from core.model import FlowLog, ObservedRule, Resource, RuleSpec
 from core.settings import Settings
 
@@ -124,27 +124,13 @@ def choose_sources(
 
 def log_groups_in_use(existing: Mapping[str, ObservedRule], stem: str) -> frozenset[str]:
     """The log groups our rules of this resource and kind read now."""
-    groups: set[str] = set()
-    for name, rule in existing.items():
-        if name == stem or name.startswith(stem + "-"):
-            try:
-                groups.update(json.loads(rule.definition).get("LogGroupNames", []))
-            except (TypeError, ValueError, AttributeError):
-                continue  # not a definition we can read: it prefers nothing
-    return frozenset(groups)
+    rules = indexed(existing)
+    return frozenset(group for name in rules.with_stem(stem) for group in log_groups_of(rules[name].definition))
 
 
 def shared_groups_in_use(existing: Mapping[str, ObservedRule], stem: str, eni_ids: Iterable[str]) -> frozenset[str]:
     """The log groups our shared rules of this kind read the resource's ENIs from now."""
-    enis = set(eni_ids)
-    groups: set[str] = set()
-    for name, rule in existing.items():
-        if name.startswith(stem + "-") and enis & set(in_filter_enis(rule.definition)):
-            try:
-                groups.update(json.loads(rule.definition).get("LogGroupNames", []))
-            except (TypeError, ValueError, AttributeError):
-                continue
-    return frozenset(groups)
+    return indexed(existing).shared_groups(stem, set(eni_ids))
 
 
 def why_no_source(template: RuleTemplate, candidates: Mapping[str, Sequence[FlowLog]]) -> str:

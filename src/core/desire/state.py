@@ -12,12 +12,14 @@ the quota lasts; the rest keep their PrivateLink-metric alarms and are reported 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Protocol, TypeVar
 
 from core.artifacts import ALARMS, DASHBOARDS, MANAGED_RULES, RULES
 from core.desire.alarms import render_alarms, wanted_templates
 from core.desire.dashboards import render_dashboards
+from core.desire.existing import indexed
 from core.desire.flow_logs import flow_logs_by_attachment
 from core.desire.health_alarms import QueryAlarmBudget, render_health_alarms
 from core.desire.managed_rules import desired_managed_rules, reservation, with_notes
@@ -39,7 +41,6 @@ from core.model import (
     Inventory,
     ObservedRule,
     Resource,
-    RuleKind,
     RuleQuota,
     RuleSpec,
 )
@@ -54,6 +55,19 @@ QUOTA_ADVICE = (
 )
 
 
+class ServesResources(Protocol):
+    """A rule or alarm spec: its own resource, or the resources a shared one serves."""
+
+    @property
+    def resource_id(self) -> str: ...
+
+    @property
+    def served(self) -> tuple[str, ...]: ...
+
+
+SpecT = TypeVar("SpecT", bound=ServesResources)
+
+
 def desired_state(
     inventory: Inventory,
     settings: Settings,
@@ -64,7 +78,7 @@ def desired_state(
     priority order (see `priority`) while rules are left, and the rest are reported. `existing`,
     our rules as they are, keeps names stable: a shared rule's chunks keep their members, and a
     rule made under an earlier naming scheme keeps its name (resource_rules.adopt_earlier_names)."""
-    existing = existing or {}
+    existing = indexed(existing or {})
     # The managed rules of our endpoint services, when on, take their share of the quota first.
     managed, managed_notes = desired_managed_rules(
         inventory, settings, sorted(inventory.resources, key=priority), quota.available if quota else None
@@ -96,19 +110,21 @@ def desired_state(
 
     chunks = existing_chunks(existing, settings.prefix)
     # Pending resources keep their place in the chunks that read them now, and gain none.
-    kept = [kept_request(c.shared_request(), chunks) for c in candidates if c.pending]
+    reading = {eni for enis in chunks.values() for eni in enis}
+    kept = [kept_request(c.shared_request(), reading) for c in candidates if c.pending]
     allocation = allocate([c.shared_request() for c in shared] + [r for r in kept if r.wants], chunks, left)
     shared_specs = render_shared(allocation, settings, {e: fl for c in candidates for e, fl in c.flow_logs.items()})
     rules.update((spec.name, spec) for spec in shared_specs)
+    shared_serving = serving(shared_specs)
     for candidate in shared:
         rid = candidate.resource.resource_id
         if rid in allocation.refused:
             needed, then_left = allocation.refused[rid]
             coverage[rid] = over_quota(candidate, needed, then_left, "shared")
             continue
-        serving = [spec for spec in shared_specs if spec.serves(rid)]
-        rule_notes = [n for t, chosen in candidate.choices for n in incomplete_notes(t, chosen, serving)]
-        coverage[rid] = covered(candidate, serving, rule_notes, notes)
+        specs = shared_serving.get(rid, [])
+        rule_notes = [n for t, chosen in candidate.choices for n in incomplete_notes(t, chosen, specs)]
+        coverage[rid] = covered(candidate, specs, rule_notes, notes)
     for candidate in candidates:
         if candidate.pending:
             coverage[candidate.resource.resource_id] = Coverage(
@@ -118,9 +134,14 @@ def desired_state(
             )
 
     alarms, alarm_notes = render_all_alarms(coverage, rules, shared_specs, inventory, settings)
+    alarms_serving = serving(alarms.values())
     ordered = tuple(
         with_notes(
-            (alarms_named(coverage[rid], alarms, alarm_notes.get(rid, ())) for rid in sorted(coverage)), managed_notes
+            (
+                alarms_named(coverage[rid], alarms_serving.get(rid, []), alarm_notes.get(rid, ()))
+                for rid in sorted(coverage)
+            ),
+            managed_notes,
         )
     )
     usage = replace(quota, ours=len(rules)) if quota else None
@@ -191,9 +212,8 @@ def split_dedicated(
     return dedicated, shared, notes
 
 
-def kept_request(request: SharedRequest, chunks: Mapping[tuple[RuleKind, str], Mapping[str, int]]) -> SharedRequest:
-    """A pending resource's ENIs, only where a shared rule reads them now."""
-    reading = {eni for enis in chunks.values() for eni in enis}
+def kept_request(request: SharedRequest, reading: Collection[str]) -> SharedRequest:
+    """A pending resource's ENIs, only where a shared rule reads them now (`reading`: every ENI they read)."""
     wants = tuple((key, tuple(e for e in enis if e in reading)) for key, enis in request.wants)
     return replace(request, wants=tuple((key, enis) for key, enis in wants if enis))
 
@@ -251,11 +271,22 @@ def render_all_alarms(
     return alarms, notes
 
 
-def alarms_named(entry: Coverage, alarms: Mapping[str, AlarmSpec], notes: Sequence[str]) -> Coverage:
-    """The coverage with the names of every alarm that watches the resource, its own and shared,
-    and the notes its own alarms carry (bad override tags, metrics AWS does not publish)."""
-    rid = entry.resource.resource_id
+def serving(specs: Iterable[SpecT]) -> dict[str, list[SpecT]]:
+    """Resource id -> the specs that serve it (`serves`: its own, and the shared ones that name it),
+    in the order given: one pass over the specs, not one per resource."""
+    found: dict[str, list[SpecT]] = {}
+    for spec in specs:
+        for rid in dict.fromkeys([spec.resource_id, *spec.served]):  # each once, in order
+            if rid:
+                found.setdefault(rid, []).append(spec)
+    return found
+
+
+def alarms_named(entry: Coverage, alarms: Sequence[AlarmSpec], notes: Sequence[str]) -> Coverage:
+    """The coverage with the names of every alarm that watches the resource (`alarms`: those that
+    serve it, its own and shared), and the notes its own alarms carry (bad override tags, metrics
+    AWS does not publish)."""
     if entry.excluded or not is_live(entry.resource):
         return entry
-    names = tuple(sorted(name for name, spec in alarms.items() if spec.serves(rid)))
+    names = tuple(sorted(spec.name for spec in alarms))
     return replace(entry, alarm_names=names, notes=entry.notes + tuple(n for n in notes if n not in entry.notes))

@@ -1,7 +1,8 @@
 """CloudWatch alarms over many series, as moto 5.2.1 does not keep them: a Metrics Insights query as
 an alarm's Metrics[].Expression checked at PutMetricAlarm, evaluated over moto's stored metric
 data, its state in DescribeAlarms and its series in ALARM from DescribeAlarmContributors; and
-DescribeAlarms' AlarmTypes, which moto ignores (log alarms: log_alarms.py).
+DescribeAlarms' AlarmTypes, which moto ignores (log alarms: log_alarms.py), and its pages of at
+most 100 alarms (MaxRecords, NextToken), where moto gives every alarm at once.
 
 Evaluation (user guide, "Create an alarm based on a Multi Time Series Metrics Insights query" and
 "Limits"): each series the query returns is a contributor, compared with the threshold over the
@@ -16,6 +17,7 @@ expression without Period and a Metrics list without exactly one ReturnData.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import time
@@ -35,6 +37,7 @@ from demo.local_server.state import state_of
 
 EVALUATED_SECONDS = 3 * 3600  # "Only the latest 3 hours of data can be used for evaluating"
 MAX_CONTRIBUTORS = 100  # "limit the number of contributors in ALARM to 100"
+MAX_RECORDS = 100  # DescribeAlarms MaxRecords: 1 to 100
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
     "GreaterThanThreshold": lambda value, threshold: value > threshold,
@@ -176,6 +179,24 @@ def checked_metrics(response: Any) -> None:
                 raise not_implemented(response, f"this Metrics Insights query: {err}") from None
 
 
+def page_bounds(count: int, max_records: Any, token: Any) -> tuple[int, int]:
+    """The alarms of one page, as AWS pages them (MaxRecords 1 to 100). Without MaxRecords, 100: the
+    model gives no default, and the largest page keeps callers that omit it seeing what they did."""
+    size = MAX_RECORDS if max_records is None else int(max_records)
+    if not 1 <= size <= MAX_RECORDS:
+        raise ValidationError(f"The value {size} for parameter MaxRecords is not valid: 1 to {MAX_RECORDS}.")
+    start = 0
+    if token:
+        try:
+            label, _, number = base64.b64decode(str(token), validate=True).decode().partition(":")
+            start = int(number) if label == "alarms" else -1
+        except ValueError:
+            start = -1
+        if not 0 <= start <= count:
+            raise log_alarms.InvalidNextToken("The specified NextToken is not valid.")
+    return start, min(start + size, count)
+
+
 def response_methods(original: dict[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
     def put_metric_alarm(self: Any) -> Any:
         checked_metrics(self)
@@ -205,17 +226,29 @@ def response_methods(original: dict[str, Callable[..., Any]]) -> dict[str, Calla
         for alarm in backend.alarms.values():
             if alarm.rule is None:
                 refresh(alarm, backend)
-        alarms = [a for a in backend.alarms.values() if chosen(a.name, a.state_value, a.alarm_actions)]
-        result: dict[str, Any] = {
-            "MetricAlarms": [a for a in alarms if a.rule is None] if "MetricAlarm" in wanted_types else [],
-            "CompositeAlarms": [a for a in alarms if a.rule is not None] if "CompositeAlarm" in wanted_types else [],
-        }
+        alarms = sorted(
+            (a for a in backend.alarms.values() if chosen(a.name, a.state_value, a.alarm_actions)), key=lambda a: a.name
+        )
+        listed: list[tuple[str, Any]] = []
+        if "MetricAlarm" in wanted_types:
+            listed += [("MetricAlarms", a) for a in alarms if a.rule is None]
+        if "CompositeAlarm" in wanted_types:
+            listed += [("CompositeAlarms", a) for a in alarms if a.rule is not None]
         if "LogAlarm" in wanted_types:
-            result["LogAlarms"] = [
-                alarm
-                for alarm in state_of(self.current_account, self.region).log_alarms.values()
-                if chosen(alarm["AlarmName"], alarm["StateValue"], alarm.get("AlarmActions", []))
+            logs = state_of(self.current_account, self.region).log_alarms
+            listed += [
+                ("LogAlarms", logs[name])
+                for name in sorted(logs)
+                if chosen(name, logs[name]["StateValue"], logs[name].get("AlarmActions", []))
             ]
+        start, end = page_bounds(len(listed), self._get_param("MaxRecords"), self._get_param("NextToken"))
+        result: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
+        if "LogAlarm" in wanted_types:
+            result["LogAlarms"] = []
+        for key, alarm in listed[start:end]:
+            result[key].append(alarm)
+        if end < len(listed):
+            result["NextToken"] = base64.b64encode(f"alarms:{end}".encode()).decode()
         return ActionResult(result)
 
     def describe_alarm_contributors(self: Any) -> ActionResult:

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from core.artifacts.kind import Plan
 from core.desire.consumers import MAX_TABLE_ROWS, RANKINGS, TOP_CONSUMERS, search_expression
+from core.desire.dashboards import PROVIDER_RULES
 from core.desire.state import desired_state
 from core.model import ActualState, EndpointConnection
 from core.reconcile import Outcome
@@ -120,3 +121,15 @@ def test_the_dashboard_changes_when_a_consumer_comes_or_goes_and_not_otherwise()
     assert desired_state(inventory(provider()), SETTINGS).dashboards == before
     joined = (*CONSUMERS, EndpointConnection("vpce-svc-1", "vpce-d4", "111122223333", "available"))
     assert desired_state(inventory(provider(consumers=joined)), SETTINGS).dashboards != before
+
+
+def test_a_providers_section_says_its_rules_never_show_its_consumers() -> None:
+    texts = [w["properties"]["markdown"] for w in dashboard_widgets(provider(), flow_log()) if w["type"] == "text"]
+    (section,) = [t for t in texts if t.startswith("### Network Load Balancer")]
+    assert PROVIDER_RULES in section
+    (consumer_side,) = [
+        t
+        for t in dashboard_widgets(endpoint(), flow_log())
+        if t["type"] == "text" and "### interface" in t["properties"]["markdown"]
+    ]
+    assert PROVIDER_RULES not in consumer_side["properties"]["markdown"]

@@ -29,6 +29,8 @@ import botocore.loaders
 import botocore.session
 import pytest
 
+from tests.frozen_heap import counting_load_file
+
 
 class UniquePaths(list[str]):
     """boto3 appends its own data directory to the loader of each Session it makes: once is enough."""
@@ -103,4 +105,5 @@ def sharing_one_loader() -> Iterator[None]:
         patch.setattr(botocore.hooks, "accepts_kwargs", accepts_kwargs)
         patch.setattr(botocore.hooks.EventAliaser, "__init__", aliaser_init)
         patch.setattr(botocore.client.ClientCreator, "_create_client_class", create_client_class)
+        patch.setattr(botocore.loaders.JSONFileLoader, "load_file", counting_load_file)
         yield

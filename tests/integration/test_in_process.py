@@ -89,9 +89,13 @@ def test_the_app_gets_the_environ_and_body_the_server_would_give_it(
 
 def test_botocore_gets_the_status_headers_and_body_the_server_would_send() -> None:
     _, (over_socket, in_process) = sent_both_ways("s3", "put_object", Bucket="b", Key="k", Body=b"x")
-    assert (in_process.status_code, in_process.content) == (over_socket.status_code, over_socket.content) == (
-        201,
-        ANSWER,
+    assert (
+        (in_process.status_code, in_process.content)
+        == (over_socket.status_code, over_socket.content)
+        == (
+            201,
+            ANSWER,
+        )
     )
     for name in ("Content-Type", "x-amzn-RequestId"):
         assert in_process.headers[name] == over_socket.headers[name]

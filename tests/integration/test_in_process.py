@@ -56,7 +56,8 @@ def sent_both_ways(service: str, operation: str, **params: Any) -> tuple[Recorde
     with serving(recorder) as endpoint:
         once = Config(retries={"total_max_attempts": 1})  # one request each way, even for a 500
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-        client = session.client(service, endpoint_url=endpoint, config=once)  # type: ignore[call-overload] - any service by name
+        # any service by name: the stubs know each one by its literal
+        client = session.client(service, endpoint_url=endpoint, config=once)  # type: ignore[call-overload]
         prepared: list[Any] = []
         answers: list[Any] = []
         client.meta.events.register("before-send", lambda request, **_: prepared.append(request))

@@ -31,13 +31,15 @@ class Consumer:
     gigabytes: float  # per 5 minutes, on average
     connections: float
     state: str = "available"
-    resets_burst: float = 0.0  # resets over the last 5 minutes: enough to raise the consumer-resets alarm
+    # Resets over the last 5 minutes: its targets refusing each of its connections, above the
+    # default consumer-resets threshold (300 per 5 minutes).
+    resets_burst: float = 0.0
 
 
 CONSUMERS = (
     Consumer("111122223333", "analytics", 4.0, 300),
     Consumer("444455556666", "billing", 0.8, 2_400),
-    Consumer("777788889999", "partner", 1.5, 900, resets_burst=160.0),
+    Consumer("777788889999", "partner", 1.5, 900, resets_burst=900.0),
     Consumer("210987654321", "newcomer", 0.0, 0, state="pendingAcceptance"),  # awaits our acceptance: no traffic
 )
 

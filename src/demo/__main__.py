@@ -30,7 +30,7 @@ from core.inspect.top import run_top
 from core.reconcile import Outcome, run_reconcile
 from core.report import render_text
 from core.settings import Settings
-from demo.consumers import Consumer, connect_consumers, fresh_period, ranking, ranking_lines, simulate_consumer_metrics
+from demo.consumers import Consumer, connect_consumers, ranking, ranking_lines, simulate_consumer_metrics
 from demo.dashboard_data import evaluated_alarms, read_widget_data, simulate_metrics
 from demo.local import REGION, lambda_context, local_aws
 from demo.render import Contributor, dashboard_html
@@ -191,8 +191,6 @@ def save_dashboards(
     bodies = {name: world.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"] for name in names}
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     if simulate:
-        fresh_period()  # the health alarms evaluate the current 5 minutes: the burst written now stays in them
-        now = datetime.now(UTC).replace(second=0, microsecond=0)
         # moto's server cannot read the gzip bodies botocore sends for a PutMetricData over 10 KB.
         writer = world.session.client("cloudwatch", config=Config(disable_request_compression=True))
         written = simulate_metrics(writer, list(bodies.values()), now, quiet)

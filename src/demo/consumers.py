@@ -5,7 +5,6 @@ them per consumer endpoint), and their ranking as the dashboard draws it."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,14 +82,6 @@ def simulate_consumer_metrics(
     for start in range(0, len(data), POINTS_PER_CALL):
         cloudwatch.put_metric_data(Namespace=SERVICE_NAMESPACE, MetricData=data[start : start + POINTS_PER_CALL])
     return len(data)
-
-
-def fresh_period(seconds: int = 300, margin: int = 45) -> None:
-    """Waits for the next period when less than `margin` seconds of this one are left: the consumer
-    alarms evaluate the current period, so the burst written now stays in it while the demo shows it."""
-    left = seconds - time.time() % seconds
-    if left < margin:
-        time.sleep(left + 1)
 
 
 def ranking(

@@ -165,7 +165,8 @@ def checked_metrics(response: Any) -> None:
     if not metrics:
         return
     returning = [m for m in metrics if m.get("ReturnData") in (None, True)]
-    if len(returning) != 1:
+    band = response._get_param("ThresholdMetricId")  # an anomaly detection alarm returns its metric and its band
+    if len(returning) != (2 if band else 1) or (band and band not in {m.get("Id") for m in returning}):
         raise ValidationError("Exactly one element of the metrics list should return data.")
     for index, metric in enumerate(metrics, start=1):
         expression = metric.get("Expression")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from botocore.config import Config
 
@@ -29,7 +30,7 @@ def publish(aws: Harness, *values: float, dimensions: list[dict] | None = None) 
     """One value a minute, the last in the current minute."""
     now = datetime.now(UTC)
     writer = aws.world.session.client("cloudwatch", config=Config(disable_request_compression=True))
-    data = [
+    data: list[Any] = [
         {
             "MetricName": METRIC,
             "Dimensions": dimensions or DIMENSIONS,

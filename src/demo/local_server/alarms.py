@@ -23,7 +23,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -159,6 +159,26 @@ def refresh(alarm: Alarm, backend: Any, sources: alarm_states.Sources | None = N
     return evaluation
 
 
+@dataclass
+class EvaluationRound:
+    """One request's evaluations: the metric data and each rule's records read once, each alarm
+    evaluated once however often it is listed."""
+
+    backend: Any
+    sources: alarm_states.Sources
+    done: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, backend: Any) -> EvaluationRound:
+        samples = list(samples_of(backend.metric_data))
+        return cls(backend, alarm_states.Sources(backend.account_id, backend.region_name, samples))
+
+    def __call__(self, alarm: Alarm) -> None:
+        if alarm.rule is None and alarm.name not in self.done:
+            self.done.add(alarm.name)
+            refresh(alarm, self.backend, self.sources)
+
+
 def checked_metrics(response: Any) -> None:
     """PutMetricAlarm's Metrics as AWS checks them, and the Metrics Insights queries among them."""
     metrics = response._get_param("Metrics") or []
@@ -227,14 +247,13 @@ def response_methods(original: dict[str, Callable[..., Any]]) -> dict[str, Calla
                 )
             )
 
-        sources = alarm_states.Sources(backend.account_id, backend.region_name, list(samples_of(backend.metric_data)))
-        for alarm in backend.alarms.values():
-            if (
-                alarm.rule is None
-                and (not names or alarm.name in names)
-                and (not prefix or alarm.name.startswith(prefix))
-            ):
-                refresh(alarm, backend, sources)  # as CloudWatch would have it by now: only those asked for
+        # Evaluated as CloudWatch would have them by now: the alarms this page returns, or, to filter
+        # by state, every one asked for.
+        evaluate_now = EvaluationRound.of(backend)
+        if self._get_param("StateValue") is not None:
+            for alarm in backend.alarms.values():
+                if (not names or alarm.name in names) and (not prefix or alarm.name.startswith(prefix)):
+                    evaluate_now(alarm)
         alarms = sorted(
             (a for a in backend.alarms.values() if chosen(a.name, a.state_value, a.alarm_actions)), key=lambda a: a.name
         )
@@ -255,6 +274,8 @@ def response_methods(original: dict[str, Callable[..., Any]]) -> dict[str, Calla
         if "LogAlarm" in wanted_types:
             result["LogAlarms"] = []
         for key, alarm in listed[start:end]:
+            if key == "MetricAlarms":
+                evaluate_now(alarm)
             result[key].append(alarm)
         if end < len(listed):
             result["NextToken"] = base64.b64encode(f"alarms:{end}".encode()).decode()

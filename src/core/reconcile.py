@@ -1,4 +1,4 @@
-"""The one loop behind every entry point: discover, desire, observe, plan, apply."""
+"""The one loop behind every entry point: discover, desire, observe, plan, announce, apply."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
+from core.announce.changes import Announcement, announcements, untold
+from core.announce.publish import tell
 from core.apply.pacing import SYSTEM_CLOCK, Clock, Pacer, paced_writes, pacing_enabled
 from core.apply.writes import apply_plan
 from core.artifacts.kind import Plan, Result
@@ -33,6 +35,11 @@ class Outcome:
     plan: Plan
     result: Result | None  # None on a dry run: nothing was written
     cost: CostEstimate | None = None  # what the desired state costs a month (core/desire/cost.py)
+    # Each resource whose monitoring changed since it was last told (core/announce/), and whether
+    # this run told them to the alarm topic (False on a dry run, or with no topic)
+    announcements: tuple[Announcement, ...] = ()
+    told: bool = False
+    notes: tuple[str, ...] = ()  # how telling went
 
     @property
     def failed(self) -> bool:
@@ -61,7 +68,9 @@ def run_reconcile(
         progress.status(f"planning for {len(inventory.resources)} resources")
     desired = desired_state(inventory, settings, actual.quota, actual.rules)
     plan = make_plan(desired, actual, settings.max_deletes)
-    outcome = Outcome(inventory, desired, actual, plan, None, deployment_cost(desired, settings))
+    outcome = Outcome(
+        inventory, desired, actual, plan, None, deployment_cost(desired, settings), announcements(desired, actual, plan)
+    )
     if dry_run:
         return outcome
     return apply_outcome(clients, settings, outcome, deadline=deadline, clock=clock, pacer=pacer, progress=progress)
@@ -77,14 +86,15 @@ def apply_outcome(
     pacer: Pacer | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
-    """Writes the plan of a dry run: the CLI shows a plan that deletes, asks, then writes exactly
-    that plan (each owner mark is read again before its write, as in any run)."""
+    """Tells the plan's announcements, then writes the plan of a dry run: the CLI shows a plan that
+    deletes, asks, then writes exactly that plan (each owner mark is read again before its write,
+    as in any run). Told first: a run cut short by its deadline has told what it found."""
+    told, notes = tell(clients, settings, outcome.announcements, outcome.plan)
+    plan = outcome.plan if told else untold(outcome.plan, outcome.announcements)
     if not pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url):
         pacer = Pacer({}, clock)  # a pacer kept by the caller does not wait on moto either
     elif pacer is None:
         pacer = paced_writes(clients, settings, clock)
     ownership = partial(owner_mark_now, clients, settings)
-    result = apply_plan(
-        outcome.plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership, progress=progress
-    )
-    return replace(outcome, result=result)
+    result = apply_plan(plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership, progress=progress)
+    return replace(outcome, plan=plan, result=result, told=told, notes=tuple(notes))

@@ -144,7 +144,7 @@ def resource_label(resource_id: str, inventory: Inventory) -> tuple[str, str]:
 
 
 def counted(deletes: Sequence[Delete]) -> str:
-    """"3 rules and 4 alarms", of the deletions given."""
+    """What the deletions given delete, counted: "3 rules and 4 alarms"."""
     alarms = sum(1 for d in deletes if d.kind is ALARMS)
     rules = len(deletes) - alarms
     return " and ".join(plural(n, what) for n, what in ((rules, "rule"), (alarms, "alarm")) if n)

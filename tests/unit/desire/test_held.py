@@ -25,10 +25,10 @@ OWN_ARTIFACTS = RULES_PER_RESOURCE + ALARMS_PER_ENDPOINT  # what deleting GONE d
 TIGHT = Settings(max_deletes=OWN_ARTIFACTS - 1)
 
 
-def written(desired: DesiredState, before: ActualState | None = None, *, deleted: bool = False) -> ActualState:
-    """The account once `desired` is applied over `before`, as observe reads it (tags give the resource
-    and kind): what was created and updated, and what was there, less what was deleted."""
-    kept = before.artifacts if before and not deleted else {}
+def written(desired: DesiredState, before: ActualState | None = None) -> ActualState:
+    """The account once a plan that deletes nothing has made `desired` over `before`, as observe reads
+    it (tags give the resource and kind): the rules and alarms that were there stay."""
+    kept = before.artifacts if before else {}
     rules = {n: ObservedRule(n, r.definition, r.state, r.resource_id, r.kind.value) for n, r in desired.rules.items()}
     alarms = {n: ObservedArtifact(n, a.body, a.resource_id, a.kind.value) for n, a in desired.alarms.items()}
     return ActualState(
@@ -116,7 +116,7 @@ def test_a_held_section_is_written_once_and_goes_when_the_deletions_are_let_thro
     desired, plan = desire_and_plan(world, before, TIGHT)
     assert [type(c) for c in plan.changes] == [Update]  # the dashboard, which keeps the section
     held = written(desired, before)
-    again, second = desire_and_plan(world, held, TIGHT)
+    _, second = desire_and_plan(world, held, TIGHT)
     assert second.changes == () and second.held_deletions == plan.held_deletions  # no rewrite, the same hold
     released, third = desire_and_plan(world, held, replace(TIGHT, max_deletes=plan.held_back))
     deleted = {(c.artifact, c.name) for c in third.changes if isinstance(c, Delete)}

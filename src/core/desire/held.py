@@ -18,6 +18,7 @@ from core.artifacts.kind import Delete, Plan, release_advice
 from core.artifacts.ownership import alarm_arn
 from core.desire.dashboards import (
     GRID_WIDTH,
+    SORT_FIRING_FIRST,
     Section,
     insight_rule_widget,
     render_dashboards,
@@ -32,6 +33,8 @@ from core.settings import Settings
 HELD = "deletions held"  # how a held section's heading and its widgets' titles mark it
 
 MAX_SECTION_WIDGETS = 100  # a long held section continues in the next, so each fits a dashboard part
+
+HEADING_HEIGHT = 5  # rows of a held section's text: its heading, why, and what to run
 
 SHOWN_RESOURCES = 10  # named in the summary before the rest are counted
 
@@ -81,9 +84,9 @@ def held_summary(plan: Plan, settings: Settings) -> str:
     named = ", ".join(resources[:SHOWN_RESOURCES]) + (
         f" and {len(resources) - SHOWN_RESOURCES} more" if len(resources) > SHOWN_RESOURCES else ""
     )
-    kept = [f"the rules and alarms of {plural(len(resources), 'resource')} stay, with their sections: {named}"]
-    if not resources:
-        kept = []
+    kept: list[str] = []
+    if resources:
+        kept.append(f"the rules and alarms of {plural(len(resources), 'resource')} stay, with their sections: {named}")
     if any(not d.resource_id and d.kind is not DASHBOARDS for d in plan.held_deletions):
         kept.append("shared rules and alarms stay too")
     return (
@@ -107,7 +110,7 @@ def held_section(
         for name in sorted(d.name for d in deletes if d.kind is ALARMS)
     ]
     for chunk in widget_loads(arns):
-        properties = {"title": f"{short}: alarms, {HELD}", "alarms": chunk, "sortBy": "stateUpdatedTimestamp"}
+        properties = {"title": f"{short}: alarms, {HELD}", "alarms": chunk, "sortBy": SORT_FIRING_FIRST}
         widgets.append(({"type": "alarm", "properties": properties}, 12, 6))
     step = MAX_SECTION_WIDGETS - 1  # the heading's widget
     pieces = [widgets[i : i + step] for i in range(0, len(widgets), step)] or [[]]
@@ -116,7 +119,7 @@ def held_section(
         heading = text if number == 1 else f"{text.splitlines()[0]} (continued, {number} of {len(pieces)})"
         load = [w for w in piece if w[0]["type"] == "alarm"]
         piece_arns = tuple(arn for widget, _, _ in load for arn in widget["properties"]["alarms"])
-        sections.append(Section(((text_widget(heading), GRID_WIDTH, 4), *piece), piece_arns))
+        sections.append(Section(((text_widget(heading), GRID_WIDTH, HEADING_HEIGHT), *piece), piece_arns))
     return sections
 
 

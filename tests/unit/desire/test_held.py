@@ -9,9 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from core.artifacts.kind import Delete, Update
+from core.artifacts import RULES
+from core.artifacts.kind import Delete, Plan, Update
 from core.desire import dashboards as dashboard_rendering
-from core.desire.held import HELD
+from core.desire.held import HELD, MAX_SECTION_WIDGETS, held_sections
 from core.model import ActualState, DesiredState, Inventory, ObservedArtifact, ObservedRule, RuleKind
 from core.reconcile import desire_and_plan
 from core.settings import Settings
@@ -200,3 +201,17 @@ def test_everything_gone_keeps_a_dashboard_of_held_sections() -> None:
     assert plan.held_resources == ("vpce-gone", "vpce-stays")
     assert list(desired.dashboards) == [DASHBOARD]
     assert held_section(desired, f"### vpce-stays (not discovered) · {HELD}")
+
+
+def test_a_long_held_section_goes_on_in_the_next_under_the_same_heading() -> None:
+    many = MAX_SECTION_WIDGETS * 2  # shared rules held: more widgets than one section holds
+    rules = {
+        f"plinsights-shared-bytes-x-{n}": ObservedRule(f"plinsights-shared-bytes-x-{n}", "{}", "ENABLED")
+        for n in range(many)
+    }
+    plan = Plan(held_deletions=tuple(Delete(RULES, name, "no longer needed") for name in rules), held_back=many)
+    sections = held_sections(plan, ActualState(artifacts={"rule": rules}), Inventory(region="us-east-1"), TIGHT)
+    assert all(len(s.widgets) <= MAX_SECTION_WIDGETS for s in sections) and len(sections) == 3
+    assert sum(len(s.widgets) - 1 for s in sections) == many  # each rule once, under a heading each
+    headings = [s.widgets[0][0]["properties"]["markdown"] for s in sections]
+    assert headings[1] == f"### Shared rules and alarms · {HELD} (continued, 2 of 3)"

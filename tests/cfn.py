@@ -50,6 +50,7 @@ def template(parameters: dict[str, str] | None = None) -> dict[str, Any]:
     return as_deployed(raw_template(), parameters or {})
 
 
+NO_VALUE = object()  # AWS::NoValue: the property or list item is left out
 PSEUDO_PARAMETERS = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
 
 
@@ -61,7 +62,7 @@ def as_deployed(doc: dict[str, Any], parameters: dict[str, str]) -> dict[str, An
     def truth(expression: Any) -> bool:
         if isinstance(expression, dict) and "Condition" in expression:
             return condition(expression["Condition"])
-        (function, arguments), = expression.items()
+        ((function, arguments),) = expression.items()
         if function in ("Equals", "Fn::Equals"):
             left, right = (value(a) for a in arguments)
             return str(left) == str(right)
@@ -84,27 +85,19 @@ def as_deployed(doc: dict[str, Any], parameters: dict[str, str]) -> dict[str, An
         return conditions[name]
 
     def resolved(node: Any) -> Any:
+        """Each Fn::If as its branch; AWS::NoValue as NO_VALUE, which its container drops."""
         if isinstance(node, dict):
             if set(node) in ({"If"}, {"Fn::If"}):
                 name, then, otherwise = next(iter(node.values()))
                 return resolved(then if condition(name) else otherwise)
+            if node == {"Ref": "AWS::NoValue"}:
+                return NO_VALUE
             return {k: r for k, v in node.items() if (r := resolved(v)) is not NO_VALUE}
         if isinstance(node, list):
             return [r for item in node if (r := resolved(item)) is not NO_VALUE]
         return node
 
-    NO_VALUE = object()
-
-    def dropping_no_value(node: Any) -> Any:
-        if isinstance(node, dict):
-            if node == {"Ref": "AWS::NoValue"}:
-                return NO_VALUE
-            return {k: r for k, v in node.items() if (r := dropping_no_value(v)) is not NO_VALUE}
-        if isinstance(node, list):
-            return [r for item in node if (r := dropping_no_value(item)) is not NO_VALUE]
-        return node
-
-    deployed = dropping_no_value(resolved(doc))
+    deployed = resolved(doc)
     deployed["Resources"] = {
         logical_id: resource
         for logical_id, resource in deployed.get("Resources", {}).items()

@@ -12,6 +12,7 @@ from core.apply.pacing import SYSTEM_CLOCK, Clock, Pacer, paced_writes, pacing_e
 from core.apply.writes import apply_plan
 from core.artifacts.kind import Plan, Result
 from core.desire.cost import deployment_cost
+from core.desire.held import with_held_sections
 from core.desire.state import desired_state
 from core.discover.inventory import discover
 from core.model import ActualState, DesiredState, Inventory
@@ -66,14 +67,25 @@ def run_reconcile(
     actual = observe(clients, settings, progress)
     if progress:
         progress.status(f"planning for {len(inventory.resources)} resources")
-    desired = desired_state(inventory, settings, actual.quota, actual.rules)
-    plan = make_plan(desired, actual, settings.max_deletes)
+    desired, plan = desire_and_plan(inventory, actual, settings)
     outcome = Outcome(
         inventory, desired, actual, plan, None, deployment_cost(desired, settings), announcements(desired, actual, plan)
     )
     if dry_run:
         return outcome
     return apply_outcome(clients, settings, outcome, deadline=deadline, clock=clock, pacer=pacer, progress=progress)
+
+
+def desire_and_plan(inventory: Inventory, actual: ActualState, settings: Settings) -> tuple[DesiredState, Plan]:
+    """The desired state and the plan, within the deletion limit. The limit holds all of a resource:
+    when it holds deletions, the dashboards keep the sections of what it holds, marked held, and
+    the plan is made again, holding what the first one held."""
+    desired = desired_state(inventory, settings, actual.quota, actual.rules)
+    plan = make_plan(desired, actual, settings.max_deletes)
+    if not plan.held_deletions:
+        return desired, plan
+    desired = with_held_sections(desired, plan, actual, inventory, settings)
+    return desired, make_plan(desired, actual, settings.max_deletes, held_before=plan.held_back)
 
 
 def apply_outcome(

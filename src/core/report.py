@@ -104,6 +104,7 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
         "unchanged": outcome.plan.unchanged,
         "notes": list(outcome.plan.notes),
         "held_deletions": [change_to_dict(change) for change in outcome.plan.held_deletions],
+        "held_resources": list(outcome.plan.held_resources),  # each keeps all its monitoring, marked held
         "quota": quota_to_dict(outcome.desired.quota),
         "coverage": [coverage_to_dict(c) for c in coverage],
         # What this run tells (or, on a dry run, would tell) the alarm topic, and whether it did

@@ -23,7 +23,7 @@ FLOW_LOG_ADVICE = (
 )
 HELD_ADVICE = (
     "{held} of its rules and alarms stay for now: this run's deletions were more than the deletion limit and "
-    "are held; `plinsights plan` lists them, and `plinsights apply` makes them after a confirmation"
+    "are held; `plinsights plan` lists them, `plinsights apply --max-deletes {held_back}` lets them through once"
 )
 MAX_LISTED = 100  # resources described in one message; the rest are counted (an SNS message holds 256 KB)
 
@@ -40,6 +40,7 @@ class Announcement:
     carrier: str
     carrier_exists: bool
     held: int = 0  # of its artifacts whose deletion is held this run
+    held_back: int = 0  # the run's held deletions in all: a deletion limit that lets them through
 
     @property
     def lost(self) -> tuple[str, ...]:
@@ -79,7 +80,7 @@ class Announcement:
         else:
             text = f"{head}: monitored again: flow-log rules {now_kinds}."
         if self.held:
-            text += " " + HELD_ADVICE.format(held=self.held) + "."
+            text += " " + HELD_ADVICE.format(held=self.held, held_back=self.held_back) + "."
         return text
 
 
@@ -88,7 +89,7 @@ def announcements(desired: DesiredState, actual: ActualState, plan: Plan) -> tup
     the coverage: those to tell, and those whose carrier only starts remembering (`to_tell` False)."""
     observed = own_alarms(actual.alarms)
     carriers = {spec.resource_id: spec for spec in desired.alarms.values() if spec.monitoring}
-    held = held_by_resource(plan, actual)
+    held = held_by_resource(plan)
     found: list[Announcement] = []
     for entry in desired.coverage:
         rid = entry.resource.resource_id
@@ -108,7 +109,9 @@ def announcements(desired: DesiredState, actual: ActualState, plan: Plan) -> tup
             carrier, exists = spec.name, spec.name in actual.alarms
         else:
             continue
-        found.append(Announcement(entry.resource, before, now, why(entry), carrier, exists, held.get(rid, 0)))
+        found.append(
+            Announcement(entry.resource, before, now, why(entry), carrier, exists, held.get(rid, 0), plan.held_back)
+        )
     return tuple(found)
 
 
@@ -123,11 +126,11 @@ def own_alarms(alarms: Mapping[str, ObservedArtifact]) -> dict[str, list[Observe
     return found
 
 
-def held_by_resource(plan: Plan, actual: ActualState) -> dict[str, int]:
+def held_by_resource(plan: Plan) -> dict[str, int]:
     counts: dict[str, int] = {}
     for change in plan.held_deletions:
-        if (have := actual.of(change.kind).get(change.name)) and have.resource_id:
-            counts[have.resource_id] = counts.get(have.resource_id, 0) + 1
+        if change.resource_id:
+            counts[change.resource_id] = counts.get(change.resource_id, 0) + 1
     return counts
 
 

@@ -35,6 +35,7 @@ from cli.preview import preview_command, print_tables, top_command
 from cli.progress import WrittenChanges, progress_for
 from cli.stack import OVERRIDE_FLAG, STACK_VARIABLE, function_environment, resolve_settings, stack_name
 from cli.stdout import tolerating_a_closed_pipe
+from cli.topic import warn_when_alarms_reach_nobody
 from core.clients import RETRY_CONFIG, Clients
 from core.desire.cost import IncomingEvents, deployment_cost
 from core.destroy import apply_removal, removal_summary, render_removal, run_destroy
@@ -223,6 +224,8 @@ def reconcile(args: argparse.Namespace, written: WrittenChanges) -> int:
     with progress_for(args.output, args.command, written) as progress:
         run = connect(args, progress)
         outcome = run_reconcile(run.clients, run.settings, dry_run=True, progress=progress)
+    if run.settings.alarm_topic_arn:
+        warn_when_alarms_reach_nobody(run.clients, run.settings.alarm_topic_arn)
     if not dry_run:
         if not run.settings.alarm_topic_arn and not stack_name(args.stack, os.environ):
             warn(

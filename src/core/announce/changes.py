@@ -150,7 +150,7 @@ def subject(found: Sequence[Announcement], prefix: str, region: str) -> str:
     parts = [f"{lost} lost monitoring"] if lost else []
     if regained := len(found) - lost:
         parts.append(f"{regained} monitored again")
-    return f"PrivateLink insights {prefix} {region}: {', '.join(parts)}"[:99]
+    return f"PrivateLink {prefix} {region}: {', '.join(parts)}"[:99]
 
 
 def message(found: Sequence[Announcement], prefix: str, region: str) -> str:

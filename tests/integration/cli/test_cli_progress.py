@@ -16,7 +16,6 @@ from demo.world import build_demo_world
 from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_NOT_MONITORED, DEMO_RULES
 from tests.integration.conftest import Harness, subscribed_topic
 
-
 DEMO_RESOURCES = DEMO_MONITORED + DEMO_NOT_MONITORED
 ESCAPE = "\x1b"  # where a terminal's control sequences start
 

@@ -20,6 +20,10 @@ RESOURCE_TAG = "plinsights:resource-id"
 
 KIND_TAG = "plinsights:kind"
 
+# On the one alarm of a resource that carries it: the resource's monitoring as last announced
+# (core/announce/), so that each change is told once and never on every run.
+MONITORING_TAG = "plinsights:monitoring"
+
 # No "-" in either prefix: names are <prefix>-..., and IAM resource patterns are plain prefixes, so
 # with a "-" allowed, one deployment's `insight-rule/a-*` would also grant another's `a-b-...`.
 # Without it, "<prefix>-" never starts another prefix's names (tests/unit/test_isolation.py).

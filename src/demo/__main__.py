@@ -131,7 +131,7 @@ def describe_consumer(demo: DemoWorld, neighbours: Sequence[str]) -> None:
     print(f"consumer: interface endpoint {demo.consumer_endpoint} in 2 subnets of {demo.consumer_vpc}, and")
     print(f"          {', '.join(busy)} to AWS services beside it; VPC-level flow log, default format")
     print("          -> /vpc/flow-logs/consumer: they share its rules")
-    print(f"          {', '.join(quiet)}, quiet (AWS KMS, a few calls a minute), has rules of its own")
+    print(f"          {', '.join(quiet)}, quiet (AWS KMS, a call every few minutes), has rules of its own")
 
 
 def show_sharing(outcome: Outcome, resource_id: str) -> None:

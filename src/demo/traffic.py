@@ -14,7 +14,7 @@ per ENI. What the workloads do, and the figures they rest on:
 - a blocked client: one call a minute to a port its security group refuses, three attempts a call
   (the AWS SDKs' standard retry mode), one rejected record an attempt (a SYN's retransmissions share
   its 5-tuple, so its flow);
-- a quiet endpoint (to AWS KMS): a few calls a minute of a few KB (KMS encrypts at most 4,096 bytes).
+- a quiet endpoint (to AWS KMS): a call every few minutes, a few KB each (KMS encrypts at most 4,096 bytes).
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def blocked_client_records(eni: Eni, client: str, *, now: int, rng: random.Rando
 
 
 def quiet_records(enis: Sequence[Eni], clients: Sequence[str], *, now: int, rng: random.Random) -> list[FlowRecord]:
-    """An hour at an endpoint barely used: a few API calls a minute, each a short HTTPS connection
+    """An hour at an endpoint barely used: an API call every few minutes, each a short HTTPS connection
     of a few KB (a KMS request carries at most 4,096 bytes of plaintext)."""
     records = []
     for eni in enis:

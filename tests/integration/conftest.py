@@ -86,6 +86,17 @@ def world_session() -> boto3.Session:
     return boto3.Session()
 
 
+def subscribed_topic(world: World, name: str = "privatelink-insights-AlarmTopic-1") -> tuple[str, str]:
+    """An alarm topic as a deployment has it, with a subscriber (an SQS queue, which SNS confirms at
+    once): (topic ARN, the queue's URL, where its notifications arrive)."""
+    sns, sqs = world.session.client("sns"), world.session.client("sqs")
+    topic_arn = sns.create_topic(Name=name)["TopicArn"]
+    queue_url = sqs.create_queue(QueueName=f"{name}-subscriber")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    return topic_arn, queue_url
+
+
 class Clock:
     """The handler's wall clock, moved by the test: seconds since the epoch."""
 

@@ -60,7 +60,8 @@ def test_an_update_in_the_plan_shows_the_changed_setting(
     updates = [i for i, line in enumerate(out) if line.startswith("  ~ alarm")]
     assert updates, out
     shown = out[updates[0] + 1 : updates[0] + 6]
-    assert any(line.strip().startswith("-") and "100" in line for line in shown), shown
+    default = f"reach {aws.settings.resets_threshold:g} or more"  # the description before: the default
+    assert any(line.strip().startswith("-") and default in line for line in shown), shown
     assert any(line.strip().startswith("+") and "250" in line for line in shown), shown
 
 

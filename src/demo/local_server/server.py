@@ -110,4 +110,4 @@ class LocalServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         self._server = make_server(self._ip_address, self._port, local_app(), True)
         self._server_ready_event.set()
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=0.05)  # stop() waits for the next poll (0.5 s by default)

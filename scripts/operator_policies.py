@@ -16,7 +16,9 @@ The template's `${Prefix}`, `${DashboardPrefix}`, `${AWS::Region}`, `${AWS::Acco
 stack's name are filled in: by default with the template's default names and `*` for the Region
 and account (an identity policy acts in its own account only; `*` lets the same policy serve a
 deployment in every Region). The function's condition that its alarms notify only its stack's topic
-becomes one on the topic's name, `<stack>-AlarmTopic-*`, the name CloudFormation gives it.
+becomes one on the topic's name, `<stack>-AlarmTopic-*`, the name CloudFormation gives it, and so
+does the topic `apply` announces to; the topic's key is named by its alias, `alias/<stack>-alarms`.
+With ExistingAlarmTopic, grant sns:Publish on that topic instead.
 tests/integration/test_policy.py checks every call the CLI makes in the test suite against them.
 """
 
@@ -75,6 +77,12 @@ CLI_READS: tuple[dict[str, Any], ...] = (
         "Resource": {"Sub": f"{ARN}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:*"},
     },
     {
+        "Sid": "ReadAlarmSubscribers",  # plan, apply: whether the stack's alarms and announcements reach anyone
+        "Effect": "Allow",
+        "Action": ["sns:ListSubscriptionsByTopic"],
+        "Resource": {"Sub": f"{ARN}:sns:${{AWS::Region}}:${{AWS::AccountId}}:${{StackName}}-AlarmTopic-*"},
+    },
+    {
         "Sid": "EstimateMatchedEvents",  # the cost estimate's IncomingLogEvents: no resource-level permissions
         "Effect": "Allow",
         "Action": ["cloudwatch:GetMetricData"],
@@ -82,6 +90,7 @@ CLI_READS: tuple[dict[str, Any], ...] = (
     },
 )
 TOPIC = {"Sub": f"{ARN}:sns:${{AWS::Region}}:${{AWS::AccountId}}:${{StackName}}-AlarmTopic-*"}
+KEY_ALIAS = {"Sub": "alias/${StackName}-alarms"}  # template.yaml's AlarmKeyAlias
 DEFAULT_NAMES = {
     "AWS::Partition": "aws",
     "AWS::Region": "*",
@@ -108,10 +117,16 @@ def function_statements(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def with_topic_by_name(statement: dict[str, Any]) -> dict[str, Any]:
-    """The alarm-actions condition on the stack's topic (a !Ref), as a condition on its name."""
+    """The stack's topic and its key (a !Ref, a !GetAtt) by the names CloudFormation gives them: the
+    alarm-actions condition and the announcements' topic by the topic's name, its key by its alias."""
     condition = statement.get("Condition", {}).get("ForAllValues:StringEquals", {})
     if condition.get("cloudwatch:AlarmActions") == {"Ref": "AlarmTopic"}:
         statement["Condition"] = {"ForAllValues:ArnLike": {"cloudwatch:AlarmActions": TOPIC}}
+    if statement.get("Resource") == {"Ref": "AlarmTopic"}:
+        statement["Resource"] = TOPIC
+    if statement.get("Resource") == {"GetAtt": "AlarmKey.Arn"}:
+        statement["Resource"] = {"Sub": f"{ARN}:kms:${{AWS::Region}}:${{AWS::AccountId}}:key/*"}
+        statement["Condition"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": KEY_ALIAS}}
     return statement
 
 

@@ -39,9 +39,71 @@ def parsed_template() -> dict[str, Any]:
     return yaml.load(TEMPLATE.read_text(), Loader=CloudFormationLoader)  # a SafeLoader subclass
 
 
-def template() -> dict[str, Any]:
-    """template.yaml, parsed once per process; each caller gets its own copy to change."""
+def raw_template() -> dict[str, Any]:
+    """template.yaml as written, conditions and all, parsed once per process; each caller gets its own copy."""
     return copy.deepcopy(parsed_template())
+
+
+def template(parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    """template.yaml as CloudFormation deploys it with the defaults (or these `parameters`): each
+    Fn::If resolved, AWS::NoValue dropped, resources whose condition is false left out."""
+    return as_deployed(raw_template(), parameters or {})
+
+
+NO_VALUE = object()  # AWS::NoValue: the property or list item is left out
+PSEUDO_PARAMETERS = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
+
+
+def as_deployed(doc: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
+    values = {name: str(p.get("Default", "")) for name, p in doc.get("Parameters", {}).items()}
+    values |= PSEUDO_PARAMETERS | parameters
+    conditions: dict[str, bool] = {}
+
+    def truth(expression: Any) -> bool:
+        if isinstance(expression, dict) and "Condition" in expression:
+            return condition(expression["Condition"])
+        ((function, arguments),) = expression.items()
+        if function in ("Equals", "Fn::Equals"):
+            left, right = (value(a) for a in arguments)
+            return str(left) == str(right)
+        if function in ("Not", "Fn::Not"):
+            return not truth(arguments[0])
+        if function in ("And", "Fn::And"):
+            return all(truth(a) for a in arguments)
+        if function in ("Or", "Fn::Or"):
+            return any(truth(a) for a in arguments)
+        raise ValueError(f"condition function {function} is not known here")
+
+    def value(argument: Any) -> Any:
+        if isinstance(argument, dict) and "Ref" in argument and argument["Ref"] in values:
+            return values[argument["Ref"]]
+        return argument
+
+    def condition(name: str) -> bool:
+        if name not in conditions:
+            conditions[name] = truth(doc["Conditions"][name])
+        return conditions[name]
+
+    def resolved(node: Any) -> Any:
+        """Each Fn::If as its branch; AWS::NoValue as NO_VALUE, which its container drops."""
+        if isinstance(node, dict):
+            if set(node) in ({"If"}, {"Fn::If"}):
+                name, then, otherwise = next(iter(node.values()))
+                return resolved(then if condition(name) else otherwise)
+            if node == {"Ref": "AWS::NoValue"}:
+                return NO_VALUE
+            return {k: r for k, v in node.items() if (r := resolved(v)) is not NO_VALUE}
+        if isinstance(node, list):
+            return [r for item in node if (r := resolved(item)) is not NO_VALUE]
+        return node
+
+    deployed = resolved(doc)
+    deployed["Resources"] = {
+        logical_id: resource
+        for logical_id, resource in deployed.get("Resources", {}).items()
+        if "Condition" not in resource or condition(resource["Condition"])
+    }
+    return deployed
 
 
 def samconfig() -> dict[str, Any]:

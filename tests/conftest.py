@@ -8,7 +8,6 @@ recorded calls when they finish, and the controller runs those tests once over t
 
 from __future__ import annotations
 
-import gc
 import importlib
 import traceback
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from typing import Any, Literal
 
 import pytest
 
-from tests import iam, profiles  # noqa: F401 - profiles registers the Hypothesis profiles
+from tests import frozen_heap, iam, profiles  # noqa: F401 - profiles registers the Hypothesis profiles
 from tests.shared_loader import sharing_one_loader
 
 SESSION_END = "session_end"
@@ -36,11 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """What exists by now (modules, service models, the collected tests) lives until the end: moved
-    out of the garbage collector's sight, so that its collections, frequent among the tests' many
-    small objects, and the final ones at exit, no longer walk it."""
-    gc.collect()
-    gc.freeze()
+    """What exists by now (modules, the collected tests) lives until the end (tests/frozen_heap.py)."""
+    frozen_heap.freeze()
 
 
 def is_worker(config: pytest.Config) -> bool:

@@ -33,6 +33,7 @@ IAM_PREFIXES = {
     "logs": "logs",  # the CLI's preview
     "cloudformation": "cloudformation",  # the CLI's --stack
     "lambda": "lambda",
+    "sns": "sns",  # announcements to the alarm topic
 }
 NO_PERMISSION_NEEDED = {("sts", "GetCallerIdentity")}  # STS answers it for any caller
 # Actions without resource-level permissions (Service Authorization Reference): "*" is the only
@@ -63,6 +64,7 @@ NAME_PATTERNS = {  # what a deployment's parameter can be, for calls made with a
     "AlarmTopic": f"arn:aws:sns:[a-z0-9-]+:{MOTO_ACCOUNT}:[A-Za-z0-9_-]{{1,256}}",  # the stack's topic: !Ref AlarmTopic
     # The stack's own resources, as !Ref and !GetAtt name them; tests make their own of each.
     "FollowUpScheduleGroup": "[0-9A-Za-z_.-]{1,64}",
+    "AlarmKey.Arn": f"arn:aws:kms:[a-z0-9-]+:{MOTO_ACCOUNT}:key/[0-9a-f-]{{36}}",
     "ReconcileQueue.Arn": "arn:aws:sqs:[a-z0-9-]+:" + MOTO_ACCOUNT + r":[A-Za-z0-9_-]{1,75}\.fifo",
     "FollowUpScheduleRole.Arn": f"arn:aws:iam::{MOTO_ACCOUNT}:role/[A-Za-z0-9+=,.@_-]+",
     "StackName": "[A-Za-z][A-Za-z0-9-]{0,127}",  # CloudFormation's stack names
@@ -135,6 +137,8 @@ def compile_resource_pattern(resource: Any, values: Mapping[str, str]) -> re.Pat
         return re.compile(".*".join(re.escape(piece) for piece in resource.split("*")))
     if "GetAtt" in resource:  # one of this stack's resources
         return re.compile(values[resource["GetAtt"]])
+    if "Ref" in resource:  # one of this stack's resources, or a parameter naming one
+        return re.compile(values[resource["Ref"]])
     text = resource["Sub"] if isinstance(resource["Sub"], str) else resource["Sub"][0]
     parts = re.split(r"(\$\{[^}]+\})", text)
     regex = ""
@@ -239,6 +243,8 @@ def touched_resources(service: str, operation: str, params: Mapping[str, Any], r
     if service in NAMED_BY and NAMED_BY[service][0] in params:
         key, form = NAMED_BY[service]
         return (f"arn:aws:{service}:{region}:{MOTO_ACCOUNT}:{form.format(params[key])}",)
+    if service == "sns" and "TopicArn" in params:  # Publish, ListSubscriptionsByTopic
+        return (params["TopicArn"],)
     if service == "scheduler" and "Name" in params:
         group = params.get("GroupName", "default")
         return (f"arn:aws:scheduler:{region}:{MOTO_ACCOUNT}:schedule/{group}/{params['Name']}",)

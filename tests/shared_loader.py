@@ -11,6 +11,7 @@ on one session (the recording hooks, the needs-retry veto) never reach another.
 Each new Session also registers botocore's ~130 built-in handlers, and checks by inspect.getfullargspec
 that each takes **kwargs, and translates each event name through botocore's aliases, each emitter in a
 cache of its own: the same answers every time, so they are remembered here for the whole process.
+So are each client's class and its ServiceModel, which the client only reads.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from typing import Any
 import botocore.client
 import botocore.hooks
 import botocore.loaders
+import botocore.model
 import botocore.session
 import pytest
+
+from tests.frozen_heap import counting_load_file
 
 
 class UniquePaths(list[str]):
@@ -93,6 +97,20 @@ def create_client_class(self: Any, service_name: str, service_model: Any) -> typ
     return _CLIENT_CLASSES[key]
 
 
+_SERVICE_MODELS: dict[int, tuple[Any, botocore.model.ServiceModel]] = {}  # id(model JSON) -> (it, its ServiceModel)
+
+
+def load_service_model(self: Any, service_name: str, api_version: str | None = None) -> botocore.model.ServiceModel:
+    """ClientCreator._load_service_model, one ServiceModel per model the loader holds. A ServiceModel
+    builds its operation models and shapes when first asked and keeps them: each new one built them
+    again, EC2's 700 operation models alone on every client (endpoint_discovery_operation looks at
+    each). Clients only read it; the JSON it reads is the loader's, shared already."""
+    json_model = self._loader.load_service_model(service_name, "service-2", api_version=api_version)
+    if id(json_model) not in _SERVICE_MODELS:  # the JSON is kept with it, so its id stays its own
+        _SERVICE_MODELS[id(json_model)] = (json_model, botocore.model.ServiceModel(json_model, service_name))
+    return _SERVICE_MODELS[id(json_model)][1]
+
+
 @contextmanager
 def sharing_one_loader() -> Iterator[None]:
     """Every botocore Session made inside the block gets the process's shared loader."""
@@ -103,4 +121,6 @@ def sharing_one_loader() -> Iterator[None]:
         patch.setattr(botocore.hooks, "accepts_kwargs", accepts_kwargs)
         patch.setattr(botocore.hooks.EventAliaser, "__init__", aliaser_init)
         patch.setattr(botocore.client.ClientCreator, "_create_client_class", create_client_class)
+        patch.setattr(botocore.client.ClientCreator, "_load_service_model", load_service_model)
+        patch.setattr(botocore.loaders.JSONFileLoader, "load_file", counting_load_file)
         yield

@@ -23,6 +23,8 @@ from core.errors import PlinsightsError
 # The documented exit statuses (docs/operations.md). 2 was the error status before `plan
 # --detailed-exitcode` existed, so pending changes take 3 (terraform's 2 would break scripts).
 EXIT_OK, EXIT_FAILED_CHANGES, EXIT_ERROR, EXIT_CHANGES_PENDING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# An apply that did the rest, but whose deletions the deletion limit held: they wait for a person.
+EXIT_DELETIONS_HELD = 4
 
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
 CREDENTIAL_CODES = frozenset({"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "AuthFailure"})

@@ -9,6 +9,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from core.desire.alarms import figure
 from core.desire.cost import cost_to_dict, count, usd
 from core.desire.flow_logs import CLOUDWATCH_LOGS, DEFAULT_FORMAT
 from core.inspect.alarm_contributors import AlarmContributors
@@ -272,7 +273,9 @@ def render_alarms(explanation: Explanation, report: Report) -> None:
             if alarm.evaluation_periods > 1
             else f"within {alarm.period} seconds"
         )
-        report.line(f"ALARM at {alarm.threshold:g} or more {window}: {alarm.measures} ({alarm.statistic})", indent=4)
+        report.line(
+            f"ALARM at {figure(alarm.threshold)} or more {window}: {alarm.measures} ({alarm.statistic})", indent=4
+        )
         metrics = f"{alarm.metrics} metric{'s' if alarm.metrics != 1 else ''}"
         report.line(f"{metrics}; {account_state(alarm.exists, alarm.change)}", indent=4)
 

@@ -20,6 +20,7 @@ from cli.approval import approve_deletions, deletions
 from cli.connection import checked_clients, session_for
 from cli.errors import (
     EXIT_CHANGES_PENDING,
+    EXIT_DELETIONS_HELD,
     EXIT_ERROR,
     EXIT_FAILED_CHANGES,
     EXIT_INTERRUPTED,
@@ -34,6 +35,7 @@ from cli.preview import preview_command, print_tables, top_command
 from cli.progress import WrittenChanges, progress_for
 from cli.stack import OVERRIDE_FLAG, STACK_VARIABLE, function_environment, resolve_settings, stack_name
 from cli.stdout import tolerating_a_closed_pipe
+from cli.topic import warn_when_alarms_reach_nobody
 from core.clients import RETRY_CONFIG, Clients
 from core.desire.cost import IncomingEvents, deployment_cost
 from core.destroy import apply_removal, removal_summary, render_removal, run_destroy
@@ -49,7 +51,15 @@ from core.reconcile import Outcome, apply_outcome, run_reconcile
 from core.report import render_text, summary
 from core.settings import Settings
 
-__all__ = ["EXIT_CHANGES_PENDING", "EXIT_ERROR", "EXIT_FAILED_CHANGES", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
+__all__ = [
+    "EXIT_CHANGES_PENDING",
+    "EXIT_DELETIONS_HELD",
+    "EXIT_ERROR",
+    "EXIT_FAILED_CHANGES",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "main",
+]
 
 INSIGHT_COMMANDS = {"preview": preview_command, "top": top_command}  # read only: Ctrl-C has written nothing
 WRITING_COMMANDS = ("apply", "destroy")
@@ -106,7 +116,11 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True)
     for name, text in (
         ("plan", "show what would change; writes nothing"),
-        ("apply", "reconcile, then show what was done; asks before deleting"),
+        (
+            "apply",
+            "reconcile, then show what was done; asks before deleting; exits "
+            f"{EXIT_DELETIONS_HELD} when the deletion limit held deletions back",
+        ),
     ):
         command = commands.add_parser(name, help=text, description=text, parents=[command_flags])
         command.add_argument("--max-deletes", type=int, help="deletion limit: most deletions in one run (default 60)")
@@ -210,6 +224,8 @@ def reconcile(args: argparse.Namespace, written: WrittenChanges) -> int:
     with progress_for(args.output, args.command, written) as progress:
         run = connect(args, progress)
         outcome = run_reconcile(run.clients, run.settings, dry_run=True, progress=progress)
+    if run.settings.alarm_topic_arn:
+        warn_when_alarms_reach_nobody(run.clients, run.settings.alarm_topic_arn)
     if not dry_run:
         if not run.settings.alarm_topic_arn and not stack_name(args.stack, os.environ):
             warn(
@@ -223,6 +239,8 @@ def reconcile(args: argparse.Namespace, written: WrittenChanges) -> int:
     emit(args, lambda: summary(outcome, dry_run), lambda: render_text(outcome, dry_run))
     if outcome.failed:
         return EXIT_FAILED_CHANGES
+    if not dry_run and outcome.plan.held_deletions:
+        return EXIT_DELETIONS_HELD  # the rest is done; the deletions wait for a person (the notes say what to run)
     if dry_run and args.detailed_exitcode and outcome.plan.changes:
         return EXIT_CHANGES_PENDING
     return EXIT_OK

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
     from mypy_boto3_service_quotas import ServiceQuotasClient
+    from mypy_boto3_sns import SNSClient
     from mypy_boto3_sts import STSClient
 
 
@@ -102,6 +103,11 @@ class Clients:
         return self.session.client(
             "service-quotas", config=self.config.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
         )
+
+    @cached_property
+    def sns(self) -> SNSClient:
+        # Publish only: a run's announcements to the alarm topic (core/announce/).
+        return self.session.client("sns", config=self.config)
 
     @cached_property
     def sts(self) -> STSClient:

@@ -185,6 +185,9 @@ class AlarmSpec:
     # tell: the series expected; None for an alarm whose body lists its metrics (core/desire/cost.py).
     analyzed_metrics: int | None = None
     served: tuple[str, ...] = ()  # an alarm on a shared rule (resource_id ""): the resources it serves
+    # The carrier of its resource's monitoring line (core/desire/monitoring.py): created with it as a
+    # tag; "" on every other alarm. Not in the body: a changed line is a tag, never an update.
+    monitoring: str = ""
 
     def serves(self, resource_id: str) -> bool:
         return resource_id == self.resource_id or resource_id in self.served
@@ -285,6 +288,7 @@ class ObservedArtifact:
     body: str
     resource_id: str = ""
     kind: str = ""  # from our kind tag (an alarm's kind); "" for a dashboard
+    announced: str = ""  # an alarm's monitoring tag: its resource's monitoring as last announced
 
     def serves(self, resource_id: str) -> bool:
         return resource_id == self.resource_id  # which resources a shared one serves is the spec's to say

@@ -1,4 +1,4 @@
-"""The one loop behind every entry point: discover, desire, observe, plan, apply."""
+"""The one loop behind every entry point: discover, desire, observe, plan, announce, apply."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
+from core.announce.changes import Announcement, announcements, untold
+from core.announce.publish import tell
 from core.apply.pacing import SYSTEM_CLOCK, Clock, Pacer, paced_writes, pacing_enabled
 from core.apply.writes import apply_plan
 from core.artifacts.kind import Plan, Result
 from core.desire.cost import deployment_cost
+from core.desire.held import with_held_sections
 from core.desire.state import desired_state
 from core.discover.inventory import discover
 from core.model import ActualState, DesiredState, Inventory
@@ -33,6 +36,11 @@ class Outcome:
     plan: Plan
     result: Result | None  # None on a dry run: nothing was written
     cost: CostEstimate | None = None  # what the desired state costs a month (core/desire/cost.py)
+    # Each resource whose monitoring changed since it was last told (core/announce/), and whether
+    # this run told them to the alarm topic (False on a dry run, or with no topic)
+    announcements: tuple[Announcement, ...] = ()
+    told: bool = False
+    notes: tuple[str, ...] = ()  # how telling went
 
     @property
     def failed(self) -> bool:
@@ -59,12 +67,25 @@ def run_reconcile(
     actual = observe(clients, settings, progress)
     if progress:
         progress.status(f"planning for {len(inventory.resources)} resources")
-    desired = desired_state(inventory, settings, actual.quota, actual.rules)
-    plan = make_plan(desired, actual, settings.max_deletes)
-    outcome = Outcome(inventory, desired, actual, plan, None, deployment_cost(desired, settings))
+    desired, plan = desire_and_plan(inventory, actual, settings)
+    outcome = Outcome(
+        inventory, desired, actual, plan, None, deployment_cost(desired, settings), announcements(desired, actual, plan)
+    )
     if dry_run:
         return outcome
     return apply_outcome(clients, settings, outcome, deadline=deadline, clock=clock, pacer=pacer, progress=progress)
+
+
+def desire_and_plan(inventory: Inventory, actual: ActualState, settings: Settings) -> tuple[DesiredState, Plan]:
+    """The desired state and the plan, within the deletion limit. The limit holds all of a resource:
+    when it holds deletions, the dashboards keep the sections of what it holds, marked held, and
+    the plan is made again, holding what the first one held."""
+    desired = desired_state(inventory, settings, actual.quota, actual.rules)
+    plan = make_plan(desired, actual, settings.max_deletes)
+    if not plan.held_deletions:
+        return desired, plan
+    desired = with_held_sections(desired, plan, actual, inventory, settings)
+    return desired, make_plan(desired, actual, settings.max_deletes, held_before=plan.held_back)
 
 
 def apply_outcome(
@@ -77,14 +98,15 @@ def apply_outcome(
     pacer: Pacer | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
-    """Writes the plan of a dry run: the CLI shows a plan that deletes, asks, then writes exactly
-    that plan (each owner mark is read again before its write, as in any run)."""
+    """Tells the plan's announcements, then writes the plan of a dry run: the CLI shows a plan that
+    deletes, asks, then writes exactly that plan (each owner mark is read again before its write,
+    as in any run). Told first: a run cut short by its deadline has told what it found."""
+    told, notes = tell(clients, settings, outcome.announcements, outcome.plan)
+    plan = outcome.plan if told else untold(outcome.plan, outcome.announcements)
     if not pacing_enabled(settings.pacing, clients.cloudwatch.meta.endpoint_url):
         pacer = Pacer({}, clock)  # a pacer kept by the caller does not wait on moto either
     elif pacer is None:
         pacer = paced_writes(clients, settings, clock)
     ownership = partial(owner_mark_now, clients, settings)
-    result = apply_plan(
-        outcome.plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership, progress=progress
-    )
-    return replace(outcome, result=result)
+    result = apply_plan(plan, clients, settings, pacer=pacer, deadline=deadline, ownership=ownership, progress=progress)
+    return replace(outcome, plan=plan, result=result, told=told, notes=tuple(notes))

@@ -6,6 +6,7 @@ import difflib
 import json
 from typing import Any
 
+from core.announce.changes import Announcement, to_tell
 from core.artifacts.kind import Action, Change, Update
 from core.desire.cost import cost_lines, cost_to_dict
 from core.model import Coverage, EndpointConnection, RuleQuota
@@ -62,6 +63,18 @@ def coverage_to_dict(coverage: Coverage) -> dict[str, Any]:
     return entry
 
 
+def announcement_to_dict(announcement: Announcement) -> dict[str, Any]:
+    """A change of one resource's monitoring: its lines before (as last told; "" never told) and now."""
+    return {
+        "id": announcement.resource.resource_id,
+        "before": announcement.before,
+        "now": announcement.now,
+        "lost": list(announcement.lost),
+        "regained": list(announcement.regained),
+        "message": announcement.text(),
+    }
+
+
 def quota_to_dict(quota: RuleQuota | None) -> dict[str, Any] | None:
     if quota is None:
         return None
@@ -91,8 +104,12 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
         "unchanged": outcome.plan.unchanged,
         "notes": list(outcome.plan.notes),
         "held_deletions": [change_to_dict(change) for change in outcome.plan.held_deletions],
+        "held_resources": list(outcome.plan.held_resources),  # each keeps all its monitoring, marked held
         "quota": quota_to_dict(outcome.desired.quota),
         "coverage": [coverage_to_dict(c) for c in coverage],
+        # What this run tells (or, on a dry run, would tell) the alarm topic, and whether it did
+        "announcements": [announcement_to_dict(a) for a in to_tell(outcome.announcements)],
+        "announced": outcome.told,
     }
     if outcome.cost is not None:
         data["cost"] = cost_to_dict(outcome.cost)
@@ -105,6 +122,7 @@ def summary(outcome: Outcome, dry_run: bool) -> dict[str, Any]:
         data["left_alone"] = [change_to_dict(change) for change in outcome.result.left_alone]
         data["paced_seconds"] = round(outcome.result.paced_seconds, 1)
         data["notes"] += outcome.result.notes  # what AWS said about writes it accepted
+    data["notes"] += outcome.notes  # how telling went
     return data
 
 
@@ -183,6 +201,10 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
             lines += [f"      {line}" for line in body_diff(change.before, change.spec.body)]
     lines += [f"  note: {note}" for note in outcome.plan.notes]
     lines += [f"  held {c.action.value} {c.artifact} {c.name}  ({c.reason})" for c in outcome.plan.held_deletions]
+    if telling := to_tell(outcome.announcements):
+        told = "told to the alarm topic" if outcome.told else "to tell the alarm topic" if dry_run else "not told"
+        lines.append(f"Monitoring changed for {len(telling)} resources ({told}):")
+        lines += [f"  {announcement.text()}" for announcement in telling]
     if outcome.result is not None:
         result = outcome.result
         line = f"Applied: {len(result.done)} done, {len(result.failed)} failed"
@@ -193,6 +215,7 @@ def render_text(outcome: Outcome, dry_run: bool) -> str:
         lines += [f"  deferred {c.action.value} {c.artifact} {c.name}" for c in result.deferred]
         lines += [f"  left alone {c.artifact} {c.name}: no longer carries our owner mark" for c in result.left_alone]
         lines += [f"  note: {note}" for note in result.notes]
+    lines += [f"  note: {note}" for note in outcome.notes]
     return "\n".join(lines)
 
 
@@ -211,8 +234,13 @@ def metric_counts(outcome: Outcome, throttles: int) -> dict[str, int]:
         "ChangesFailed": len(outcome.result.failed) if outcome.result else 0,
         "ChangesDeferred": len(outcome.result.deferred) if outcome.result else 0,
         "DeletionsHeld": len(outcome.plan.held_deletions),
+        # Resources that lost monitoring this run, or that cannot have any rule and were never told
+        "ResourcesNewlyUnmonitored": sum(1 for a in to_tell(outcome.announcements) if a.is_loss),
         "Throttles": throttles,
     }
-    if outcome.desired.quota:
-        counts["RuleQuotaLeft"] = outcome.desired.quota.left
+    if quota := outcome.desired.quota:
+        counts["RuleQuotaLeft"] = quota.left
+        # Every rule of the Region, ours and others', as a share of the quota: the stack alarms near full
+        used = quota.others + quota.reserved + quota.ours
+        counts["RuleQuotaUsedPercent"] = min(round(100 * used / quota.limit), 100) if quota.limit else 100
     return counts

@@ -20,6 +20,10 @@ RESOURCE_TAG = "plinsights:resource-id"
 
 KIND_TAG = "plinsights:kind"
 
+# On the one alarm of a resource that carries it: the resource's monitoring as last announced
+# (core/announce/), so that each change is told once and never on every run.
+MONITORING_TAG = "plinsights:monitoring"
+
 # No "-" in either prefix: names are <prefix>-..., and IAM resource patterns are plain prefixes, so
 # with a "-" allowed, one deployment's `insight-rule/a-*` would also grant another's `a-b-...`.
 # Without it, "<prefix>-" never starts another prefix's names (tests/unit/test_isolation.py).
@@ -51,22 +55,28 @@ class Settings:
     # Which alarms the byte and reject rules get: "total" (the sum over all contributors), "top"
     # (the top contributor alone) or "both"; docs/alarms.md says why "top" is the default.
     rule_alarms: str = "top"
-    bytes_threshold: float = 10_000.0  # total: bytes of all source/destination pairs per bytes_period
-    bytes_top_threshold: float = 10_000.0  # top: bytes of one source/destination pair per bytes_period
-    bytes_period: int = 600  # the replaced template's figures: 10,000 bytes per 600 s
-    rejects_threshold: float = 3.0  # total: rejected flow records of all sources per rejects_period
-    rejects_top_threshold: float = 3.0  # top: rejected flow records of one source at one ENI
+    # Defaults from cited figures (docs/alarms.md#why-these-defaults). An endpoint carries up to
+    # 10 Gbps per Availability Zone before PrivateLink scales it (PrivateLink quotas): 750 GB in 600 s.
+    bytes_threshold: float = 1.5e12  # total: all pairs together at 20 Gbps, two zones' 10 Gbps, per bytes_period
+    bytes_top_threshold: float = 75e9  # top: one pair at a tenth of a zone's 10 Gbps for the period
+    bytes_period: int = 600  # flow logs' default aggregation interval: a datapoint is one interval
+    rejects_threshold: float = 100.0  # total: rejected flow records of all sources per rejects_period
+    # top: rejected records of one source at one ENI. A blocked call is one record per attempt (the
+    # AWS SDKs make 3); a port scan sweeps many ports (nmap's default: the 1,000 most common).
+    rejects_top_threshold: float = 20.0
     rejects_period: int = 60
     # Alarms on PrivateLink's own metrics (core/desire/health_alarms.py): every live resource gets them.
-    drops_threshold: float = 1.0  # PacketsDropped per 300 s: an endpoint should drop nothing
+    drops_threshold: float = 1.0  # PacketsDropped per 300 s: MSS clamping fits TCP, a healthy endpoint drops none
     drops_period: int = 300
-    resets_received_threshold: float = 100.0  # RstPacketsReceived by an endpoint per 300 s
+    # RstPacketsReceived by an endpoint per 300 s, one a second: a refused connection resets every
+    # attempt; healthy traffic resets at most each pooled connection idle past 350 s (NLB idle timeout).
+    resets_received_threshold: float = 300.0
     resets_received_period: int = 300
-    resets_threshold: float = 100.0  # RstPacketsSent by a load balancer's endpoint services per 300 s
+    resets_threshold: float = 300.0  # RstPacketsSent by a load balancer's endpoint services per 300 s
     resets_period: int = 300  # also the period of the per-consumer resets alarm
     connections_threshold: float = 100_000.0  # NewConnections of a load balancer's endpoint services per 300 s
     connections_period: int = 300  # also the period of the per-consumer connections alarm
-    consumer_resets_threshold: float = 100.0  # RstPacketsSent to any one consumer endpoint per resets_period
+    consumer_resets_threshold: float = 300.0  # RstPacketsSent to any one consumer endpoint per resets_period
     consumer_connections_threshold: float = 100_000.0  # NewConnections of any one consumer endpoint per period
     # The four managed Contributor Insights rules of each endpoint service (PutManagedInsightRules): its
     # consumer endpoints ranked by AWS, no flow log needed; each counts against the rule quota.

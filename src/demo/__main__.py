@@ -22,6 +22,7 @@ from rich.console import Console
 from cli.explain import render_explanation
 from cli.preview import print_tables
 from core.clients import Clients
+from core.desire.alarms import figure
 from core.inspect.alarm_contributors import read_alarm_contributors, watched_consumer_alarms
 from core.inspect.explain import explain
 from core.inspect.preview import Preview, preview_resource, run_preview
@@ -29,13 +30,13 @@ from core.inspect.top import run_top
 from core.reconcile import Outcome, run_reconcile
 from core.report import render_text
 from core.settings import Settings
-from demo.consumers import Consumer, connect_consumers, fresh_period, ranking, ranking_lines, simulate_consumer_metrics
-from demo.dashboard_data import read_widget_data, simulate_alarm_states, simulate_metrics
+from demo.consumers import Consumer, connect_consumers, ranking, ranking_lines, simulate_consumer_metrics
+from demo.dashboard_data import evaluated_alarms, read_widget_data, simulate_metrics
 from demo.local import REGION, lambda_context, local_aws
 from demo.render import Contributor, dashboard_html
 from demo.stack import STACK, deploy_stand_in
 from demo.traffic import write_demo_traffic
-from demo.world import DemoWorld, World, add_neighbours, build_demo_world
+from demo.world import DemoWorld, World, add_neighbours, build_demo_world, quiet_of
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -125,9 +126,12 @@ def show_top(session: boto3.Session, outcome: Outcome, named: str) -> dict[str, 
 
 
 def describe_consumer(demo: DemoWorld, neighbours: Sequence[str]) -> None:
+    quiet = quiet_of(neighbours)
+    busy = [endpoint for endpoint in neighbours if endpoint not in quiet]
     print(f"consumer: interface endpoint {demo.consumer_endpoint} in 2 subnets of {demo.consumer_vpc}, and")
-    print(f"          {', '.join(neighbours)} to AWS services beside it")
-    print("          VPC-level flow log, default format -> /vpc/flow-logs/consumer: they share its rules")
+    print(f"          {', '.join(busy)} to AWS services beside it; VPC-level flow log, default format")
+    print("          -> /vpc/flow-logs/consumer: they share its rules")
+    print(f"          {', '.join(quiet)}, quiet (AWS KMS, a call every few minutes), has rules of its own")
 
 
 def show_sharing(outcome: Outcome, resource_id: str) -> None:
@@ -156,7 +160,21 @@ def show_alarms(world: World) -> None:
     print(f"{len(alarms)} alarms exist:")
     for alarm in sorted(alarms, key=lambda a: a["AlarmName"]):
         period = alarm["Metrics"][-1].get("Period") or alarm["Metrics"][-1]["MetricStat"]["Period"]
-        print(f"  {alarm['AlarmName']:<58} >= {alarm['Threshold']:g} per {period} s")
+        print(f"  {alarm['AlarmName']:<58} >= {figure(alarm['Threshold'])} per {period} s")
+
+
+def show_evaluated_alarms(world: World, quiet: Sequence[str]) -> None:
+    """Every alarm as the local server evaluates it, over its own window and against its own
+    threshold, as CloudWatch does: which fire, on which datapoint, and that the quiet endpoint's do not."""
+    heading("Alarms as evaluated: each one's threshold over its own window (the local server, as CloudWatch)")
+    found = evaluated_alarms(world.cloudwatch)
+    for name, state, reason in sorted(found, key=lambda alarm: (alarm[1] != "ALARM", alarm[0])):
+        mark = "  (the quiet endpoint)" if any(endpoint in name for endpoint in quiet) else ""
+        print(f"  {state:<17} {name}{mark}")
+        if state == "ALARM":
+            print(f"{'':<20}{reason}")
+    firing = sum(1 for _, state, _ in found if state == "ALARM")
+    print(f"{firing} of {len(found)} alarms in ALARM")
 
 
 def save_dashboards(
@@ -165,6 +183,7 @@ def save_dashboards(
     contributors: Mapping[str, Sequence[Contributor]],
     simulate: bool = False,
     consumers: tuple[str, dict[str, Consumer]] | None = None,
+    quiet: Sequence[str] = (),
 ) -> None:
     folder = OUTPUT / stage
     folder.mkdir(parents=True, exist_ok=True)
@@ -172,20 +191,18 @@ def save_dashboards(
     bodies = {name: world.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"] for name in names}
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     if simulate:
-        fresh_period()  # the consumer alarms evaluate the current 5 minutes: the burst written now stays in them
-        now = datetime.now(UTC).replace(second=0, microsecond=0)
         # moto's server cannot read the gzip bodies botocore sends for a PutMetricData over 10 KB.
         writer = world.session.client("cloudwatch", config=Config(disable_request_compression=True))
-        written = simulate_metrics(writer, list(bodies.values()), now)
+        written = simulate_metrics(writer, list(bodies.values()), now, quiet)
         if consumers:
             written += simulate_consumer_metrics(writer, *consumers, now)
         print(f"simulated: {written} PrivateLink metric values of the last 3 hours (PutMetricData)")
-        for line in simulate_alarm_states(world.cloudwatch):
-            print(f"simulated: alarm {line} (SetAlarmState; nothing evaluates alarms locally)")
+        show_evaluated_alarms(world, quiet)
     data = replace(read_widget_data(world.cloudwatch, list(bodies.values()), now), contributors=contributors)
     note = (
-        "Local demo: metric values and alarm states simulated; the top contributors are the live rules'"
-        " reports (plinsights top), which the local server computes from the flow-log records of the last hour."
+        "Local demo: PrivateLink metric values simulated; alarm states evaluated by the local server from those"
+        " values and the rules' flow-log records, each alarm over its own window; the top contributors are the"
+        " live rules' reports (plinsights top), computed from the flow-log records of the last hour."
     )
     for name, body in bodies.items():
         (folder / f"{name}.json").write_text(json.dumps(json.loads(body), indent=2) + "\n")
@@ -269,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         written = write_demo_traffic(world, demo, now=int(time.time()), seed=14, neighbours=neighbours)
         print(f"traffic:  {sum(written.values())} more flow-log records logged, now that the rules exist")
         contributors = show_top(session, outcome, demo.consumer_endpoint)
-        save_dashboards(world, "1-monitored", contributors, simulate=True, consumers=(service_id, endpoints))
+        save_dashboards(world, "1-monitored", contributors, True, (service_id, endpoints), quiet_of(neighbours))
         show_consumers(session, service_id, endpoints)
 
         heading(f"Deleting the consumer endpoint {demo.consumer_endpoint}")

@@ -5,7 +5,6 @@ them per consumer endpoint), and their ranking as the dashboard draws it."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,13 +30,15 @@ class Consumer:
     gigabytes: float  # per 5 minutes, on average
     connections: float
     state: str = "available"
-    resets_burst: float = 0.0  # resets over the last 5 minutes: enough to raise the consumer-resets alarm
+    # Resets over the last 5 minutes: its targets refusing each of its connections, above the
+    # default consumer-resets threshold (300 per 5 minutes).
+    resets_burst: float = 0.0
 
 
 CONSUMERS = (
     Consumer("111122223333", "analytics", 4.0, 300),
     Consumer("444455556666", "billing", 0.8, 2_400),
-    Consumer("777788889999", "partner", 1.5, 900, resets_burst=160.0),
+    Consumer("777788889999", "partner", 1.5, 900, resets_burst=900.0),
     Consumer("210987654321", "newcomer", 0.0, 0, state="pendingAcceptance"),  # awaits our acceptance: no traffic
 )
 
@@ -81,14 +82,6 @@ def simulate_consumer_metrics(
     for start in range(0, len(data), POINTS_PER_CALL):
         cloudwatch.put_metric_data(Namespace=SERVICE_NAMESPACE, MetricData=data[start : start + POINTS_PER_CALL])
     return len(data)
-
-
-def fresh_period(seconds: int = 300, margin: int = 45) -> None:
-    """Waits for the next period when less than `margin` seconds of this one are left: the consumer
-    alarms evaluate the current period, so the burst written now stays in it while the demo shows it."""
-    left = seconds - time.time() % seconds
-    if left < margin:
-        time.sleep(left + 1)
 
 
 def ranking(

@@ -1,5 +1,6 @@
-"""What the demo's dashboard pictures show, read from the local account: alarm states and PrivateLink
-metrics, which the demo first simulates there (moto evaluates no alarm and AWS publishes no metric)."""
+"""What the demo's dashboard pictures show, read from the local account: PrivateLink metrics, which
+the demo first simulates there (AWS publishes none locally), and alarm states, which the local
+server evaluates from those metrics and the rules' flow-log records as CloudWatch would."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ HISTORY = timedelta(hours=3)
 STEP = timedelta(minutes=5)  # the PrivateLink widgets' period
 POINTS_PER_CALL = 1000  # PutMetricData: at most 1,000 values a call
 QUERIES_PER_CALL = 500  # GetMetricData: at most 500 queries a call
-FIRING_KIND = "reset-packets"  # the alarm the demo shows firing, with a burst of resets to match
-CALM_KINDS = ("dropped-packets",)  # alarms the simulated metrics keep under their threshold
+# The load balancer's resets over the last quarter hour: its targets refuse one consumer's
+# connections (demo/consumers.py), a reset each, above the default 300 per 5 minutes.
+RESETS_BURST = 900.0
+QUIET_SCALE = 1e-5  # a quiet endpoint's traffic against a busy one's: KB where the busy one moves GB
 
 
 def dashboard_metric_rows(bodies: Iterable[str]) -> list[tuple[MetricRow, int]]:
@@ -36,7 +39,7 @@ def dashboard_metric_rows(bodies: Iterable[str]) -> list[tuple[MetricRow, int]]:
 
 def simulated_value(metric: str, step: int, steps: int, seed: int) -> float:
     """A plausible 5-minute value: bytes in GB with a daily swell, connections in hundreds, and
-    packets lost only in two bursts (a few drops early on, resets over the last quarter hour)."""
+    packets lost only in two bursts (a few drops two hours ago, resets over the last quarter hour)."""
     swell = 1 + 0.4 * math.sin(step / 7 + seed) + 0.15 * math.sin(step * 1.7 + seed * 3)
     if metric == "BytesProcessed":
         return round(1.2e9 * swell * (1 + seed % 3))
@@ -47,22 +50,27 @@ def simulated_value(metric: str, step: int, steps: int, seed: int) -> float:
     if metric == "PacketsDropped":
         return 3.0 if step == steps // 3 else 0.0
     if metric == "RstPacketsSent":
-        return 180.0 + 20 * (step % 2) if step >= steps - 3 else float(step % 4 == 0)
+        return RESETS_BURST + 20 * (step % 2) if step >= steps - 2 else float(step % 4 == 0)
     return float(step % 9 == 0)  # RstPacketsReceived: now and then one
 
 
-def simulate_metrics(cloudwatch: CloudWatchClient, bodies: Sequence[str], now: datetime) -> int:
-    """PutMetricData for every metric the dashboards draw, over the last three hours; the values written."""
+def simulate_metrics(
+    cloudwatch: CloudWatchClient, bodies: Sequence[str], now: datetime, quiet: Iterable[str] = ()
+) -> int:
+    """PutMetricData for every metric the dashboards draw, over the last three hours, the `quiet`
+    endpoints' a hundred thousandth of a busy one's; the values written."""
     steps = int(HISTORY / STEP)
     written = 0
+    quiet = set(quiet)
     for seed, (row, _) in enumerate(dashboard_metric_rows(bodies)):
         namespace, metric, dimensions = row.key
+        scale = QUIET_SCALE if quiet & {value for name, value in dimensions if name == "VPC Endpoint Id"} else 1.0
         data: list[Any] = [
             {
                 "MetricName": metric,
                 "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions],
                 "Timestamp": now - HISTORY + step * STEP,
-                "Value": simulated_value(metric, step, steps, seed),
+                "Value": round(simulated_value(metric, step, steps, seed) * scale, 6),
                 "Unit": "Bytes" if metric == "BytesProcessed" else "Count",
             }
             for step in range(steps + 1)
@@ -73,22 +81,14 @@ def simulate_metrics(cloudwatch: CloudWatchClient, bodies: Sequence[str], now: d
     return written
 
 
-def simulate_alarm_states(cloudwatch: CloudWatchClient) -> list[str]:
-    """SetAlarmState as the simulated metrics would have it: the resets alarm in ALARM, the drops
-    alarms OK; the others (they read Contributor Insights, which nothing evaluates here) as they are."""
-    changed = []
-    for page in cloudwatch.get_paginator("describe_alarms").paginate():
-        for alarm in page["MetricAlarms"]:
-            name = alarm["AlarmName"]
-            if name.endswith(FIRING_KIND):
-                why = "simulated by the demo: a burst of resets over the last 15 minutes"
-                cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason=why)
-                changed.append(f"{name} ALARM")
-            elif name.endswith(CALM_KINDS):
-                why = "simulated by the demo: no packets dropped in the last periods"
-                cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason=why)
-                changed.append(f"{name} OK")
-    return changed
+def evaluated_alarms(cloudwatch: CloudWatchClient) -> list[tuple[str, str, str]]:
+    """(name, state, reason) of every alarm, as DescribeAlarms answers: the local server evaluates
+    each one when it is read, over its own window, as CloudWatch does all the time."""
+    return [
+        (alarm["AlarmName"], alarm["StateValue"], alarm.get("StateReason", ""))
+        for page in cloudwatch.get_paginator("describe_alarms").paginate()
+        for alarm in page["MetricAlarms"]
+    ]
 
 
 def read_widget_data(cloudwatch: CloudWatchClient, bodies: Sequence[str], now: datetime) -> WidgetData:

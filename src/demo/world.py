@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,12 @@ def session_client(session: boto3.Session, service: str, endpoint_url: str | Non
 
 
 PROVIDER_LOG_GROUP, CONSUMER_LOG_GROUP = "/vpc/flow-logs/provider", "/vpc/flow-logs/consumer"
+
+# The consumer VPC's neighbours of the demo's endpoint: (AWS service, Name tag). The quiet one, to
+# AWS KMS, has rules of its own (plinsights:dedicated-rules), so its alarms are its own: they stay
+# OK while the busy endpoint's shared ones fire.
+NEIGHBOURS = (("sqs", "queues"), ("kms", "keys"))
+QUIET_NEIGHBOUR = "keys"
 
 
 @dataclass
@@ -188,17 +195,26 @@ class DemoWorld:
 
 def add_neighbours(world: World, demo: DemoWorld) -> list[str]:
     """Two more interface endpoints in the consumer VPC, to AWS services: the VPC's flow log covers
-    them too, so they share the consumer endpoint's rules (ten ENIs to a rule)."""
+    them too, so the busy one shares the consumer endpoint's rules (a rule reads up to ten ENIs) and
+    the quiet one, tagged for rules of its own, reads the same log group alone."""
     subnets = [
         s["SubnetId"]
         for s in world.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [demo.consumer_vpc]}])["Subnets"]
     ]
     return [
         world.interface_endpoint(
-            demo.consumer_vpc, sorted(subnets), f"com.amazonaws.{world.region}.{service}", {"Name": name}
+            demo.consumer_vpc,
+            sorted(subnets),
+            f"com.amazonaws.{world.region}.{service}",
+            {"Name": name} | ({"plinsights:dedicated-rules": "true"} if name == QUIET_NEIGHBOUR else {}),
         )
-        for service, name in (("sqs", "queues"), ("kms", "keys"))
+        for service, name in NEIGHBOURS
     ]
+
+
+def quiet_of(neighbours: Sequence[str]) -> list[str]:
+    """The quiet one of the endpoints add_neighbours made (in NEIGHBOURS' order)."""
+    return [endpoint for endpoint, (_, name) in zip(neighbours, NEIGHBOURS, strict=True) if name == QUIET_NEIGHBOUR]
 
 
 def build_demo_world(world: World) -> DemoWorld:

@@ -44,6 +44,8 @@ SQS_SOURCE = "aws:sqs"
 
 logger = Logger()  # service name: POWERTOOLS_SERVICE_NAME in template.yaml
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PrivateLinkInsights"))
+# Two deployments in one account and Region keep their metrics apart: the stack's alarms read their own.
+metrics.set_default_dimensions(Deployment=os.environ.get("PLINSIGHTS_PREFIX") or Settings().prefix)
 
 
 @lru_cache(maxsize=4)

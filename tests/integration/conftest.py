@@ -19,7 +19,10 @@ import pytest
 from core.clients import Clients
 from core.settings import Settings
 from demo.local import local_aws, patched_environ
+from demo.local_server.server import local_app
 from demo.world import World
+from tests import frozen_heap
+from tests.integration.in_process import in_process
 from tests.queue_delivery import Queues, make_queues
 from tests.recording import recording_session
 
@@ -63,7 +66,7 @@ def moto_endpoint() -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(moto.backends, "list_of_moto_modules", lambda: MOTO_MODULES)
         patch.setattr(moto.core.responses, "method_names_from_class", method_names_of)
-        with patched_environ(MOTO_SETTINGS), local_aws() as endpoint:
+        with patched_environ(MOTO_SETTINGS), local_aws() as endpoint, in_process(endpoint, local_app()):
             yield endpoint
 
 
@@ -71,6 +74,7 @@ def moto_endpoint() -> Iterator[str]:
 def aws(moto_endpoint: str) -> Harness:
     request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
     urllib.request.urlopen(request).close()
+    frozen_heap.freeze_if_models_were_parsed()
     calls: list[str] = []
     return Harness(world=World(world_session()), clients=Clients(session=recording_session(calls)), calls=calls)
 
@@ -80,6 +84,17 @@ def world_session() -> boto3.Session:
     """The test worlds' session, one per process, so that their clients are built once (World
     keeps each session's clients): they always talk to this process's moto server."""
     return boto3.Session()
+
+
+def subscribed_topic(world: World, name: str = "privatelink-insights-AlarmTopic-1") -> tuple[str, str]:
+    """An alarm topic as a deployment has it, with a subscriber (an SQS queue, which SNS confirms at
+    once): (topic ARN, the queue's URL, where its notifications arrive)."""
+    sns, sqs = world.session.client("sns"), world.session.client("sqs")
+    topic_arn = sns.create_topic(Name=name)["TopicArn"]
+    queue_url = sqs.create_queue(QueueName=f"{name}-subscriber")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    return topic_arn, queue_url
 
 
 class Clock:

@@ -85,8 +85,9 @@ def test_explain_names_the_consumers_in_alarm_with_their_accounts(
     service, nlb, (a, b, c) = provider_with_consumers(aws, moto_endpoint)
     run_reconcile(aws.clients, aws.settings)  # the consumer alarms now exist
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    # Datapoints of this minute, in the period the alarm evaluates now: 130 resets to b (>= 100), 3 to a
-    put(aws, "RstPacketsSent", {"Service Id": service, "VPC Endpoint Id": b}, [130], now + timedelta(minutes=1))
+    # Datapoints of this minute, in the period the alarm evaluates now: b's resets at the threshold, 3 to a
+    resets = aws.settings.consumer_resets_threshold
+    put(aws, "RstPacketsSent", {"Service Id": service, "VPC Endpoint Id": b}, [resets], now + timedelta(minutes=1))
     put(aws, "RstPacketsSent", {"Service Id": service, "VPC Endpoint Id": a}, [3], now + timedelta(minutes=1))
 
     contributors = read_alarm_contributors(

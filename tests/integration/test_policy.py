@@ -49,7 +49,10 @@ QUEUE_PATH = {
 }
 # Made by Lambda's event source mapping with the function's role, never by our code.
 EVENT_SOURCE_MAPPING = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-OWN_RESOURCES = {"ReconcileQueue.Arn", "FollowUpScheduleRole.Arn"}
+# Made by SNS with the publisher's permissions when it publishes to the stack's encrypted topic (SNS
+# server-side encryption: a publisher needs kms:GenerateDataKey and kms:Decrypt on the topic's key).
+ON_ITS_BEHALF = {"kms:GenerateDataKey", "kms:Decrypt"}
+OWN_RESOURCES = {"ReconcileQueue.Arn", "FollowUpScheduleRole.Arn", "AlarmKey.Arn"}
 DEFAULTS = {name: spec["Default"] for name, spec in template()["Parameters"].items()}
 TOPIC = "arn:aws:sns:us-east-1:123456789012:privatelink-insights-AlarmTopic-1"  # the stack's topic
 
@@ -84,7 +87,9 @@ def test_the_demo_lifecycle_needs_nothing_the_policies_do_not_grant(aws: Harness
     assert refused(reconcile_calls, "ReconcileFunction", aws.clients.region, **names) == []
     assert refused(destroy_calls, "CleanupFunction", aws.clients.region, **names) == []
     # And no more: every action granted is one these runs made, or one that only other situations need.
-    assert granted("ReconcileFunction") - actions(reconcile_calls) <= SITUATIONAL | QUEUE_PATH | EVENT_SOURCE_MAPPING
+    assert granted("ReconcileFunction") - actions(reconcile_calls) <= (
+        SITUATIONAL | QUEUE_PATH | EVENT_SOURCE_MAPPING | ON_ITS_BEHALF
+    )
     assert granted("CleanupFunction") - actions(destroy_calls) <= SITUATIONAL
 
 
@@ -176,13 +181,16 @@ def test_a_call_outside_the_prefix_is_refused(aws: Harness) -> None:
 
 
 def test_alarms_that_notify_another_topic_are_refused(aws: Harness) -> None:
-    """PutMetricAlarm is limited by cloudwatch:AlarmActions to the stack's own topic."""
+    """PutMetricAlarm is limited by cloudwatch:AlarmActions to the stack's own topic, and so is Publish."""
     build_demo_world(aws.world)
+    other = TOPIC.replace("AlarmTopic", "SomeoneElses")
+    aws.clients.session.client("sns").create_topic(Name=other.rsplit(":", 1)[1])
     with capturing() as calls:
-        run_reconcile(aws.clients, Settings(alarm_topic_arn=TOPIC.replace("AlarmTopic", "SomeoneElses")))
+        run_reconcile(aws.clients, Settings(alarm_topic_arn=other))
     alarms = [c for c in calls if c.operation == "PutMetricAlarm"]
     problems = refused(calls, "ReconcileFunction", aws.clients.region, Prefix="plinsights", AlarmTopic=TOPIC)
-    assert alarms and problems == sorted(f"cloudwatch:PutMetricAlarm on {r}" for c in alarms for r in c.resources)
+    expected = [f"cloudwatch:PutMetricAlarm on {r}" for c in alarms for r in c.resources] + [f"sns:Publish on {other}"]
+    assert alarms and problems == sorted(expected)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -200,6 +208,9 @@ def test_every_write_is_scoped_to_the_deployments_names(function: str) -> None:
             assert resource != "*", f"{statement.sid} writes on every resource"
             if "GetAtt" in resource:  # one of the stack's own resources
                 assert resource["GetAtt"] in OWN_RESOURCES, statement.sid
+                continue
+            if "Ref" in resource:  # the stack's own topic (the one given instead: tests/unit/test_template.py)
+                assert resource == {"Ref": "AlarmTopic"}, statement.sid
                 continue
             text = resource["Sub"]
             if "${FollowUpScheduleGroup}" in text:

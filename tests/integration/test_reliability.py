@@ -10,7 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from core.artifacts.kind import StateChange
+from core.artifacts.kind import Delete, StateChange
 from core.clients import RETRY_CONFIG, Clients
 from core.errors import ReconcileError
 from core.model import RuleKind
@@ -20,7 +20,7 @@ from demo.local import lambda_context
 from demo.world import World, build_demo_world
 from handlers import reconcile
 from tests.builders import shared_name_of
-from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_RULES, RULES_PER_RESOURCE
+from tests.figures import DEMO_ALARMS, DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_RULES, RULES_PER_RESOURCE
 from tests.integration.conftest import Harness
 from tests.integration.faults import cbor_text_map
 
@@ -29,6 +29,8 @@ CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log gr
 CONSUMER_LOGS = "/vpc/flow-logs/consumer"  # the demo consumer VPC's flow-log group
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+DASHBOARD = "PrivateLink-us-east-1"
 
 
 def fail(operation: str, aws: Harness, code: str = "ValidationError") -> None:
@@ -74,8 +76,14 @@ def test_an_empty_describe_never_wipes_the_monitoring(aws: Harness) -> None:
         elbv2.add_response("describe_load_balancers", {"LoadBalancers": []})
         ec2.add_response("describe_vpc_endpoint_service_configurations", {"ServiceConfigurations": []})
         outcome = run_reconcile(aws.clients, Settings(max_deletes=5))
-    assert len(outcome.plan.held_deletions) == DEMO_ARTIFACTS and aws.world.rule_names() == before
+    assert len(outcome.plan.held_deletions) == DEMO_RULES + DEMO_ALARMS and aws.world.rule_names() == before
+    assert outcome.plan.held_back == DEMO_ARTIFACTS  # the dashboard too, which held sections keep instead
     assert any("held back" in note for note in outcome.plan.notes)
+    assert not [c for c in outcome.plan.changes if isinstance(c, Delete)]
+    assert (
+        list(outcome.desired.dashboards) == [DASHBOARD]
+        and "deletions held" in outcome.desired.dashboards[DASHBOARD].body
+    )
 
 
 def test_a_failed_write_is_reported_the_rest_goes_on_and_the_next_run_repairs_it(aws: Harness) -> None:

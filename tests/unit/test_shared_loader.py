@@ -19,6 +19,12 @@ def test_sessions_share_one_loader_and_read_each_model_once() -> None:
     assert len(loader.search_paths) == len(set(loader.search_paths))  # boto3 adds its data path once, not per session
 
 
+def test_clients_of_different_sessions_share_one_service_model_and_keep_their_own_hooks() -> None:
+    first, second = (boto3.Session(region_name="us-east-1").client("ec2") for _ in range(2))
+    assert first.meta.service_model is second.meta.service_model
+    assert first.meta.events is not second.meta.events
+
+
 def test_a_hook_registered_on_one_session_sees_only_that_sessions_calls() -> None:
     sessions = {name: boto3.Session(region_name="us-east-1") for name in ("ours", "theirs")}
     seen: dict[str, list[str]] = {name: [] for name in sessions}

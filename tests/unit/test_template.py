@@ -237,36 +237,6 @@ def test_the_rule_kinds_parameter_accepts_exactly_the_comma_lists_settings_accep
         assert not re.fullmatch(pattern, refused), refused
 
 
-def test_the_alarm_topic_uses_a_key_cloudwatch_may_use() -> None:
-    """Alarms cannot publish to a topic under the AWS managed SNS key: a customer managed key it is."""
-    assert RESOURCES["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "AlarmKey"}
-    key = RESOURCES["AlarmKey"]["Properties"]
-    assert key["EnableKeyRotation"] is True
-    grants = [s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
-    assert len(grants) == 1 and set(grants[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
-
-
-def test_the_email_subscription_exists_only_when_an_address_is_given() -> None:
-    doc = template()
-    assert doc["Conditions"]["HasAlarmEmail"] == {"Not": [{"Equals": [{"Ref": "AlarmEmail"}, ""]}]}
-    subscription = RESOURCES["AlarmEmailSubscription"]
-    assert subscription["Condition"] == "HasAlarmEmail"
-    assert subscription["Properties"]["Protocol"] == "email"
-
-
-@pytest.mark.parametrize(
-    ("alarm", "namespace", "metric"),
-    [
-        ("ReconcileErrorsAlarm", "AWS/Lambda", "Errors"),
-        ("FailedInvocationsAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible"),
-    ],
-)
-def test_the_project_watches_its_own_health(alarm: str, namespace: str, metric: str) -> None:
-    properties = RESOURCES[alarm]["Properties"]
-    assert (properties["Namespace"], properties["MetricName"]) == (namespace, metric)
-    assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-
-
 @pytest.mark.parametrize(
     ("function", "log_group"),
     [("ReconcileFunction", "ReconcileLogGroup"), ("CleanupFunction", "CleanupLogGroup")],

@@ -11,7 +11,7 @@ from core.artifacts.kind import ArtifactKind, Reading, Write
 from core.artifacts.ownership import alarm_arn, is_owner_tag, owner_tags, tags_of
 from core.artifacts.rules import RULES
 from core.model import AlarmSpec, ArtifactSpec, Observed, ObservedArtifact
-from core.settings import KIND_TAG, RESOURCE_TAG, Settings
+from core.settings import KIND_TAG, MONITORING_TAG, RESOURCE_TAG, Settings
 
 if TYPE_CHECKING:
     from core.clients import Clients
@@ -81,7 +81,11 @@ def observe_alarms(reading: Reading, kind: ArtifactKind) -> tuple[dict[str, Obse
                 lookalikes.append(alarm["AlarmName"])
                 continue
             owned[alarm["AlarmName"]] = ObservedArtifact(
-                alarm["AlarmName"], alarm_body(alarm), tags.get(RESOURCE_TAG, ""), tags.get(KIND_TAG, "")
+                alarm["AlarmName"],
+                alarm_body(alarm),
+                tags.get(RESOURCE_TAG, ""),
+                tags.get(KIND_TAG, ""),
+                announced=tags.get(MONITORING_TAG, ""),
             )
     return owned, tuple(sorted(lookalikes))
 
@@ -90,7 +94,10 @@ def write_alarm(clients: Clients, settings: Settings, change: Write, notes: list
     alarm = change.spec
     assert isinstance(alarm, AlarmSpec)
     parameters: dict[str, Any] = json.loads(alarm.body)
-    clients.cloudwatch.put_metric_alarm(**parameters, Tags=owner_tags(settings, alarm.resource_id, alarm.kind.value))
+    tags = owner_tags(settings, alarm.resource_id, alarm.kind.value)
+    if alarm.monitoring:  # a carrier is created remembering the line it was announced with (ignored on update)
+        tags.append({"Key": MONITORING_TAG, "Value": alarm.monitoring})
+    clients.cloudwatch.put_metric_alarm(**parameters, Tags=tags)
     return {}
 
 

@@ -145,6 +145,7 @@ class StateChange(PlanItem):
 @dataclass(frozen=True, slots=True)
 class Delete(PlanItem):
     action: ClassVar[Action] = Action.DELETE
+    resource_id: str = ""  # the resource it belongs to (its resource-id tag); "" for a shared one or a dashboard
 
 
 Write = Create | Update | StateChange
@@ -158,6 +159,27 @@ class Plan:
     unchanged: int = 0
     notes: tuple[str, ...] = ()
     held_deletions: tuple[Delete, ...] = ()  # every deletion, when there are more than the deletion limit
+    # How many deletions the limit holds back, dashboards that only held sections keep included: a
+    # deletion limit of at least this lets them all through (core/plan/diff.py); 0 when none are held.
+    held_back: int = 0
+
+    @property
+    def held_resources(self) -> tuple[str, ...]:
+        """The resources some of whose deletions are held, sorted: each keeps all of its monitoring,
+        its dashboard section included, until the deletions are let through."""
+        return tuple(sorted({d.resource_id for d in self.held_deletions if d.resource_id}))
+
+
+def release_advice(held_back: int, resource_id: str = "") -> str:
+    """What a person does about deletions the deletion limit holds (of one resource, or of all):
+    let them through, or look at what discovery sees."""
+    subject, verb = ("it", "is") if resource_id else ("they", "are")
+    return (
+        f"If {subject} {verb} really gone, let the deletions through once with `plinsights apply --max-deletes "
+        f"{held_back}` (with `--stack <stack>` for a deployed stack), or raise the deletion limit (the stack's "
+        f"MaxDeletes parameter, PLINSIGHTS_MAX_DELETES); if {subject} still exist{'s' if resource_id else ''}, "
+        f"`plinsights explain {resource_id or '<id>'}` shows what discovery sees."
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,11 @@ ALARM_TEMPLATES = {
 # Alarms on PrivateLink's own metrics are core/desire/health_alarms.py's.
 
 
+def figure(value: float) -> str:
+    """A threshold as a person reads it: 75,000,000,000, not 7.5e+10."""
+    return f"{value:,.15g}"
+
+
 def alarm_name(prefix: str, resource: Resource, kind: AlarmKind, part: int = 1) -> str:
     """The first (usually only) alarm of a kind has no suffix; further parts are -2, -3, ..."""
     return f"{prefix}-{resource.short_id}-{kind.value}" + (f"-{part}" if part > 1 else "")
@@ -223,7 +228,9 @@ def description(
             f"the {template.measures}, that is the Sum over all contributors of Contributor Insights "
             f"rule{'s' if len(rules) > 1 else ''} {', '.join(rules)},"
         )
-    text = f"Watches the {describe_resource(resource)}: goes to ALARM when {measured} reach {threshold:g} or more "
+    text = (
+        f"Watches the {describe_resource(resource)}: goes to ALARM when {measured} reach {figure(threshold)} or more "
+    )
     if periods > 1:
         text += (
             f"in any {period}-second period among the last {periods} ({periods * period} seconds), and back to OK "

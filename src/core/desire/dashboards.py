@@ -94,10 +94,15 @@ def render_dashboards(
     inventory: Inventory,
     settings: Settings,
     quota: RuleQuota | None = None,
+    held: Sequence[Section] = (),
+    held_summary: str = "",
 ) -> dict[str, DashboardSpec]:
+    """`held`: the sections of what the deletion limit holds (core/desire/held.py), after the
+    others, so that holding never moves a section; `held_summary` says so on the first part."""
     sections = [
         section(c, rules, alarms, inventory, settings.prefix) for c in coverage if c.rule_names or c.alarm_names
     ]
+    sections += held
     parts = split_parts(sections)
     names = [dashboard_name(settings, inventory.region, n) for n in range(1, len(parts) + 1)]
     dashboards = {}
@@ -111,7 +116,7 @@ def render_dashboards(
         for widget in firing_widgets(list(dict.fromkeys(arn for item in part for arn in item.alarm_arns))):
             grid.place(widget, GRID_WIDTH, FIRING_HEIGHT)
         grid.newline()
-        text = summary_markdown(coverage, settings, names, number, quota, cost)
+        text = summary_markdown(coverage, settings, names, number, quota, cost, held_summary)
         lines = sum(1 for line in text.splitlines() if line.strip())
         grid.place(text_widget(text), GRID_WIDTH, min(2 + lines // 2, 40))  # about two text lines a row
         # The summary is drawn below the firing alarms but stays first in the list: its owner mark
@@ -287,6 +292,7 @@ def summary_markdown(
     number: int,
     quota: RuleQuota | None,
     cost: CostEstimate | None = None,
+    held_summary: str = "",
 ) -> str:
     monitored = [c for c in coverage if c.rule_names]
     native_only = [c for c in coverage if not c.rule_names and c.alarm_names]
@@ -302,6 +308,8 @@ def summary_markdown(
             f"Contributor Insights rules: {quota.ours} ours{managed}, {quota.others} others, quota {quota.limit}"
             f" ({quota.source}), {quota.left} left"
         )
+    if held_summary and number == 1:
+        lines.append(held_summary)
     if number > 1:
         lines.append(f"Summary and first resources on {names[0]}.")
     else:

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.artifacts.alarms import alarm_body
-from core.desire.alarms import MAX_DESCRIPTION, MAX_METRICS, TREAT_MISSING_DATA, alarm_name, describe_resource
+from core.desire.alarms import (
+    MAX_DESCRIPTION,
+    MAX_METRICS,
+    TREAT_MISSING_DATA,
+    alarm_name,
+    describe_resource,
+    figure,
+)
 from core.desire.native_metrics import ENDPOINT_NAMESPACE, SERVICE_NAMESPACE, native_dimension_sets, unpublished_reason
 from core.desire.selection import override
 from core.model import AlarmKind, AlarmSpec, EndpointConnection, Resource
@@ -261,7 +268,7 @@ def description(
         where += " under {Load Balancer Arn, Service Id}, summed over its endpoint services"
     text = (
         f"Watches the {describe_resource(resource)}: goes to ALARM when the {template.measures} reach "
-        f"{threshold:g} or more within {period} seconds ({where}), and back to OK below that. "
+        f"{figure(threshold)} or more within {period} seconds ({where}), and back to OK below that. "
     )
     if part[1] > 1:
         text += f"Part {part[0]} of {part[1]}: one alarm sums at most {MAX_METRICS - 1} endpoint services. "
@@ -275,9 +282,9 @@ def consumer_description(
         f"Watches each consumer endpoint of endpoint service {service_id} (behind {resource.kind.value} "
         f"{resource.name or resource.short_id}): a Metrics Insights query over {template.namespace} "
         f"{template.metric} under {{Service Id, VPC Endpoint Id}}, one series per consumer endpoint, at most "
-        f"{MAX_SERIES} (those with the highest sum). Goes to ALARM when the {template.measures} reach {threshold:g} "
-        f"or more within {period} seconds for any one consumer; the threshold is per consumer endpoint, not for the "
-        f"service's total. The consumers in ALARM are its contributors (DescribeAlarmContributors, the alarm's "
-        f"Contributors in the console); `plinsights explain {service_id}` names them with their accounts. "
-        + settings_text(resource, template)
+        f"{MAX_SERIES} (those with the highest sum). Goes to ALARM when the {template.measures} reach "
+        f"{figure(threshold)} or more within {period} seconds for any one consumer; the threshold is per consumer "
+        f"endpoint, not for the service's total. The consumers in ALARM are its contributors "
+        f"(DescribeAlarmContributors, the alarm's Contributors in the console); "
+        f"`plinsights explain {service_id}` names them with their accounts. " + settings_text(resource, template)
     )

@@ -19,6 +19,7 @@ from core.desire.alarms import (
     TREAT_MISSING_DATA,
     AlarmTemplate,
     evaluation_periods,
+    figure,
     rule_query,
     wanted_templates,
     with_period,
@@ -93,7 +94,7 @@ def description(
     text = (
         f"Shared by {len(served)} resource{'s' if len(served) > 1 else ''}: {named} ({len(rule.eni_ids)} ENIs in "
         f"{rule.log_group}). Goes to ALARM when the top contributor (MaxContributorValue) of Contributor Insights "
-        f"rule {rule.name}, that is the {MEASURES[template.kind]}, reaches {threshold:g} or more in any "
+        f"rule {rule.name}, that is the {MEASURES[template.kind]}, reaches {figure(threshold)} or more in any "
         f"{period}-second period among the last {periods}; back to OK when none does. The threshold is the same "
         f"for each resource served; `plinsights top <resource>` over the window names the ENI and the source. "
         f"Flow logs deliver records minutes after they close, so it fires up to about {lag} seconds after the "

@@ -23,6 +23,7 @@ from core.desire.existing import indexed
 from core.desire.flow_logs import flow_logs_by_attachment
 from core.desire.health_alarms import QueryAlarmBudget, render_health_alarms
 from core.desire.managed_rules import desired_managed_rules, reservation, with_notes
+from core.desire.monitoring import with_carriers
 from core.desire.resource_rules import (
     Candidate,
     assess,
@@ -134,6 +135,7 @@ def desired_state(
             )
 
     alarms, alarm_notes = render_all_alarms(coverage, rules, shared_specs, inventory, settings)
+    alarms = with_carriers(alarms, coverage.values(), rules)  # where each resource's monitoring is remembered
     alarms_serving = serving(alarms.values())
     ordered = tuple(
         with_notes(

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
 
 from core.artifacts import ALARMS, ARTIFACTS, DELETE_ORDER, RULES
-from core.artifacts.kind import Action, Change, Create, Delete, Plan
+from core.artifacts.kind import Action, Change, Create, Delete, Plan, release_advice
 from core.model import ActualState, DesiredState, Observed
 
 WRITE_PHASES = (Action.CREATE, Action.UPDATE)
@@ -57,10 +57,14 @@ def replaced_artifacts(desired: DesiredState, actual: ActualState) -> dict[tuple
     return replaced
 
 
-def make_plan(desired: DesiredState, actual: ActualState, max_deletes: int | None = None) -> Plan:
+def make_plan(
+    desired: DesiredState, actual: ActualState, max_deletes: int | None = None, *, held_before: int = 0
+) -> Plan:
     """`max_deletes` is the deletion limit: a plan that would delete more deletes nothing (its
     deletions are held), so that a discovery glitch (an empty answer, a half-visible account) can
-    never wipe the monitoring."""
+    never wipe the monitoring. `held_before`: what a first plan of this run held back, when the
+    desired state was then given the dashboard sections of what it holds (core/desire/held.py);
+    those sections may keep a dashboard that plan deleted, and that must never let the rest through."""
     gone = {c.resource.resource_id: c.unmonitorable for c in desired.coverage}
     pending = {c.resource.resource_id for c in desired.coverage if c.pending}
     changes: list[Change] = []
@@ -86,21 +90,23 @@ def make_plan(desired: DesiredState, actual: ActualState, max_deletes: int | Non
                 notes.append(f"{kind.name} {name} kept while {resource_id} is pending")
                 unchanged += 1
                 continue
-            changes.append(Delete(kind, name, delete_reason(have[name], gone)))
+            changes.append(Delete(kind, name, delete_reason(have[name], gone), resource_id))
     replaced = replaced_artifacts(desired, actual)
     changes = [replaced_reason(c, changes, actual, replaced) for c in changes]
     changes.sort(key=lambda c: phase(c, replaced.keys()))
     deletes = tuple(c for c in changes if isinstance(c, Delete) and (c.kind.name, c.name) not in replaced)
     held: tuple[Delete, ...] = ()
-    if max_deletes is not None and len(deletes) > max_deletes:
+    held_back = max(len(deletes), held_before)
+    if max_deletes is not None and held_back > max_deletes:
         held = deletes
         changes = [c for c in changes if c not in held]
         notes.append(
-            f"{len(deletes)} deletions held back: more than the maximum of {max_deletes} per run. If the "
-            "account really lost that much, raise the maximum (PLINSIGHTS_MAX_DELETES) or delete with "
-            "`plinsights apply` and a higher --max-deletes; otherwise check what discovery sees."
+            f"{held_back} deletions held back: more than the deletion limit of {max_deletes} per run; the "
+            f"resources they belong to keep their dashboard sections, marked held. {release_advice(held_back)}"
         )
-    return Plan(changes=tuple(changes), unchanged=unchanged, notes=tuple(notes), held_deletions=held)
+    else:
+        held_back = 0
+    return Plan(tuple(changes), unchanged, tuple(notes), held_deletions=held, held_back=held_back)
 
 
 def replaced_reason(

@@ -1,18 +1,19 @@
-"""CloudWatch alarms over many series, as moto 5.2.1 does not keep them: a Metrics Insights query as
+"""CloudWatch alarms as moto 5.2.1 does not keep them: every metric alarm evaluated when it is read
+(DescribeAlarms, DescribeAlarmContributors), as CloudWatch evaluates it all the time (alarm_states:
+single metrics, Contributor Insights rule metrics and math over them); a Metrics Insights query as
 an alarm's Metrics[].Expression checked at PutMetricAlarm, evaluated over moto's stored metric
 data, its state in DescribeAlarms and its series in ALARM from DescribeAlarmContributors; and
 DescribeAlarms' AlarmTypes, which moto ignores (log alarms: log_alarms.py), and its pages of at
 most 100 alarms (MaxRecords, NextToken), where moto gives every alarm at once.
 
-Evaluation (user guide, "Create an alarm based on a Multi Time Series Metrics Insights query" and
-"Limits"): each series the query returns is a contributor, compared with the threshold over the
-alarm's last EvaluationPeriods periods (the current one included), ALARM when DatapointsToAlarm of
-them breach; only the last 3 hours of data count; at most 100 contributors in ALARM, the state
-reason "N out of M time series evaluated to ALARM" ("100+ ..." beyond); EvaluationState
-PARTIAL_DATA past 500 series or 10,000 metrics. Missing datapoints breach only under
-TreatMissingData breaching (a simplification of AWS's missing-data rules). A query that feeds a
-metric-math expression is stored, not evaluated. PutMetricAlarm also refuses, as AWS does, an
-expression without Period and a Metrics list without exactly one ReturnData.
+Metrics Insights evaluation (user guide, "Create an alarm based on a Multi Time Series Metrics
+Insights query" and "Limits"): each series the query returns is a contributor, evaluated on its own
+as a metric alarm is (alarm_evaluation: EvaluationPeriods, DatapointsToAlarm, TreatMissingData); only
+the last 3 hours of data count; at most 100 contributors in ALARM, the state reason "N out of M time
+series evaluated to ALARM" ("100+ ..." beyond); EvaluationState PARTIAL_DATA past 500 series or
+10,000 metrics. A query that feeds a metric-math expression is stored, not evaluated. PutMetricAlarm
+also refuses, as AWS does, an expression without Period and a Metrics list without exactly one
+ReturnData.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,8 @@ from moto.cloudwatch.exceptions import ResourceNotFoundException, ValidationErro
 from moto.cloudwatch.models import Alarm, MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 from moto.core.responses import ActionResult
 
-from demo.local_server import log_alarms, metrics_insights
+from demo.local_server import alarm_states, log_alarms, metrics_insights
+from demo.local_server.alarm_evaluation import ALARM, EXTRA_PERIODS, Criteria, UnevaluableAlarmError, evaluate
 from demo.local_server.metrics_insights import QuerySyntaxError, Sample, UnimplementedQueryError
 from demo.local_server.refusals import not_implemented
 from demo.local_server.state import state_of
@@ -38,18 +40,6 @@ from demo.local_server.state import state_of
 EVALUATED_SECONDS = 3 * 3600  # "Only the latest 3 hours of data can be used for evaluating"
 MAX_CONTRIBUTORS = 100  # "limit the number of contributors in ALARM to 100"
 MAX_RECORDS = 100  # DescribeAlarms MaxRecords: 1 to 100
-COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
-    "GreaterThanThreshold": lambda value, threshold: value > threshold,
-    "LessThanThreshold": lambda value, threshold: value < threshold,
-    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
-}
-WORDS = {
-    "GreaterThanOrEqualToThreshold": "greater than or equal to",
-    "GreaterThanThreshold": "greater than",
-    "LessThanThreshold": "less than",
-    "LessThanOrEqualToThreshold": "less than or equal to",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,39 +96,52 @@ def evaluate_alarm(alarm: Alarm, samples: Iterable[Sample], now: float) -> Evalu
         return None
     text, period = found
     periods = int(alarm.evaluation_periods or 1)
-    needed = int(alarm.datapoints_to_alarm or periods)
+    try:
+        criteria = Criteria(
+            period,
+            periods,
+            int(alarm.datapoints_to_alarm or periods),
+            float(alarm.threshold),
+            str(alarm.comparison_operator),
+            str(alarm.treat_missing_data or "missing"),
+        )
+    except UnevaluableAlarmError:
+        return None
     end = (int(now) // period + 1) * period  # the current period included
-    start = max(end - periods * period, int(now) - EVALUATED_SECONDS)
+    start = max(end - (periods + EXTRA_PERIODS) * period, int(now) - EVALUATED_SECONDS)
     result = metrics_insights.evaluate(metrics_insights.parse(text), samples, start, end, period)
-    compare = COMPARISONS.get(str(alarm.comparison_operator), COMPARISONS["GreaterThanThreshold"])
-    threshold = float(alarm.threshold)
-    breaching_missing = alarm.treat_missing_data == "breaching"
-    buckets = [bucket for bucket in range(end - periods * period, end, period) if bucket >= start]
     contributors = []
     for series in result.series:
-        breaching = sum(
-            compare(series.points[b], threshold) if b in series.points else breaching_missing for b in buckets
-        )
-        if breaching >= needed:
-            reason = (
-                f"Threshold Crossed: {breaching} out of the last {periods} datapoints were "
-                f"{WORDS.get(str(alarm.comparison_operator), 'past')} the threshold ({threshold})"
-            )
-            contributors.append(Contributor(dict(series.labels), reason))
+        verdict = evaluate(criteria, series.points, now, "OK")
+        if verdict.state == ALARM:
+            contributors.append(Contributor(dict(series.labels), verdict.reason))
     total = len(result.series)
     if contributors:
         shown = "100+" if len(contributors) > MAX_CONTRIBUTORS else str(len(contributors))
         state, reason = "ALARM", f"{shown} out of {total} time series evaluated to ALARM"
-    elif total == 0 and not breaching_missing and alarm.treat_missing_data != "notBreaching":
+    elif total == 0 and criteria.treat_missing not in ("breaching", "notBreaching"):
         state, reason = "INSUFFICIENT_DATA", "Insufficient Data: no time series returned by the query"
     else:
         state, reason = "OK", f"0 out of {total} time series evaluated to ALARM"
     return Evaluation(state, reason, tuple(contributors[:MAX_CONTRIBUTORS]), result.partial)
 
 
-def refresh(alarm: Alarm, backend: Any) -> Evaluation | None:
-    """Evaluates a Metrics Insights alarm now and records its state as DescribeAlarms shows it."""
-    evaluation = evaluate_alarm(alarm, samples_of(backend.metric_data), time.time())
+def refresh(alarm: Alarm, backend: Any, sources: alarm_states.Sources | None = None) -> Evaluation | None:
+    """Evaluates an alarm now and records its state as DescribeAlarms shows it; a Metrics Insights
+    alarm's evaluation (with its contributors) is returned."""
+    now = time.time()
+    sources = sources or alarm_states.Sources(
+        backend.account_id, backend.region_name, list(samples_of(backend.metric_data))
+    )
+    if query_of(alarm) is None:
+        if (
+            alarm.rule is None
+            and not feeds_math(alarm)
+            and (found := alarm_states.evaluate_metric_alarm(alarm, sources, now))
+        ):
+            alarm_states.record(alarm, *found)
+        return None
+    evaluation = evaluate_alarm(alarm, sources.samples, now)
     if evaluation is None:
         return None
     if evaluation.state != alarm.state_value:
@@ -156,13 +159,34 @@ def refresh(alarm: Alarm, backend: Any) -> Evaluation | None:
     return evaluation
 
 
+@dataclass
+class EvaluationRound:
+    """One request's evaluations: the metric data and each rule's records read once, each alarm
+    evaluated once however often it is listed."""
+
+    backend: Any
+    sources: alarm_states.Sources
+    done: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, backend: Any) -> EvaluationRound:
+        samples = list(samples_of(backend.metric_data))
+        return cls(backend, alarm_states.Sources(backend.account_id, backend.region_name, samples))
+
+    def __call__(self, alarm: Alarm) -> None:
+        if alarm.rule is None and alarm.name not in self.done:
+            self.done.add(alarm.name)
+            refresh(alarm, self.backend, self.sources)
+
+
 def checked_metrics(response: Any) -> None:
     """PutMetricAlarm's Metrics as AWS checks them, and the Metrics Insights queries among them."""
     metrics = response._get_param("Metrics") or []
     if not metrics:
         return
     returning = [m for m in metrics if m.get("ReturnData") in (None, True)]
-    if len(returning) != 1:
+    band = response._get_param("ThresholdMetricId")  # an anomaly detection alarm returns its metric and its band
+    if len(returning) != (2 if band else 1) or (band and band not in {m.get("Id") for m in returning}):
         raise ValidationError("Exactly one element of the metrics list should return data.")
     for index, metric in enumerate(metrics, start=1):
         expression = metric.get("Expression")
@@ -223,9 +247,13 @@ def response_methods(original: dict[str, Callable[..., Any]]) -> dict[str, Calla
                 )
             )
 
-        for alarm in backend.alarms.values():
-            if alarm.rule is None:
-                refresh(alarm, backend)
+        # Evaluated as CloudWatch would have them by now: the alarms this page returns, or, to filter
+        # by state, every one asked for.
+        evaluate_now = EvaluationRound.of(backend)
+        if self._get_param("StateValue") is not None:
+            for alarm in backend.alarms.values():
+                if (not names or alarm.name in names) and (not prefix or alarm.name.startswith(prefix)):
+                    evaluate_now(alarm)
         alarms = sorted(
             (a for a in backend.alarms.values() if chosen(a.name, a.state_value, a.alarm_actions)), key=lambda a: a.name
         )
@@ -246,6 +274,8 @@ def response_methods(original: dict[str, Callable[..., Any]]) -> dict[str, Calla
         if "LogAlarm" in wanted_types:
             result["LogAlarms"] = []
         for key, alarm in listed[start:end]:
+            if key == "MetricAlarms":
+                evaluate_now(alarm)
             result[key].append(alarm)
         if end < len(listed):
             result["NextToken"] = base64.b64encode(f"alarms:{end}".encode()).decode()

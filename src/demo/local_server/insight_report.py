@@ -165,12 +165,16 @@ def arrived_while_enabled(event_id: int, windows: Sequence[AnalysisWindow]) -> b
     return any(w.start <= event_id and (w.end is None or event_id < w.end) for w in windows)
 
 
-def log_group_names(definition: dict[str, Any], account_id: str, region: str, response: Any) -> list[str]:
+class UnreadableRuleError(ValueError):
+    """A rule the local server cannot read: a JSON-format definition, log groups of other accounts."""
+
+
+def log_group_names(definition: dict[str, Any], account_id: str, region: str) -> list[str]:
     patterns = [str(name) for name in definition.get("LogGroupNames") or []]
     for arn in definition.get("LogGroupARNs") or []:
         match = LOG_GROUP_ARN.fullmatch(str(arn))
         if match is None or match["region"] != region or match["account"] not in (account_id, "*"):
-            raise not_implemented(response, f"log group ARNs of other accounts or Regions ({arn})")
+            raise UnreadableRuleError(f"log group ARNs of other accounts or Regions ({arn})")
         patterns.append(match["name"])
     groups = logs_backends[account_id][region].groups
     return [
@@ -213,28 +217,49 @@ def managed_observations(
             yield Observation(seconds, (dimensions["VPC Endpoint Id"],), float(datum.sum))
 
 
-def get_insight_rule_report(self: Any) -> ActionResult:
-    account_id, region = self.current_account, self.region
-    name = str(self._get_param("RuleName"))
-    rule = cloudwatch_backends[account_id][region].insight_rules.get(name)
-    if rule is None:
-        raise ResourceNotFoundException(f"The rule {name} does not exist.")
-    request = parse_request(self)
+def rule_observations(account_id: str, region: str, name: str) -> tuple[list[Observation], Sequence[str], str]:
+    """What the rule analysed, (observations, key labels, aggregation statistic); KeyError when no
+    such rule, UnreadableRuleError when the local server cannot read it."""
+    rule = cloudwatch_backends[account_id][region].insight_rules[name]
     state = state_of(account_id, region)
     windows = state.rule_windows.get(name, [])
     if name in state.managed_rules:
         managed = state.managed_rules[name]
         _, key = TEMPLATES[managed.template]
-        observations = managed_observations(managed, windows, account_id, region)
-        return ActionResult(render_report(observations, [key], "Sum", request))
+        return list(managed_observations(managed, windows, account_id, region)), [key], "Sum"
     try:
         compiled = compile_rule(rule.definition)
     except RuleDefinitionError as err:
-        raise not_implemented(self, f"this rule's definition ({err})") from None
-    definition = json.loads(rule.definition)  # valid JSON: compile_rule has read it
-    groups = log_group_names(definition, account_id, region, self)
-    observations = log_observations(compiled, groups, windows, account_id, region)
-    return ActionResult(render_report(observations, compiled.key_labels, compiled.aggregate_on, request))
+        raise UnreadableRuleError(f"this rule's definition ({err})") from None
+    groups = log_group_names(json.loads(rule.definition), account_id, region)  # valid JSON: compile_rule read it
+    observations = list(log_observations(compiled, groups, windows, account_id, region))
+    return observations, compiled.key_labels, compiled.aggregate_on
+
+
+def metric_points(observations: Iterable[Observation], metric: str, period: int) -> dict[int, float]:
+    """INSIGHT_RULE_METRIC(rule, metric) by period start: the value of each period with data."""
+    contributors: dict[int, dict[tuple[str, ...], float]] = defaultdict(lambda: defaultdict(float))
+    values: dict[int, list[float]] = defaultdict(list)
+    for seen in observations:
+        bucket = int(seen.seconds // period) * period
+        contributors[bucket][seen.keys] += seen.value
+        values[bucket].append(seen.value)
+    return {
+        bucket: float(metric_datapoint(bucket, contributors[bucket], values[bucket], [metric])[metric])
+        for bucket in contributors
+    }
+
+
+def get_insight_rule_report(self: Any) -> ActionResult:
+    name = str(self._get_param("RuleName"))
+    if name not in cloudwatch_backends[self.current_account][self.region].insight_rules:
+        raise ResourceNotFoundException(f"The rule {name} does not exist.")
+    request = parse_request(self)
+    try:
+        observations, labels, statistic = rule_observations(self.current_account, self.region, name)
+    except UnreadableRuleError as err:
+        raise not_implemented(self, str(err)) from None
+    return ActionResult(render_report(observations, labels, statistic, request))
 
 
 HANDLERS = {"get_insight_rule_report": get_insight_rule_report}

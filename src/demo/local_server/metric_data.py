@@ -20,7 +20,7 @@ by metrics_insights: a series per group, labelled by the group's values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,10 +31,9 @@ from moto.core.responses import ActionResult
 
 from demo.local_server import metrics_insights
 from demo.local_server.alarms import samples_of, seconds_of
-from demo.local_server.metrics_insights import QuerySyntaxError, Sample, UnimplementedQueryError
+from demo.local_server.metrics_insights import STATISTICS, QuerySyntaxError, Sample, UnimplementedQueryError, statistic
 from demo.local_server.refusals import not_implemented
 
-STATISTICS = ("Sum", "Average", "Maximum", "Minimum", "SampleCount")
 SORTS = ("SUM", "AVG", "MAX", "MIN")
 NAME = r'"(?:[^"\\]|\\.)*"|[A-Za-z0-9_./:-]+'
 SEARCH = re.compile(r"^\s*SEARCH\(\s*'(?P<text>(?:[^'\\]|\\.)*)'\s*,\s*'(?P<stat>\w+)'\s*,\s*(?P<period>\d+)\s*\)\s*$")
@@ -97,17 +96,6 @@ def parse_search(expression: str) -> Search:
         terms.append((unquote(term["name"]), unquote(term["value"])))
         rest = re.sub(r"^\s*AND\b", "", rest[term.end() :])
     return Search(names[0], frozenset(names[1:]), tuple(terms), found["stat"], int(found["period"]), sort)
-
-
-def statistic(name: str, samples: Sequence[Sample]) -> float:
-    total, count = sum(s.total for s in samples), sum(s.count for s in samples)
-    return {
-        "Sum": total,
-        "SampleCount": count,
-        "Average": total / count if count else 0.0,
-        "Maximum": max(s.maximum for s in samples),
-        "Minimum": min(s.minimum for s in samples),
-    }[name]
 
 
 def run_search(

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 FUNCTIONS = ("AVG", "SUM", "MAX", "MIN", "COUNT")
+STATISTICS = ("Sum", "Average", "Maximum", "Minimum", "SampleCount")  # of a metric stat or a search
 MAX_SERIES = 500  # "A single query can return no more than 500 time series"
 MAX_METRICS = 10_000  # "A single query can process no more than 10,000 metrics"
 OTHER = "Other"  # the group of metrics that lack a GROUP BY label
@@ -246,6 +247,18 @@ def aggregate(function: str, samples: Sequence[Sample]) -> float:
     if function == "MIN":
         return min(s.minimum for s in samples)
     return sum(s.total for s in samples) / sum(s.count for s in samples)  # AVG
+
+
+def statistic(name: str, samples: Sequence[Sample]) -> float:
+    """A statistic over the datapoints of one period (each a value or a statistic set)."""
+    total, count = sum(s.total for s in samples), sum(s.count for s in samples)
+    return {
+        "Sum": total,
+        "SampleCount": count,
+        "Average": total / count if count else 0.0,
+        "Maximum": max(s.maximum for s in samples),
+        "Minimum": min(s.minimum for s in samples),
+    }[name]
 
 
 def scalar(function: str, values: Sequence[float]) -> float:

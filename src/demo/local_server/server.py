@@ -99,11 +99,15 @@ def answer(start_response: StartResponse, status: str, body: dict[str, Any]) -> 
     return [data]
 
 
+def local_app() -> WsgiApp:
+    """What the server serves: moto behind the control routes and the CBOR translation."""
+    return ControlRoutes(CborAsJson(DomainDispatcherApplication(create_backend_app)))
+
+
 class LocalServer(ThreadedMotoServer):
-    """ThreadedMotoServer, serving moto behind the control routes; install() has run before."""
+    """ThreadedMotoServer, serving local_app(); install() has run before."""
 
     def _server_entry(self) -> None:
-        app = ControlRoutes(CborAsJson(DomainDispatcherApplication(create_backend_app)))
-        self._server = make_server(self._ip_address, self._port, app, True)
+        self._server = make_server(self._ip_address, self._port, local_app(), True)
         self._server_ready_event.set()
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=0.05)  # stop() waits for the next poll (0.5 s by default)

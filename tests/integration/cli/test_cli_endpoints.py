@@ -60,7 +60,8 @@ def test_an_update_in_the_plan_shows_the_changed_setting(
     updates = [i for i, line in enumerate(out) if line.startswith("  ~ alarm")]
     assert updates, out
     shown = out[updates[0] + 1 : updates[0] + 6]
-    assert any(line.strip().startswith("-") and "100" in line for line in shown), shown
+    default = f"reach {aws.settings.resets_threshold:g} or more"  # the description before: the default
+    assert any(line.strip().startswith("-") and default in line for line in shown), shown
     assert any(line.strip().startswith("+") and "250" in line for line in shown), shown
 
 
@@ -84,7 +85,8 @@ def html_endpoint() -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for the loop's next poll: half a second by default
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()

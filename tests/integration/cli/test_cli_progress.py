@@ -14,9 +14,7 @@ from cli.main import EXIT_INTERRUPTED, EXIT_OK, main
 from cli.progress import SHOWN_WRITTEN
 from demo.world import build_demo_world
 from tests.figures import DEMO_ARTIFACTS, DEMO_MONITORED, DEMO_NOT_MONITORED, DEMO_RULES
-from tests.integration.conftest import Harness
-
-TOPIC = "arn:aws:sns:us-east-1:123456789012:privatelink-insights-AlarmTopic-1"  # a stack's alarm topic
+from tests.integration.conftest import Harness, subscribed_topic
 
 DEMO_RESOURCES = DEMO_MONITORED + DEMO_NOT_MONITORED
 ESCAPE = "\x1b"  # where a terminal's control sequences start
@@ -60,7 +58,8 @@ def test_piped_or_as_json_there_is_nothing_but_the_result(
     aws: Harness, piped: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_demo_world(aws.world)
-    monkeypatch.setenv("PLINSIGHTS_ALARM_TOPIC_ARN", TOPIC)  # else apply warns on stderr that alarms notify nobody
+    # A topic with a subscriber: else apply warns on stderr that alarms notify nobody
+    monkeypatch.setenv("PLINSIGHTS_ALARM_TOPIC_ARN", subscribed_topic(aws.world)[0])
     assert main(["apply"]) == EXIT_OK
     out, err = capsys.readouterr()
     assert err == "" and out.strip() and ESCAPE not in out
@@ -87,8 +86,8 @@ def test_ctrl_c_during_apply_says_which_changes_were_written(
             alarms_sent.append(params["AlarmName"])
         return send(client, operation, params)
 
+    monkeypatch.setenv("PLINSIGHTS_ALARM_TOPIC_ARN", subscribed_topic(aws.world)[0])
     monkeypatch.setattr(BaseClient, "_make_api_call", interrupted_at_the_third_alarm)
-    monkeypatch.setenv("PLINSIGHTS_ALARM_TOPIC_ARN", TOPIC)
     assert main(["apply"]) == EXIT_INTERRUPTED
     line, hint = capsys.readouterr().err.splitlines()
     written = DEMO_RULES + len(alarms_sent)  # the rules come first in the plan, then the alarms

@@ -96,7 +96,8 @@ def cloudformation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     tls.load_cert_chain(cert_path, key_path)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = tls.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: half a second by default
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     stand_in.url = f"https://127.0.0.1:{server.server_address[1]}/response?{PRESIGNED_QUERY}"
     try:

@@ -91,3 +91,23 @@ def test_cli_apply_reconciles_and_reports(aws: Harness, capsys) -> None:
     assert f"Applied: {DEMO_ARTIFACTS} done, 0 failed" in out
     assert "no flow log covers its network interfaces" in out
     assert len(aws.world.rule_names()) == DEMO_RULES
+
+
+def test_its_metrics_carry_the_deployment_the_stack_alarms_read(
+    handler_aws: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The EMF record of a run: the metrics of the stack's alarms (template.yaml), under its Deployment."""
+    build_demo_world(handler_aws.world)
+    invoke("scheduled.json")
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    (record,) = [r for r in records if "DeletionsHeld" in r]
+    (directive,) = record["_aws"]["CloudWatchMetrics"]
+    # Beside `service`, which Lambda's POWERTOOLS_SERVICE_NAME adds (the tests set none)
+    assert directive["Namespace"] == "PrivateLinkInsights" and "Deployment" in directive["Dimensions"][0]
+    assert record["Deployment"] == "plinsights"
+    (held,), (used,), (unmonitored,) = (
+        record[m] for m in ("DeletionsHeld", "RuleQuotaUsedPercent", "ResourcesNewlyUnmonitored")
+    )
+    assert held == 0 and used == DEMO_RULES  # of the local server's quota of 100
+    # The endpoints without a flow log and with one to S3 only; the gateway endpoint has no alarm to be told on
+    assert unmonitored == 2

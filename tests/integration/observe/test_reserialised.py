@@ -28,6 +28,7 @@ def reserialised(aws: Harness, moto_endpoint: str) -> Iterator[tuple[Harness, Re
     """The product's clients (made on first use, inside the block) talk to the re-serialising proxy;
     the world's clients, made before, talk to moto directly, as a person at the console would."""
     aws.settings = replace(aws.settings, alarm_topic_arn=TOPIC)
+    aws.clients.session.client("sns").create_topic(Name=TOPIC.rsplit(":", 1)[1])  # the first run announces to it
     proxy = ReserialisingEndpoint(moto_endpoint)
     with proxy, proxy.routed():
         assert aws.clients.cloudwatch.meta.service_model.resolved_protocol == "json"  # what the proxy rewrites

@@ -57,7 +57,7 @@ def test_a_variable_the_stack_leaves_to_its_default_is_compared_with_the_default
 def test_the_same_value_written_otherwise_agrees() -> None:
     shell = {
         "PLINSIGHTS_RULE_KINDS": "Bytes, rejects",
-        "PLINSIGHTS_BYTES_THRESHOLD": "10000.0",
+        "PLINSIGHTS_BYTES_THRESHOLD": f"{DEPLOYED.bytes_threshold:.1f}",  # the default, written otherwise
         "PLINSIGHTS_STACK": "x",
     }
     assert resolved(shell) == DEPLOYED

@@ -7,7 +7,7 @@ from functools import partial
 
 import pytest
 
-from core.desire.alarms import DELIVERY_DELAY, LONG_PERIOD, MAX_LONG_WINDOW, MAX_METRICS, evaluation_periods
+from core.desire.alarms import DELIVERY_DELAY, LONG_PERIOD, MAX_LONG_WINDOW, MAX_METRICS, evaluation_periods, figure
 from core.desire.health_alarms import HEALTH_TEMPLATES
 from core.desire.state import desired_state
 from core.discover.inventory import endpoint_from_api, flow_log_from_api
@@ -165,7 +165,8 @@ def test_descriptions_are_true_to_the_statistic_the_window_and_the_settings() ->
     assert "all source/destination pairs together" in total and "Sum over all contributors" in total
     assert "single" not in total and "MaxContributorValue" not in total
     n = found["high-bytes"]["EvaluationPeriods"]
-    assert f"10000 or more in any 600-second period among the last {n}" in total
+    assert f"{figure(BOTH.bytes_threshold)} or more in any 600-second period among the last {n}" in total
+    assert "," in figure(BOTH.bytes_threshold) and "e+" not in figure(BOTH.bytes_threshold)
     assert f"up to about {600 + DELIVERY_DELAY} seconds after the traffic" in total
     assert "plinsights:bytes-top-threshold" in top and "plinsights:bytes-threshold" in total
     assert "single source address at one of its network interfaces" in found["top-source-rejects"]["AlarmDescription"]
@@ -261,7 +262,7 @@ def test_tags_on_the_resource_override_total_and_top_thresholds_separately_and_t
     assert found["rejected-flows"]["Metrics"][0]["Period"] == 300 == found["top-source-rejects"]["Metrics"][0]["Period"]
     assert found["top-source-rejects"]["Threshold"] == BOTH.rejects_top_threshold
     assert found["dropped-packets"]["Threshold"] == 25
-    assert "1e+06 or more" in found["high-bytes"]["AlarmDescription"]
+    assert "1,000,000 or more" in found["high-bytes"]["AlarmDescription"]
 
 
 @pytest.mark.parametrize(

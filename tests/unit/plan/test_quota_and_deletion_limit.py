@@ -112,3 +112,30 @@ def test_a_pending_resource_keeps_the_monitoring_it_has() -> None:
     plan = make_plan(modifying, observed_everything(before))
     assert not any(c.action is Action.DELETE and c.artifact != "dashboard" for c in plan.changes)
     assert any("kept while vpce-1 is pending" in note for note in plan.notes)
+
+
+def test_each_held_deletion_names_its_resource_and_the_plan_the_resources_held() -> None:
+    before = desired_state(inventory(*three_endpoints(), flow_log()), SETTINGS)
+    after = desired_state(inventory(*three_endpoints()[1:], flow_log()), SETTINGS)  # vpce-old gone
+    plan = make_plan(after, observed_everything(before), max_deletes=1)
+    assert {d.resource_id for d in plan.held_deletions} == {"vpce-old"}
+    assert plan.held_resources == ("vpce-old",)
+    assert plan.held_back == RULES_PER_RESOURCE + ALARMS_PER_ENDPOINT
+
+
+def test_a_dashboard_or_a_shared_rule_held_names_no_resource() -> None:
+    before = desired_state(inventory(builders.endpoint("vpce-1"), flow_log()), Settings())  # shared rules
+    plan = make_plan(desired_state(inventory(), Settings()), observed_everything(before), max_deletes=1)
+    unnamed = {d.artifact for d in plan.held_deletions if not d.resource_id}
+    assert unnamed == {"rule", "alarm", "dashboard"} and plan.held_resources == ("vpce-1",)
+
+
+def test_a_plan_made_again_after_a_hold_keeps_holding_whatever_it_now_deletes() -> None:
+    """The second plan of a run that holds (core/reconcile.py) may delete fewer: what the first held stays held."""
+    before = desired_state(inventory(*three_endpoints(), flow_log()), SETTINGS)
+    after = desired_state(inventory(*three_endpoints()[1:], flow_log()), SETTINGS)
+    one_endpoint = RULES_PER_RESOURCE + ALARMS_PER_ENDPOINT
+    plan = make_plan(after, observed_everything(before), max_deletes=one_endpoint, held_before=one_endpoint + 1)
+    assert not any(c.action is Action.DELETE for c in plan.changes) and len(plan.held_deletions) == one_endpoint
+    assert plan.held_back == one_endpoint + 1
+    assert any(f"`plinsights apply --max-deletes {one_endpoint + 1}`" in note for note in plan.notes)

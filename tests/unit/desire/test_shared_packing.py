@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-import core.desire.shared_rules as shared_rules
+from core.desire import shared_rules
 from core.desire.rules import MAX_IN_VALUES
 from core.desire.shared_rules import Allocation, Piece, Pool, PoolKey, SharedRequest, allocate, pool_tokens
 from core.desire.sources import Source
@@ -39,7 +39,8 @@ def random_region(rng: random.Random) -> tuple[list[SharedRequest], dict[tuple[R
     our rules (scattered, as members left and joined), and some chunks reading ENIs of no resource."""
     keys = [PoolKey(kind, source) for kind in (RuleKind.BYTES, RuleKind.REJECTS) for source in SOURCES]
     tokens = pool_tokens(keys)
-    requests, existing = [], {}
+    requests: list[SharedRequest] = []
+    existing: dict[tuple[RuleKind, str], dict[str, int]] = {}
     for number in range(rng.randint(1, 120)):
         enis = tuple(f"eni-{number:03d}-{i:02d}" for i in range(rng.choice((1, 2, 2, 2, 3, 4, 7, 10, 12, 23))))
         wants = tuple((key, enis) for key in keys if rng.random() < 0.7)
@@ -78,11 +79,18 @@ def test_placing_looks_at_a_few_chunks_a_piece_not_at_every_chunk_of_the_pool(
     key = PoolKey(RuleKind.BYTES, SOURCES[0])
     reads: list[int] = []
     room = Pool.room
-    monkeypatch.setattr(Pool, "room", lambda self, chunk: reads.append(chunk) or room(self, chunk))
+
+    def counted_room(self: Pool, chunk: int) -> int:
+        reads.append(chunk)
+        return room(self, chunk)
+
+    monkeypatch.setattr(Pool, "room", counted_room)
 
     def reads_per_piece(resources: int) -> float:
         reads.clear()
-        requests = [SharedRequest(f"vpce-{n}", ((key, (f"eni-{n}-a", f"eni-{n}-b", f"eni-{n}-c")),)) for n in range(resources)]
+        requests = [
+            SharedRequest(f"vpce-{n}", ((key, (f"eni-{n}-a", f"eni-{n}-b", f"eni-{n}-c")),)) for n in range(resources)
+        ]
         allocate(requests, {}, None)
         return len(reads) / resources
 

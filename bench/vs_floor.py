@@ -134,6 +134,7 @@ def measure_size(endpoint: str, size: int, workdir: Path, warm_up: bool, layout:
             "enis": shape.enis,
             "flow_logs": shape.flow_logs,
             "consumers": shape.consumers,
+            "dedicated": shape.dedicated,
             **shape.kinds,
         },
         artifacts={

@@ -18,8 +18,9 @@ Layouts (`LAYOUTS`):
     ten a VPC       1 NLB, 1 GWLB, 2 gateway endpoints, 6 interface endpoints (the sizes up to 500,
                     as in every earlier run of the benchmark, so their figures stay comparable)
     fifty a VPC     2 NLBs, 1 GWLB, 1 gateway endpoint, 46 interface endpoints, 4 of them consumers
-                    of the previous VPC's endpoint services, and 3 consumers in other accounts per
-                    NLB's service: a busy Region (N=2000 is 40 VPCs and 3,920 ENIs)
+                    of the previous VPC's endpoint services and 2 tagged for rules of their own,
+                    and 3 consumers in other accounts per NLB's service: a busy Region (N=2000 is
+                    40 VPCs and 3,920 ENIs, and over 500 rules when the quota allows them all)
 
 The bulk (endpoints, load balancers, their ENIs, endpoint services) is made in moto's backends
 directly (bench/backend.py); VPCs, subnets, log groups, buckets and flow logs through the API.
@@ -32,6 +33,7 @@ from typing import Any
 
 from bench.backend import Backend
 from core.desire.flow_logs import DEFAULT_FORMAT
+from core.desire.state import DEDICATED_TAG
 from core.model import FlowLog, Inventory, NetworkInterface, Resource, ResourceKind
 from demo.world import CUSTOM_FORMAT, World
 
@@ -63,6 +65,7 @@ class Layout:
     interfaces: int
     consumers_of_previous: int = 0  # interface endpoints to the previous VPC's endpoint services
     foreign_consumers: int = 0  # consumers in other accounts per NLB's endpoint service
+    dedicated: int = 0  # interface endpoints tagged for rules of their own (plinsights:dedicated-rules)
 
     @property
     def per_vpc(self) -> int:
@@ -74,7 +77,14 @@ class Layout:
 
 TEN = Layout("ten a VPC", nlbs=1, gwlbs=1, gateways=("s3", "dynamodb"), interfaces=6)
 FIFTY = Layout(
-    "fifty a VPC", nlbs=2, gwlbs=1, gateways=("s3",), interfaces=46, consumers_of_previous=4, foreign_consumers=3
+    "fifty a VPC",
+    nlbs=2,
+    gwlbs=1,
+    gateways=("s3",),
+    interfaces=46,
+    consumers_of_previous=4,
+    foreign_consumers=3,
+    dedicated=2,
 )
 LAYOUTS = {"ten": TEN, "fifty": FIFTY}
 
@@ -86,6 +96,7 @@ class WorldShape:
     enis: int = 0
     flow_logs: int = 0
     consumers: int = 0
+    dedicated: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
 
     def count(self, kind: str) -> None:
@@ -113,7 +124,7 @@ def build_vpc(
     shape.vpcs += 1
     enis: list[str] = []
     services: list[str] = []
-    consumers = 0
+    consumers = dedicated = 0
     for slot, kind in enumerate(layout.slots()[:members]):
         if kind in ("NLB", "GWLB"):
             lb_type = "network" if kind == "NLB" else "gateway"
@@ -137,7 +148,12 @@ def build_vpc(
                 shape.consumers += 1
             else:
                 service = f"com.amazonaws.{world.region}.{AWS_SERVICES[(index + slot) % len(AWS_SERVICES)]}"
-            _, endpoint_enis = backend.interface_endpoint(vpc_id, subnets, service, {"Name": f"ep-{index}-{slot}"})
+            tags = {"Name": f"ep-{index}-{slot}"}
+            if dedicated < layout.dedicated:
+                tags[DEDICATED_TAG] = "true"
+                dedicated += 1
+                shape.dedicated += 1
+            _, endpoint_enis = backend.interface_endpoint(vpc_id, subnets, service, tags)
             enis += endpoint_enis
             shape.count("interface endpoint")
     shape.enis += len(enis)

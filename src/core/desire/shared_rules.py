@@ -16,6 +16,7 @@ so the chunk's report starts again from the rewrite) and renames nothing.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -77,12 +78,49 @@ def pieces_of(resource_id: str, eni_ids: Iterable[str]) -> list[Piece]:
 
 @dataclass(slots=True)
 class Pool:
-    """The chunks of one pool: what each holds, and the slots held for the members it holds now."""
+    """The chunks of one pool: what each holds, and the slots held for the members it holds now.
+
+    A chunk is open when it has ENIs placed in this run or slots held for members still to come.
+    Placing takes the lowest-numbered open chunk with room for the piece, else the lowest free
+    number: both are found in an index kept as the counts change (open chunks by their room, in
+    heaps checked when read, and the lowest number that may be free), so a pool of C chunks places
+    each piece in O(log C) rather than scanning every chunk."""
 
     existing: Mapping[str, int] = field(default_factory=dict)  # ENI -> the chunk that reads it now
     used: dict[int, int] = field(default_factory=dict)  # chunk -> ENIs placed in this run
     members: dict[int, list[Piece]] = field(default_factory=dict)
     held: dict[int, int] = field(default_factory=dict)  # chunk -> slots held for members not yet placed
+    by_room: dict[int, list[int]] = field(default_factory=dict)  # room 1..10 -> open chunks (min-heap, stale kept)
+    free_from: int = 1  # every chunk below it is open
+
+    def is_open(self, chunk: int) -> bool:
+        return bool(self.used.get(chunk) or self.held.get(chunk))
+
+    def room(self, chunk: int) -> int:
+        return MAX_IN_VALUES - self.used.get(chunk, 0) - self.held.get(chunk, 0)
+
+    def indexed_room(self, chunk: int) -> int:
+        """The room the index files an open chunk under: a chunk holding more than it can has none."""
+        return min(self.room(chunk), MAX_IN_VALUES)
+
+    def changed(self, chunk: int) -> None:
+        """Files the chunk under its room now (the entry under its old room goes stale), or notes
+        that its number is free again."""
+        if not self.is_open(chunk):
+            self.free_from = min(self.free_from, chunk)
+        elif (room := self.indexed_room(chunk)) > 0:
+            heapq.heappush(self.by_room.setdefault(room, []), chunk)
+
+    def first_with_room(self, size: int) -> int | None:
+        """The lowest-numbered open chunk with room for `size` ENIs, if one has it."""
+        best: int | None = None
+        for room in range(size, MAX_IN_VALUES + 1):
+            heap = self.by_room.get(room)
+            while heap and not (self.is_open(heap[0]) and self.indexed_room(heap[0]) == room):
+                heapq.heappop(heap)  # stale: the chunk's room changed, or it closed
+            if heap and (best is None or heap[0] < best):
+                best = heap[0]
+        return best
 
     def home(self, piece: Piece) -> int | None:
         """The chunk that reads every ENI of the piece now, if one does."""
@@ -92,14 +130,13 @@ class Pool:
     def hold(self, piece: Piece) -> None:
         if (chunk := self.home(piece)) is not None:
             self.held[chunk] = self.held.get(chunk, 0) + len(piece.eni_ids)
+            self.changed(chunk)
 
     def release(self, piece: Piece) -> None:
         """A member that will not be placed (refused for the quota) frees the slots held for it."""
         if (chunk := self.home(piece)) is not None:
             self.held[chunk] -= len(piece.eni_ids)
-
-    def room(self, chunk: int) -> int:
-        return MAX_IN_VALUES - self.used.get(chunk, 0) - self.held.get(chunk, 0)
+            self.changed(chunk)
 
     def place(self, piece: Piece) -> tuple[int, bool]:
         """The chunk for the piece, and whether placing it there opens the chunk (costs a rule)."""
@@ -107,13 +144,11 @@ class Pool:
         if home is not None and self.used.get(home, 0) + len(piece.eni_ids) <= MAX_IN_VALUES:
             return home, not self.used.get(home)
         # Chunks open now, or that will be (holding slots for members still to come)
-        for chunk in sorted({c for c, n in self.used.items() if n} | {c for c, n in self.held.items() if n}):
-            if self.room(chunk) >= len(piece.eni_ids):
-                return chunk, not self.used.get(chunk)
-        chunk = 1
-        while self.used.get(chunk) or self.held.get(chunk):
-            chunk += 1
-        return chunk, True
+        if (chunk := self.first_with_room(len(piece.eni_ids))) is not None:
+            return chunk, not self.used.get(chunk)
+        while self.is_open(self.free_from):
+            self.free_from += 1
+        return self.free_from, True
 
     def commit(self, piece: Piece, chunk: int) -> None:
         if self.home(piece) == chunk:
@@ -122,10 +157,12 @@ class Pool:
             self.release(piece)  # it moves: its old chunk no longer holds slots for it
         self.used[chunk] = self.used.get(chunk, 0) + len(piece.eni_ids)
         self.members.setdefault(chunk, []).append(piece)
+        self.changed(chunk)
 
     def undo(self, piece: Piece, chunk: int) -> None:
         self.members[chunk].remove(piece)
         self.used[chunk] -= len(piece.eni_ids)
+        self.changed(chunk)
         if self.home(piece) is not None:
             self.hold(piece)
 

@@ -32,14 +32,15 @@ $(TOOLS_STAMP): requirements-tools.txt
 demo: $(STAMP) ## a PrivateLink world on a local moto server, reconciled; no AWS account needed (KEEP=1: keep it up for plinsights)
 	$(BIN)/python -m demo $(if $(KEEP),--keep)
 
-# One pytest-xdist worker more than the CPUs: each worker's tests wait on its own moto server (a
-# thread of the same process, behind the GIL and a socket), so a worker leaves part of a CPU idle.
-TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
+# A pytest-xdist worker per CPU: a worker's requests to its local server are answered in its own
+# thread (tests/integration/in_process.py), so it keeps its CPU busy; a worker more only adds its start
+# and contention (on two CPUs, three workers took 15-25% more CPU and wall time than two).
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
 
 # Bytecode written (to __pycache__, which git ignores) even where the environment turns it off: every
 # worker imports every test module, and pytest rewrites their asserts; cached, a worker starts in 1 s of
 # CPU instead of 2.6 s, from the second run in a tree on.
-test: $(STAMP) ## the test suite, offline, on a worker per CPU and one more (pytest-xdist; work-stealing evens out the long tests)
+test: $(STAMP) ## the test suite, offline, on a worker per CPU (pytest-xdist; work-stealing evens out the long tests)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 check: $(STAMP) ## lint, format, types, and the layering contract of src/core (pyproject.toml)

@@ -66,6 +66,12 @@ def rule_alarm(aws: Harness, name: str, metrics: list[dict], threshold: float, *
     aws.world.cloudwatch.put_metric_alarm(AlarmName=name, Metrics=metrics, Threshold=threshold, **kwargs)
 
 
+def metric_stat_query(stat: str) -> dict:
+    """The published metric as an alarm's query m1, at PERIOD."""
+    metric = {"Namespace": NAMESPACE, "MetricName": METRIC, "Dimensions": DIMENSIONS}
+    return {"Id": "m1", "MetricStat": {"Metric": metric, "Period": PERIOD, "Stat": stat}, "ReturnData": True}
+
+
 def rule_query(query_id: str, rule: str, statistic: str, returns: bool = True) -> dict:
     return {
         "Id": query_id,
@@ -90,15 +96,7 @@ def test_a_single_metric_alarm_goes_to_alarm_on_its_datapoint_and_back(aws: Harn
 
 def test_a_metric_stat_query_counts_only_its_last_evaluation_periods(aws: Harness) -> None:
     publish(aws, 9.0, 9.0, 9.0, 1.0, 1.0)  # breaching three to five minutes ago
-    query = {
-        "Id": "m1",
-        "MetricStat": {
-            "Metric": {"Namespace": NAMESPACE, "MetricName": METRIC, "Dimensions": DIMENSIONS},
-            "Period": PERIOD,
-            "Stat": "Maximum",
-        },
-        "ReturnData": True,
-    }
+    query = metric_stat_query("Maximum")
     aws.world.cloudwatch.put_metric_alarm(
         AlarmName="recent", Metrics=[query], EvaluationPeriods=2, DatapointsToAlarm=1, Threshold=5.0,
         ComparisonOperator="GreaterThanThreshold",
@@ -153,15 +151,7 @@ def test_an_alarm_on_a_rule_that_does_not_exist_sees_no_data(aws: Harness) -> No
 
 def test_what_is_not_modelled_keeps_its_state(aws: Harness) -> None:
     """An anomaly detection band is not evaluated here: the alarm keeps the state it was made with."""
-    query = {
-        "Id": "m1",
-        "MetricStat": {
-            "Metric": {"Namespace": NAMESPACE, "MetricName": METRIC, "Dimensions": DIMENSIONS},
-            "Period": PERIOD,
-            "Stat": "Sum",
-        },
-        "ReturnData": True,
-    }
+    query = metric_stat_query("Sum")
     band = {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)", "Period": PERIOD, "ReturnData": True}
     publish(aws, 100.0)
     aws.world.cloudwatch.put_metric_alarm(
